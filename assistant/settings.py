@@ -1,0 +1,67 @@
+"""The application's one typed settings object. Every field can be overridden from the environment.
+
+Environment variables use the prefix ``ASSISTANT_`` and ``__`` between nested names, e.g.
+``ASSISTANT_LLM__BACKEND=openai``, ``ASSISTANT_INDEX__DATA_DIR=/tmp/idx``, ``ASSISTANT_RETRIEVAL__TOP_K=8``.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from index.settings import IndexSettings
+
+
+class LLMSettings(BaseModel):
+    """Which chat model answers, and how."""
+
+    backend: Literal["embedded", "openai", "fake"] = Field(
+        default="embedded", description="embedded: packaged Qwen GGUF in process; openai: any compatible server."
+    )
+    model_path: Path | None = Field(default=None, description="Your own GGUF file (embedded backend).")
+    base_url: str | None = Field(default=None, description="OpenAI-compatible endpoint, e.g. http://127.0.0.1:8080/v1")
+    model: str = Field(default="qwen2.5-coder-1.5b-instruct", description="Model name sent to the endpoint.")
+    api_key: str | None = Field(default=None, description="Key for the endpoint, if it needs one.")
+    timeout_s: float = Field(default=120.0, gt=0, description="Timeout for one remote request.")
+    n_ctx: int = Field(default=4096, ge=512, le=32768, description="Context window of the embedded model.")
+    n_threads: int = Field(default_factory=lambda: os.cpu_count() or 2, ge=1)
+    max_tokens: int = Field(default=160, ge=16, le=2048, description="Most tokens generated per answer.")
+    temperature: float = Field(default=0.0, ge=0.0, le=2.0)
+
+
+class RetrievalSettings(BaseModel):
+    """How passages are found and how much evidence an answer needs."""
+
+    top_k: int = Field(default=6, ge=1, le=50, description="Passages given to the model.")
+    candidates: int = Field(default=30, ge=1, le=200, description="Candidates per retriever before fusion.")
+    mode: Literal["hybrid", "bm25", "dense"] = "hybrid"
+    min_relevance: float = Field(
+        default=0.30, ge=0.0, le=1.0, description="Best passage's dense similarity below which the assistant abstains."
+    )
+    max_question_chars: int = Field(default=1000, ge=10, le=20000)
+
+
+class UISettings(BaseModel):
+    """Gradio server options."""
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=7860, ge=0, le=65535)
+    username: str | None = None
+    password: str | None = None
+
+
+class Settings(BaseSettings):
+    """All settings, nested by stage, passed down explicitly (never global)."""
+
+    model_config = SettingsConfigDict(env_prefix="ASSISTANT_", env_nested_delimiter="__", extra="ignore")
+
+    index: IndexSettings = Field(default_factory=IndexSettings)
+    llm: LLMSettings = Field(default_factory=LLMSettings)
+    retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
+    ui: UISettings = Field(default_factory=UISettings)
+    prompt_version: str = Field(default="v1", description="Which prompts/answer_<version>.* templates to use.")
+    log_prompts: bool = Field(default=False, description="Log every rendered prompt at INFO level.")

@@ -1,0 +1,104 @@
+"""Token-aware chunking: each entry becomes one or more chunks that carry the entry's id and metadata.
+
+The entry's metadata (title, people, when) is part of what is embedded and matched lexically, so "Yue Lu's talk"
+finds the talk; the chunk's own text stays the passage that is quoted."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Sequence
+from functools import lru_cache
+
+import tiktoken
+from llama_index.core import Document
+from llama_index.core.node_parser import SentenceSplitter
+from llama_index.core.schema import MetadataMode, TextNode
+
+from index.entries import Entry
+
+CHUNKER_VERSION = "1"
+# Shown to the embedder / BM25 / LLM. The rest of the metadata is bookkeeping.
+CONTENT_KEYS = ("title", "kind", "speaker", "affiliation", "presenters", "when", "authors", "published")
+BOOKKEEPING_KEYS = ("entry_id", "source", "sources", "line", "chunk", "entry_hash", "collection", "day", "date", "time")
+
+
+@lru_cache(maxsize=1)
+def _tokenizer() -> Callable[[str], list[int]]:
+    return tiktoken.get_encoding("cl100k_base").encode
+
+
+def count_tokens(text: str) -> int:
+    """cl100k tokens in a text."""
+    return len(_tokenizer()(text))
+
+
+def entry_metadata(entry: Entry) -> dict[str, str | int]:
+    """Flat, Chroma-safe metadata for every chunk of an entry (no None values)."""
+    when = " ".join(x for x in (entry.day, entry.date, entry.time) if x)
+    meta: dict[str, str | int | None] = {
+        "title": entry.title,
+        "kind": entry.kind,
+        "speaker": entry.speaker,
+        "affiliation": entry.affiliation,
+        "presenters": ", ".join(entry.presenters) or None,
+        "when": when or None,
+        "authors": f"{entry.authors_count} authors" if entry.authors_count is not None else None,
+        "published": entry.date if entry.kind == "paper" else None,
+        "entry_id": entry.id,
+        "source": entry.source,
+        "sources": ", ".join(sorted({s.file for s in entry.sources})),
+        "line": entry.line,
+        "entry_hash": entry.content_hash(),
+        "collection": entry.collection,
+        "day": entry.day,
+        "date": entry.date,
+        "time": entry.time,
+    }
+    return {k: v for k, v in meta.items() if v is not None and v != ""}
+
+
+def make_splitter(chunk_tokens: int, chunk_overlap: int) -> SentenceSplitter:
+    """llama-index sentence splitter counting cl100k tokens (metadata included in the budget)."""
+    return SentenceSplitter(
+        chunk_size=chunk_tokens, chunk_overlap=min(chunk_overlap, chunk_tokens // 4), tokenizer=_tokenizer()
+    )
+
+
+def chunk_entry(entry: Entry, splitter: SentenceSplitter, model_id: str) -> list[TextNode]:
+    """Chunks of one entry with ids derived from content, chunker version and embedding model."""
+    meta = entry_metadata(entry)
+    excluded = [k for k in meta if k not in CONTENT_KEYS]
+    doc = Document(
+        text=entry.text or entry.title,
+        doc_id=entry.id,
+        metadata=meta,
+        excluded_embed_metadata_keys=excluded,
+        excluded_llm_metadata_keys=excluded,
+    )
+    nodes = splitter.get_nodes_from_documents([doc])
+    out: list[TextNode] = []
+    for i, node in enumerate(nodes):
+        node.metadata["chunk"] = i
+        embed_text = node.get_content(metadata_mode=MetadataMode.EMBED)
+        digest = hashlib.sha1(f"{CHUNKER_VERSION}|{model_id}|{embed_text}".encode()).hexdigest()[:12]
+        out.append(
+            TextNode(
+                id_=f"{entry.id}#{i}:{digest}",
+                text=node.text,
+                metadata=dict(node.metadata),
+                excluded_embed_metadata_keys=[*excluded, "chunk"],
+                excluded_llm_metadata_keys=[*excluded, "chunk"],
+            )
+        )
+    return out
+
+
+def chunk_entries(entries: Sequence[Entry], chunk_tokens: int, chunk_overlap: int, model_id: str) -> list[TextNode]:
+    """Chunks of every entry, in entry order."""
+    splitter = make_splitter(chunk_tokens, chunk_overlap)
+    return [node for entry in entries for node in chunk_entry(entry, splitter, model_id)]
+
+
+def embed_text(node: TextNode) -> str:
+    """What the embedder and BM25 see for a chunk: its content metadata, then its text."""
+    return node.get_content(metadata_mode=MetadataMode.EMBED)

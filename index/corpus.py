@@ -1,0 +1,93 @@
+"""The whole corpus: every seed file parsed, duplicates (within and across files) merged into one entry each."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from index.entries import Entry, normalize_title
+from index.parsers import ParseResult, SeedError, SeedWarning, parse_seed_file
+
+_MERGEABLE = ("speaker", "affiliation", "day", "date", "time", "event", "location", "authors_count", "page_date")
+
+
+@dataclass
+class Corpus:
+    """Merged entries plus what was read from each file and what went wrong."""
+
+    entries: list[Entry]
+    files: list[ParseResult] = field(default_factory=list)
+    warnings: list[SeedWarning] = field(default_factory=list)
+    errors: list[SeedError] = field(default_factory=list)
+
+    def stats(self) -> dict[str, object]:
+        """Counts per kind and per source file (an entry counts once per file it appears in)."""
+        per_file: Counter[str] = Counter()
+        for e in self.entries:
+            for f in {s.file for s in e.sources}:
+                per_file[f] += 1
+        return {
+            "entries": len(self.entries),
+            "per_kind": dict(sorted(Counter(e.kind for e in self.entries).items())),
+            "per_file": dict(sorted(per_file.items())),
+            "raw_per_file": {r.file: len(r.entries) for r in self.files},
+            "formats": {r.file: r.format for r in self.files},
+        }
+
+    def by_id(self) -> dict[str, Entry]:
+        """Entries keyed by id."""
+        return {e.id: e for e in self.entries}
+
+
+def seed_files(seeds_dir: Path) -> list[Path]:
+    """The seed files of a folder, in name order; SeedError if there are none."""
+    if not seeds_dir.is_dir():
+        raise SeedError(str(seeds_dir), 0, "seeds folder does not exist")
+    files = sorted(p for p in seeds_dir.iterdir() if p.is_file() and p.suffix == ".txt")
+    if not files:
+        raise SeedError(str(seeds_dir), 0, "no .txt seed files found")
+    return files
+
+
+def merge_entries(entries: list[Entry]) -> list[Entry]:
+    """One entry per (kind, normalised title): the longest text wins, all sources and metadata are kept."""
+    merged: dict[tuple[str, str], Entry] = {}
+    for entry in entries:
+        key = (entry.kind, normalize_title(entry.title))
+        if key not in merged:
+            merged[key] = entry.model_copy(deep=True)
+            continue
+        kept = merged[key]
+        if len(entry.text) > len(kept.text):
+            kept.text = entry.text
+        for ref in entry.sources:
+            if ref not in kept.sources:
+                kept.sources.append(ref)
+        for name in _MERGEABLE:
+            if getattr(kept, name) is None and getattr(entry, name) is not None:
+                setattr(kept, name, getattr(entry, name))
+        if not kept.presenters and entry.presenters:
+            kept.presenters = list(entry.presenters)
+    return list(merged.values())
+
+
+def load_corpus(seeds_dir: Path, *, strict: bool = True) -> Corpus:
+    """Parse every seed file and merge duplicates. With strict, the first bad file raises SeedError;
+    otherwise bad files are recorded in `errors` and skipped."""
+    results: list[ParseResult] = []
+    errors: list[SeedError] = []
+    for path in seed_files(seeds_dir):
+        try:
+            results.append(parse_seed_file(path))
+        except SeedError as exc:
+            if strict:
+                raise
+            errors.append(exc)
+    raw = [e for r in results for e in r.entries]
+    return Corpus(
+        entries=merge_entries(raw),
+        files=results,
+        warnings=[w for r in results for w in r.warnings],
+        errors=errors,
+    )
