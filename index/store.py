@@ -50,7 +50,9 @@ class ChromaChunkStore:
                 name=settings.collection, metadata={"hnsw:space": "cosine"}, embedding_function=None
             )
         except Exception as exc:  # chromadb raises many types; the user needs one clear message
-            raise StoreError(f"cannot open Chroma collection {settings.collection!r} at {_where(settings)}: {exc}") from exc
+            raise StoreError(
+                f"cannot open Chroma collection {settings.collection!r} at {_where(settings)}: {exc}"
+            ) from exc
         self._vector_store = ChromaVectorStore(chroma_collection=self._collection)
 
     def ids(self) -> set[str]:
@@ -85,7 +87,9 @@ def _make_client(settings: IndexSettings) -> Any:
     if settings.chroma_url:
         url = urlparse(settings.chroma_url)
         if url.scheme not in ("http", "https") or not url.hostname:
-            raise StoreError(f"ASSISTANT_INDEX__CHROMA_URL must look like http://host:port, got {settings.chroma_url!r}")
+            raise StoreError(
+                f"ASSISTANT_INDEX__CHROMA_URL must look like http://host:port, got {settings.chroma_url!r}"
+            )
         try:
             return chromadb.HttpClient(
                 host=url.hostname,

@@ -20,13 +20,16 @@ FORMAT = "symposium"
 _DAYS = "Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday"
 _MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
 _TIME = r"\d{1,2}:\d{2}\s*[ap]m"
-_DAY_HEADING_RE = re.compile(rf"^#+\s*(?:\*\*)?(?:Abstracts\s*[—–-]\s*)?({_DAYS}),\s*(\d{{1,2}})\s+({_MONTHS})(?:\*\*)?$")
+_DAY_HEADING_RE = re.compile(
+    rf"^#+\s*(?:\*\*)?(?:Abstracts\s*[—–-]\s*)?({_DAYS}),\s*(\d{{1,2}})\s+({_MONTHS})(?:\*\*)?$"
+)
 _AGENDA_MD_RE = re.compile(rf"^\*\*({_TIME})\*\*\s+(.+)$")
 _AGENDA_HTML_RE = re.compile(rf"^<b>({_TIME})</b>\s*(.+)$")
 _ABSTRACT_HEAD_RE = re.compile(rf"^({_TIME})\s+\*\*(.+?)\*\*\s*[—–-]\s*(.+)$")
 _YEAR_RE = re.compile(r"\b(19|20)\d{2}\b")
-_NON_TALK_RE = re.compile(r"\b(break|lunch|dinner|reception|welcome drink|end of the day|excursion|poster session)\b",
-                          re.IGNORECASE)
+_NON_TALK_RE = re.compile(
+    r"\b(break|lunch|dinner|reception|welcome drink|end of the day|excursion|poster session)\b", re.IGNORECASE
+)
 _MONTH_NUM = {m: i for i, m in enumerate(_MONTHS.split("|"), start=1)}
 
 
@@ -118,8 +121,14 @@ def _abstract_line(ln: Line, st: _State) -> None:
             talk = _Talk(day=st.day, date=st.date, time=m.group(1), line=ln.number, speaker=speaker)
             st.talks[key] = talk
         elif talk.speaker and talk.speaker != speaker and speaker not in talk.title:
-            st.warnings.append(SeedWarning(st.file, ln.number, f"abstract speaker {speaker!r} differs from agenda "
-                                                               f"speaker {talk.speaker!r} at {talk.day} {talk.time}"))
+            st.warnings.append(
+                SeedWarning(
+                    st.file,
+                    ln.number,
+                    f"abstract speaker {speaker!r} differs from agenda "
+                    f"speaker {talk.speaker!r} at {talk.day} {talk.time}",
+                )
+            )
         if talk.title.endswith(" " + speaker):  # markdown agenda line whose name split failed
             talk.title = talk.title[: -len(speaker) - 1]
         talk.speaker, talk.affiliation = speaker, affiliation
@@ -129,9 +138,9 @@ def _abstract_line(ln: Line, st: _State) -> None:
         return
     text = clean_inline_markup(ln.text)
     talk = st.current
-    if not talk.abstract_title and not talk.paragraphs and (ln.text.startswith("#") or _same_title(text, talk.title)):
-        talk.abstract_title = text
-    elif not talk.abstract_title and not talk.paragraphs and len(text) < 160 and not text.endswith("."):
+    if (
+        not talk.abstract_title and not talk.paragraphs and (ln.text.startswith("#") or _same_title(text, talk.title))
+    ) or (not talk.abstract_title and not talk.paragraphs and len(text) < 160 and not text.endswith(".")):
         talk.abstract_title = text
     else:
         talk.paragraphs.append(text)
@@ -163,8 +172,13 @@ def parse(text: str, file: str) -> ParseResult:
     for talk in st.talks.values():
         result.entries.append(_to_entry(talk, st))
     if st.current is not None and not st.current.paragraphs and st.current is list(st.talks.values())[-1]:
-        result.warnings.append(SeedWarning(file, st.current.line, f"abstract of {st.current.speaker!r} is empty at the "
-                                                                  "end of the file (truncated?)"))
+        result.warnings.append(
+            SeedWarning(
+                file,
+                st.current.line,
+                f"abstract of {st.current.speaker!r} is empty at the end of the file (truncated?)",
+            )
+        )
     return result
 
 

@@ -1,0 +1,161 @@
+"""The Python API: ``Assistant().retrieve / ask / ask_stream / chat``. The CLI, the UI and the evals use only this."""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from assistant.answer import Answer, Answerer, AnswerEvent
+from assistant.errors import AssistantError
+from assistant.llm import make_chat_model
+from assistant.llm.base import ChatModel, LLMError
+from assistant.llm.model_file import ProgressCallback
+from assistant.prompts import PromptSet
+from assistant.retrieve import Filters, HybridRetriever, IndexedCorpus, Passage
+from assistant.settings import Settings
+from index.build import BuildReport, build_index, read_manifest
+from index.embed import Embedder, SentenceTransformerEmbedder
+from index.entries import Entry
+from index.store import ChromaChunkStore
+
+log = logging.getLogger(__name__)
+_FOLLOW_UP = re.compile(r"\b(that|this|those|these|same|else|other|it|its|he|she|his|her|they|their|them)\b", re.I)
+
+History = Sequence[dict[str, Any]] | Sequence[tuple[str, str]] | Sequence[list[str]]
+
+
+class Assistant:
+    """Research assistant over the indexed corpus. Opens the index (building it first if there is none)."""
+
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        *,
+        chat_model: ChatModel | None = None,
+        embedder: Embedder | None = None,
+        store: Any = None,
+        build_if_missing: bool = True,
+        progress: ProgressCallback | None = None,
+    ) -> None:
+        self.settings = settings or Settings()
+        idx = self.settings.index
+        self.embedder = embedder or SentenceTransformerEmbedder(idx.embed_model_path, idx.embed_batch_size)
+        self.store = store if store is not None else ChromaChunkStore(idx)
+        self.build_report: BuildReport | None = None
+        if read_manifest(idx.index_dir) is None and build_if_missing:
+            log.info("no index in %s: building it", idx.index_dir)
+            self.build_report = build_index(idx, self.embedder, self.store, progress=progress)
+        self.corpus = IndexedCorpus(idx.index_dir, self.store, self.embedder)
+        self.retriever = HybridRetriever(self.corpus, candidates=self.settings.retrieval.candidates)
+        self._chat_model = chat_model
+        self._model_lock = threading.Lock()
+        self._progress = progress
+
+    # -- backends ---------------------------------------------------------------------------------------------
+    @property
+    def chat_model(self) -> ChatModel:
+        """The chat model, set up on first use (the embedded default is assembled and verified then)."""
+        with self._model_lock:
+            if self._chat_model is None:
+                models_dir = self.settings.index.data_dir / "models"
+                self._chat_model = make_chat_model(self.settings.llm, models_dir, self._progress)
+            return self._chat_model
+
+    def _answerer(self) -> Answerer:
+        r = self.settings.retrieval
+        return Answerer(
+            retriever=self.retriever, chat_model=self.chat_model,
+            prompts=PromptSet(self.settings.prompt_version, self.settings.log_prompts),
+            top_k=r.top_k, min_relevance=r.min_relevance, max_tokens=self.settings.llm.max_tokens,
+        )
+
+    # -- public API -------------------------------------------------------------------------------------------
+    @property
+    def entries(self) -> list[Entry]:
+        """Every indexed entry."""
+        return list(self.corpus.entries.values())
+
+    def retrieve(
+        self, question: str, k: int = 10, *, kind: str | None = None, source: str | None = None,
+        speaker: str | None = None, day: str | None = None, mode: str | None = None,
+    ) -> list[Passage]:
+        """Ranked passages, one per entry, best first."""
+        question = self._check_question(question)
+        if k < 1:
+            raise AssistantError(f"k must be at least 1, got {k}")
+        mode = mode or self.settings.retrieval.mode
+        if mode not in ("hybrid", "bm25", "dense"):
+            raise AssistantError(f"unknown retrieval mode {mode!r}; use hybrid, bm25 or dense")
+        return self.retriever.retrieve(question, k=k, filters=Filters(kind, source, speaker, day), mode=mode)
+
+    def ask(self, question: str, **options: Any) -> Answer:
+        """The full pipeline: an answer with verified citations, or an abstention."""
+        return _final(self.ask_stream(question, **options))
+
+    def ask_stream(
+        self, question: str, *, k: int | None = None, kind: str | None = None, source: str | None = None,
+        speaker: str | None = None, day: str | None = None,
+    ) -> Iterator[AnswerEvent]:
+        """Answer text as it is verified, then a final event carrying the Answer."""
+        question = self._check_question(question)
+        yield from self._stream(question, k=k, filters=Filters(kind, source, speaker, day))
+
+    def chat(self, history: History, question: str, **options: Any) -> Answer:
+        """Answer a follow-up in the context of earlier turns ("and who else spoke that day?")."""
+        return _final(self.chat_stream(history, question, **options))
+
+    def chat_stream(
+        self, history: History, question: str, *, k: int | None = None, kind: str | None = None,
+        source: str | None = None, speaker: str | None = None, day: str | None = None,
+    ) -> Iterator[AnswerEvent]:
+        """Streaming form of chat()."""
+        question = self._check_question(question)
+        last_user, last_reply = _last_turn(history)
+        focus: list[Entry] = []
+        query = None
+        if last_user and _FOLLOW_UP.search(question):
+            focus = self.corpus.linker.link(f"{last_user} {last_reply}")[:4]
+            query = f"{last_user} {question}"
+        yield from self._stream(question, k=k, filters=Filters(kind, source, speaker, day), focus=focus, query=query)
+
+    def _stream(
+        self, question: str, *, k: int | None, filters: Filters, focus: Sequence[Entry] = (), query: str | None = None
+    ) -> Iterator[AnswerEvent]:
+        try:
+            yield from self._answerer().stream(question, k=k, filters=filters, focus=focus, retrieval_query=query)
+        except LLMError as exc:
+            raise AssistantError(f"the language model failed: {exc}") from exc
+
+    def _check_question(self, question: str) -> str:
+        if not isinstance(question, str) or not question.strip():
+            raise AssistantError("the question is empty; type a question about the papers, talks or tutorials")
+        limit = self.settings.retrieval.max_question_chars
+        if len(question) > limit:
+            raise AssistantError(f"the question is {len(question)} characters long; the limit is {limit}")
+        return question.strip()
+
+
+def _final(events: Iterator[AnswerEvent]) -> Answer:
+    for event in events:
+        if event.kind == "final" and event.answer is not None:
+            return event.answer
+    raise AssistantError("the pipeline ended without an answer")
+
+
+def _last_turn(history: History) -> tuple[str, str]:
+    """The last user message and the reply to it, from messages dicts or (user, assistant) pairs."""
+    user, reply = "", ""
+    for item in history:
+        if isinstance(item, dict):
+            content = item.get("content")
+            text = content if isinstance(content, str) else str(content or "")
+            if item.get("role") == "user":
+                user, reply = text, ""
+            elif item.get("role") == "assistant":
+                reply = text
+        elif isinstance(item, list | tuple) and len(item) == 2:
+            user, reply = str(item[0] or ""), str(item[1] or "")
+    return user, reply

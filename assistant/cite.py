@@ -1,0 +1,218 @@
+"""Citation attribution and verification: each answer sentence is matched to the passages that support it.
+
+The model's own [n] markers are unreliable, so they are removed and markers are assigned here. A sentence is
+supported by a passage when most of its content words (stemmed) occur in the passage and every number it states
+occurs there too (a swapped number is the commonest small-model error)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+import Stemmer
+
+_STOP = frozenset(
+    [
+        "a",
+        "an",
+        "the",
+        "and",
+        "or",
+        "but",
+        "if",
+        "of",
+        "to",
+        "in",
+        "on",
+        "at",
+        "by",
+        "for",
+        "with",
+        "from",
+        "as",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "been",
+        "being",
+        "this",
+        "that",
+        "these",
+        "those",
+        "it",
+        "its",
+        "it's",
+        "they",
+        "them",
+        "their",
+        "there",
+        "here",
+        "which",
+        "who",
+        "whom",
+        "whose",
+        "what",
+        "when",
+        "where",
+        "why",
+        "how",
+        "do",
+        "does",
+        "did",
+        "done",
+        "has",
+        "have",
+        "had",
+        "not",
+        "no",
+        "nor",
+        "so",
+        "than",
+        "then",
+        "too",
+        "very",
+        "can",
+        "could",
+        "would",
+        "should",
+        "will",
+        "shall",
+        "may",
+        "might",
+        "must",
+        "about",
+        "into",
+        "over",
+        "under",
+        "also",
+        "such",
+        "each",
+        "both",
+        "all",
+        "any",
+        "some",
+        "more",
+        "most",
+        "other",
+        "only",
+        "own",
+        "same",
+        "just",
+        "i",
+        "you",
+        "we",
+        "he",
+        "she",
+        "his",
+        "her",
+        "our",
+        "your",
+        "my",
+        "me",
+        "us",
+        "paper",
+        "talk",
+        "tutorial",
+        "source",
+        "sources",
+        "according",
+        "says",
+        "say",
+        "said",
+    ]
+)
+_WORD_RE = re.compile(r"[a-z0-9]+(?:[-'][a-z0-9]+)*")
+_NUMBER_RE = re.compile(r"\b\d+(?:[.,]\d+)?\b")
+_MARKER_RE = re.compile(r"\s*\[(?:\d+(?:\s*[,-]\s*\d+)*)\]")
+SENTENCE_BOUNDARY = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9“\"(])")
+
+SUPPORT_THRESHOLD = 0.6
+
+
+@lru_cache(maxsize=1)
+def _stemmer() -> Stemmer.Stemmer:
+    return Stemmer.Stemmer("english")
+
+
+def content_words(text: str) -> list[str]:
+    """Lower-cased, stemmed words that carry meaning (stop words removed)."""
+    words = [w for w in _WORD_RE.findall(text.lower()) if w not in _STOP and len(w) > 1]
+    return _stemmer().stemWords(words)
+
+
+def strip_markers(text: str) -> str:
+    """Remove any [n] markers the model wrote."""
+    return _MARKER_RE.sub("", text).strip()
+
+
+def split_sentences(text: str) -> list[str]:
+    """Sentences of an answer (simple punctuation rule; answers are short)."""
+    return [s.strip() for s in SENTENCE_BOUNDARY.split(text.strip()) if s.strip()]
+
+
+def _numbers(text: str) -> set[str]:
+    return {n.replace(",", "") for n in _NUMBER_RE.findall(text)}
+
+
+def support_score(sentence: str, passage: str) -> float:
+    """Fraction of the sentence's content words found in the passage; 0 if it states a number the passage lacks."""
+    words = content_words(sentence)
+    if not words:
+        return 0.0
+    if not _numbers(sentence) <= _numbers(passage):
+        return 0.0
+    vocab = set(content_words(passage))
+    return sum(w in vocab for w in words) / len(words)
+
+
+@dataclass
+class Attribution:
+    """A sentence and the indices (into the passages) of the passages supporting it, best first."""
+
+    sentence: str
+    supporters: list[int]
+    score: float
+
+
+def attribute(sentence: str, passages: Sequence[str], threshold: float = SUPPORT_THRESHOLD) -> Attribution:
+    """Which passages support a sentence: the best one, plus any other within 0.1 of it, if above threshold."""
+    scores = [support_score(sentence, p) for p in passages]
+    if not scores:
+        return Attribution(sentence, [], 0.0)
+    best = max(scores)
+    if best < threshold:
+        return Attribution(sentence, [], best)
+    order = sorted(range(len(scores)), key=lambda i: -scores[i])
+    return Attribution(sentence, [i for i in order if scores[i] >= max(threshold, best - 0.1)][:2], best)
+
+
+def best_quote(sentence: str, passage: str, max_chars: int = 300) -> str:
+    """The passage sentence that shares the most content words with the answer sentence."""
+    candidates = split_sentences(passage) or [passage]
+    target = set(content_words(sentence))
+    best = max(candidates, key=lambda s: len(target & set(content_words(s))))
+    return best if len(best) <= max_chars else best[: max_chars - 1] + "…"
+
+
+def select_sentences(question: str, text: str, max_words: int) -> str:
+    """The passage sentences most related to the question, in their original order, within a word budget."""
+    sentences = split_sentences(text)
+    if sum(len(s.split()) for s in sentences) <= max_words:
+        return text
+    q = set(content_words(question))
+    ranked = sorted(range(len(sentences)), key=lambda i: (-len(q & set(content_words(sentences[i]))), i))
+    keep: list[int] = []
+    used = 0
+    for i in ranked:
+        n = len(sentences[i].split())
+        if used + n > max_words and keep:
+            continue
+        keep.append(i)
+        used += n
+        if used >= max_words:
+            break
+    return " ".join(sentences[i] for i in sorted(keep))

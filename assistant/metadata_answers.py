@@ -1,0 +1,137 @@
+"""Who / when / where / how-many questions answered exactly from entry records, with the record as the citation."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from index.entries import Entry
+
+_AUTHORS = re.compile(
+    r"how many (co-?)?authors|number of (co-?)?authors|author count|how many (people|researchers) "
+    r"(wrote|authored)",
+    re.I,
+)
+_PUBLISHED = re.compile(
+    r"\bwhen\b.*\b(published|released|posted|submitted|appear(ed)?|come out|came out)\b|"
+    r"publication date|date of publication|(what|which) date (was|is|did)",
+    re.I,
+)
+_AFFIL = re.compile(
+    r"affiliat|(which|what) (university|institution|institute|lab|organi[sz]ation|school)|"
+    r"where (is|does|do|are) .*\b(from|work|based)\b|\bare from\b|\bis from\b",
+    re.I,
+)
+_WHEN = re.compile(r"\bwhen (is|does|will|was|do)\b|what time|which day|what day|at what time|scheduled", re.I)
+_WHO = re.compile(r"\bwho\b|which speakers?|which presenters?|\bpresenters?\b|\bpresented by\b|\bgiven by\b", re.I)
+_TITLE = re.compile(
+    r"what (is|was) the title|title of|(what|which) (talk|tutorial) (does|did|will|is)|"
+    r"what (does|did|will) .+ (talk|speak|present) (about|on)\b",
+    re.I,
+)
+_ELSE = re.compile(r"\b(else|other|besides|apart from)\b", re.I)
+
+
+@dataclass
+class MetadataAnswer:
+    """Sentences, each with the entries it comes from; abstain when the records lack the field asked for."""
+
+    sentences: list[tuple[str, list[Entry]]] = field(default_factory=list)
+    abstain: bool = False
+    intent: str = ""
+
+
+def _names(items: Sequence[str]) -> str:
+    items = list(items)
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _when(e: Entry) -> str:
+    date = ""
+    if e.date and re.match(r"\d{4}-\d{2}-\d{2}", e.date):
+        y, m, d = e.date.split("-")
+        months = [
+            "January",
+            "February",
+            "March",
+            "April",
+            "May",
+            "June",
+            "July",
+            "August",
+            "September",
+            "October",
+            "November",
+            "December",
+        ]
+        date = f" {int(d)} {months[int(m) - 1]} {y}"
+    return f"{e.day or ''}{date} at {e.time}".strip()
+
+
+def _who(e: Entry) -> str:
+    if e.kind == "talk" and e.speaker:
+        return e.speaker + (f" ({e.affiliation})" if e.affiliation else "")
+    return _names(e.presenters) if e.presenters else ""
+
+
+def _speaker_sentence(e: Entry) -> str:
+    if e.kind == "talk":
+        title = "a talk whose title is still TBD" if e.title.startswith("TBD") else f"“{e.title}”"
+        return f"On {_when(e)}, {_who(e)} gives {title}."
+    if e.kind == "tutorial":
+        return f"The tutorial “{e.title}” is presented by {_who(e)}."
+    return ""
+
+
+def answer_from_metadata(question: str, linked: Sequence[Entry], focus: Sequence[Entry] = ()) -> MetadataAnswer | None:
+    """An exact answer from the linked entries' records, or None when the question is not a metadata question
+    about entries the question names."""
+    if not linked:
+        return None
+    if _ELSE.search(question) and focus:
+        focus_ids = {e.id for e in focus}
+        linked = [e for e in linked if e.id not in focus_ids] or list(linked)
+    first = linked[0]
+    if _AUTHORS.search(question):
+        return _single_field(
+            first,
+            "authors_count",
+            "author_count",
+            lambda e: f"“{e.title}” has {e.authors_count} author{'s' if e.authors_count != 1 else ''}.",
+        )
+    if _PUBLISHED.search(question) and first.kind == "paper":
+        return _single_field(first, "date", "date", lambda e: f"“{e.title}” is dated {e.date}.")
+    if _AFFIL.search(question):
+        people = [e for e in linked if e.affiliation]
+        if not people:
+            return MetadataAnswer(abstain=True, intent="affiliation")
+        return MetadataAnswer(
+            [(f"{e.speaker} is affiliated with {e.affiliation}.", [e]) for e in people[:8]], intent="affiliation"
+        )
+    if _WHEN.search(question) and first.kind in ("talk", "tutorial"):
+        if not first.time:
+            return MetadataAnswer(abstain=True, intent="when")
+        return MetadataAnswer(
+            [
+                (
+                    f"{_who(first)} speaks on {_when(first)}: “{first.title}”."
+                    if not first.title.startswith("TBD")
+                    else f"{_who(first)} speaks on {_when(first)} (title TBD).",
+                    [first],
+                )
+            ],
+            intent="when",
+        )
+    if _TITLE.search(question) or _WHO.search(question):
+        talks = [e for e in linked if e.kind in ("talk", "tutorial")]
+        if not talks:
+            return None
+        return MetadataAnswer([(_speaker_sentence(e), [e]) for e in talks[:8]], intent="who")
+    return None
+
+
+def _single_field(entry: Entry, attr: str, intent: str, render: object) -> MetadataAnswer:
+    if getattr(entry, attr) is None:
+        return MetadataAnswer(abstain=True, intent=intent)
+    return MetadataAnswer([(render(entry), [entry])], intent=intent)  # type: ignore[operator]

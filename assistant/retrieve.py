@@ -1,0 +1,210 @@
+"""Hybrid retrieval: llama-index BM25 and dense (Chroma) retrievers fused by reciprocal rank, grouped per entry,
+with entity links from the question (speaker names, titles, day and time) placed first."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from llama_index.core import QueryBundle, VectorStoreIndex
+from llama_index.core.llms import MockLLM
+from llama_index.core.retrievers import BaseRetriever, QueryFusionRetriever, VectorIndexRetriever
+from llama_index.core.schema import NodeWithScore, TextNode
+from llama_index.retrievers.bm25 import BM25Retriever
+
+from assistant.errors import AssistantError, IndexMissingError
+from assistant.metadata import EntityLinker
+from index.build import BM25_DIR, read_manifest
+from index.embed import Embedder, LlamaIndexEmbedding
+from index.entries import Entry
+
+
+@dataclass
+class Passage:
+    """One retrieved chunk, attributed to its entry."""
+
+    entry_id: str
+    title: str
+    kind: str
+    source: str
+    text: str
+    score: float
+    chunk_id: str = ""
+    dense_score: float | None = None
+    entry: Entry | None = field(default=None, repr=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-serialisable form."""
+        return {
+            "entry_id": self.entry_id, "title": self.title, "kind": self.kind, "source": self.source,
+            "text": self.text, "score": round(self.score, 6), "chunk_id": self.chunk_id,
+            "dense_score": None if self.dense_score is None else round(self.dense_score, 4),
+        }
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Optional restrictions on what is retrieved; None means no restriction."""
+
+    kind: str | None = None
+    source: str | None = None
+    speaker: str | None = None
+    day: str | None = None
+
+    def is_empty(self) -> bool:
+        """True when nothing is filtered."""
+        return not (self.kind or self.source or self.speaker or self.day)
+
+    def accepts(self, entry: Entry) -> bool:
+        """Whether an entry passes every filter (people and days compared case-insensitively)."""
+        if self.kind and entry.kind != self.kind:
+            return False
+        if self.source and self.source not in {s.file for s in entry.sources}:
+            return False
+        if self.speaker and self.speaker.lower() not in {p.lower() for p in entry.people}:
+            return False
+        return not (self.day and (entry.day or "").lower() != self.day.lower())
+
+
+class _Recording(BaseRetriever):
+    """Wraps a retriever and keeps its last results (to read dense similarities after fusion)."""
+
+    def __init__(self, inner: BaseRetriever) -> None:
+        super().__init__()
+        self.inner = inner
+        self.last: list[NodeWithScore] = []
+
+    def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
+        results = self.inner.retrieve(query_bundle)
+        # Fusion overwrites scores in place; keep our own copies of the similarities.
+        self.last = [NodeWithScore(node=n.node, score=n.score) for n in results]
+        return results
+
+
+class IndexedCorpus:
+    """The published index: entries, chunks, the BM25 index and the dense vector store."""
+
+    def __init__(self, index_dir: Path, store: Any, embedder: Embedder) -> None:
+        manifest = read_manifest(index_dir)
+        if manifest is None:
+            raise IndexMissingError(f"no index in {index_dir}; run `assistant index` first")
+        self.index_dir = index_dir
+        self.built_at: str = manifest.get("built_at", "")
+        self.entries: dict[str, Entry] = {e["id"]: Entry.model_validate(e) for e in manifest["entries"]}
+        self.nodes: dict[str, TextNode] = {c["id_"]: TextNode.from_dict(c) for c in manifest["chunks"]}
+        self.embedder = embedder
+        self.bm25 = self._load_bm25()
+        self.vector_index = VectorStoreIndex.from_vector_store(
+            store.vector_store(), embed_model=LlamaIndexEmbedding(embedder)
+        )
+        self.linker = EntityLinker(list(self.entries.values()))
+
+    def _load_bm25(self) -> BM25Retriever:
+        path = self.index_dir / BM25_DIR
+        try:
+            bm25 = BM25Retriever.from_persist_dir(str(path))
+            if {c["node_id"] for c in bm25.corpus} == set(self.nodes):
+                return bm25
+        except (OSError, ValueError, KeyError):
+            pass
+        # Missing or out of step with the manifest (e.g. an interrupted build): rebuild in memory, it is cheap.
+        return BM25Retriever.from_defaults(nodes=list(self.nodes.values()))
+
+    @property
+    def sources(self) -> list[str]:
+        """Every seed file name in the index."""
+        return sorted({s.file for e in self.entries.values() for s in e.sources})
+
+
+class HybridRetriever:
+    """BM25 + dense retrieval fused by rank, one passage per entry, best first."""
+
+    def __init__(self, corpus: IndexedCorpus, candidates: int = 30) -> None:
+        self.corpus = corpus
+        self.candidates = candidates
+
+    def validate(self, filters: Filters) -> None:
+        """AssistantError naming the filter and the allowed values if a filter value is unknown."""
+        entries = self.corpus.entries.values()
+        checks = {
+            "kind": (filters.kind, sorted({e.kind for e in entries})),
+            "source": (filters.source, self.corpus.sources),
+            "speaker": (filters.speaker, sorted({p for e in entries for p in e.people})),
+            "day": (filters.day, sorted({e.day for e in entries if e.day})),
+        }
+        for name, (value, allowed) in checks.items():
+            if value and value.lower() not in {a.lower() for a in allowed}:
+                shown = ", ".join(allowed[:12]) + (" …" if len(allowed) > 12 else "")
+                raise AssistantError(f"unknown {name} {value!r}; known values: {shown}")
+
+    def retrieve(self, query: str, k: int = 10, filters: Filters | None = None, mode: str = "hybrid") -> list[Passage]:
+        """Ranked passages, one per entry, best first."""
+        filters = filters or Filters()
+        self.validate(filters)
+        pool = len(self.corpus.nodes) if not filters.is_empty() else self.candidates
+        ranked, dense = self._ranked_nodes(query, pool, mode)
+        passages = self._group(ranked, dense, filters)
+        passages = self._link_first(query, passages, filters)
+        return passages[:k]
+
+    def _ranked_nodes(self, query: str, pool: int, mode: str) -> tuple[list[NodeWithScore], dict[str, float]]:
+        pool = max(1, min(pool, len(self.corpus.nodes)))
+        bm25 = self.corpus.bm25
+        bm25.similarity_top_k = pool
+        dense = _Recording(VectorIndexRetriever(index=self.corpus.vector_index, similarity_top_k=pool))
+        if mode == "bm25":
+            return bm25.retrieve(query), {}
+        if mode == "dense":
+            nodes = dense.retrieve(query)
+            return nodes, {n.node.node_id: float(n.score or 0.0) for n in nodes}
+        fusion = QueryFusionRetriever(
+            [bm25, dense], llm=MockLLM(), mode="reciprocal_rerank", similarity_top_k=2 * pool,
+            num_queries=1, use_async=False,
+        )
+        fused = fusion.retrieve(query)
+        return fused, {n.node.node_id: float(n.score or 0.0) for n in dense.last}
+
+    def _group(self, ranked: Sequence[NodeWithScore], dense: dict[str, float], filters: Filters) -> list[Passage]:
+        best_dense: dict[str, float] = {}
+        for node_id, score in dense.items():
+            node = self.corpus.nodes.get(node_id)
+            if node is not None:
+                eid = str(node.metadata["entry_id"])
+                best_dense[eid] = max(best_dense.get(eid, -1.0), score)
+        out: list[Passage] = []
+        seen: set[str] = set()
+        for item in ranked:
+            node = self.corpus.nodes.get(item.node.node_id)
+            if node is None:  # a chunk of an unpublished (interrupted) build
+                continue
+            entry = self.corpus.entries.get(str(node.metadata["entry_id"]))
+            if entry is None or entry.id in seen or not filters.accepts(entry):
+                continue
+            seen.add(entry.id)
+            out.append(self._passage(entry, node, float(item.score or 0.0), best_dense.get(entry.id)))
+        return out
+
+    def _passage(self, entry: Entry, node: TextNode, score: float, dense: float | None) -> Passage:
+        return Passage(
+            entry_id=entry.id, title=entry.title, kind=entry.kind, source=entry.source, text=node.text,
+            score=score, chunk_id=node.node_id, dense_score=dense, entry=entry,
+        )
+
+    def best_chunk(self, entry: Entry) -> TextNode:
+        """The first chunk of an entry (its opening text)."""
+        return next(n for n in self.corpus.nodes.values() if n.metadata.get("entry_id") == entry.id)
+
+    def _link_first(self, query: str, passages: list[Passage], filters: Filters) -> list[Passage]:
+        """Entries the question names outright (a speaker, a title, a day and time) go first."""
+        linked = [e for e in self.corpus.linker.link(query) if filters.accepts(e)]
+        if not linked:
+            return passages
+        by_id = {p.entry_id: p for p in passages}
+        top = passages[0].score if passages else 1.0
+        front = []
+        for entry in linked:
+            p = by_id.pop(entry.id, None) or self._passage(entry, self.best_chunk(entry), top, None)
+            front.append(p)
+        return front + [p for p in passages if p.entry_id in by_id]

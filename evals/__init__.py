@@ -1,0 +1,1 @@
+"""Evaluation suite: gold questions, retrieval and answer metrics, ragas judging and reports."""

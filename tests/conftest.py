@@ -1,0 +1,81 @@
+"""Shared fixtures: a copy of the seeds, fast indexes built with the deterministic hashing embedder, and one index
+built with the real packaged MiniLM (session-scoped, built once)."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+import index  # noqa: F401  (offline defaults)
+from assistant.api import Assistant
+from assistant.llm import ScriptedChatModel
+from assistant.settings import Settings
+from index.embed import HashingEmbedder, SentenceTransformerEmbedder
+from index.settings import IndexSettings
+from index.store import ChromaChunkStore
+
+REPO = Path(__file__).resolve().parent.parent
+SEEDS = REPO / "seeds"
+
+
+@pytest.fixture
+def seeds_copy(tmp_path: Path) -> Path:
+    """A writable copy of the seed folder."""
+    dest = tmp_path / "seeds"
+    shutil.copytree(SEEDS, dest)
+    return dest
+
+
+def make_settings(data_dir: Path, seeds_dir: Path = SEEDS) -> Settings:
+    """Settings pointing at a private data folder."""
+    return Settings(index=IndexSettings(data_dir=data_dir, seeds_dir=seeds_dir))
+
+
+@pytest.fixture(scope="session")
+def hashing_index(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """An index over the real seeds, embedded with the hashing embedder (fast, deterministic)."""
+    from index.build import build_index
+
+    settings = make_settings(tmp_path_factory.mktemp("hash-index"))
+    build_index(settings.index, HashingEmbedder(), ChromaChunkStore(settings.index), show_progress=False)
+    return settings
+
+
+@pytest.fixture
+def fake_assistant(hashing_index: Settings) -> Callable[..., Assistant]:
+    """Factory: an Assistant over the hashing index with a scripted chat model."""
+
+    def make(replies: object = ("I don't know.",), **retrieval: object) -> Assistant:
+        settings = hashing_index.model_copy(deep=True)
+        for key, value in retrieval.items():
+            setattr(settings.retrieval, key, value)
+        model = replies if isinstance(replies, ScriptedChatModel) else ScriptedChatModel(replies)  # type: ignore[arg-type]
+        return Assistant(settings, chat_model=model, embedder=HashingEmbedder(), build_if_missing=False)
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def minilm() -> SentenceTransformerEmbedder:
+    """The packaged MiniLM embedder (loaded once)."""
+    return SentenceTransformerEmbedder()
+
+
+@pytest.fixture(scope="session")
+def real_index(tmp_path_factory: pytest.TempPathFactory, minilm: SentenceTransformerEmbedder) -> Settings:
+    """An index over the real seeds with the real embedder (about 30 s, once per session)."""
+    from index.build import build_index
+
+    settings = make_settings(tmp_path_factory.mktemp("real-index"))
+    build_index(settings.index, minilm, ChromaChunkStore(settings.index), show_progress=False)
+    return settings
+
+
+@pytest.fixture(scope="session")
+def real_retrieval_assistant(real_index: Settings, minilm: SentenceTransformerEmbedder) -> Assistant:
+    """Real index and embedder; a scripted model that always declines (retrieval and metadata tests only)."""
+    return Assistant(real_index, chat_model=ScriptedChatModel(["I don't know."]), embedder=minilm,
+                     build_if_missing=False)

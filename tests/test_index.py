@@ -1,0 +1,128 @@
+"""Index build: idempotency, incremental edits and removals, bad input leaving the index untouched, interrupted
+builds, chunk sizes within the embedder's limit."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from assistant.api import Assistant
+from assistant.llm import ScriptedChatModel
+from index.build import MANIFEST, build_index, read_manifest
+from index.chunk import embed_text
+from index.corpus import load_corpus
+from index.embed import HashingEmbedder
+from index.parsers import SeedError
+from index.store import ChromaChunkStore
+
+from .conftest import make_settings
+
+DAILY_A = "002_5ebcb6642b623e7b.txt"
+LIBRARY = "001_0afc165511f16759.txt"
+
+
+class FailingEmbedder(HashingEmbedder):
+    """Raises after embedding a number of texts (simulates a crash mid-build)."""
+
+    def __init__(self, fail_after: int) -> None:
+        super().__init__()
+        self.fail_after = fail_after
+
+    def embed(self, texts):
+        if self.texts_embedded + len(texts) > self.fail_after:
+            raise KeyboardInterrupt("simulated interruption")
+        return super().embed(texts)
+
+
+def build(settings, embedder=None):
+    embedder = embedder or HashingEmbedder()
+    report = build_index(settings.index, embedder, ChromaChunkStore(settings.index), show_progress=False)
+    return report, embedder
+
+
+def test_second_build_embeds_nothing(tmp_path: Path, seeds_copy: Path):
+    settings = make_settings(tmp_path / "data", seeds_copy)
+    first, _ = build(settings)
+    second, embedder = build(settings)
+    assert first.embedded == first.chunks > 400 and first.entries == 276
+    assert second.noop and second.chunks == first.chunks and embedder.texts_embedded == 0
+    assert ChromaChunkStore(settings.index).count() == first.chunks
+
+
+def test_edited_entry_is_replaced_and_removed_entry_deleted(tmp_path: Path, seeds_copy: Path):
+    settings = make_settings(tmp_path / "data", seeds_copy)
+    build(settings)
+    path = seeds_copy / DAILY_A
+    text = path.read_text()
+    old = "Continual learning (CL) refers to the ability"
+    text = text.replace(old, "Zanzibar flamingo continual learning refers to the ability")
+    # remove "Kernel Density Estimators in Large Dimensions" (title, abstract, authors, dot, date)
+    lines = text.splitlines()
+    start = lines.index("Kernel Density Estimators in Large Dimensions")
+    path.write_text("\n".join(lines[:start] + lines[start + 8 :]))
+
+    second, embedder = build(settings)
+    assert second.entries == 275
+    assert 1 <= embedder.texts_embedded <= 6  # only the edited entry's chunks
+    assert second.deleted >= embedder.texts_embedded + 1  # old version's chunks and the removed entry's chunks
+    store = ChromaChunkStore(settings.index)
+    assert store.count() == second.chunks
+    manifest = read_manifest(settings.index.index_dir)
+    titles = {e["title"] for e in manifest["entries"]}
+    assert "Kernel Density Estimators in Large Dimensions" not in titles
+    a = Assistant(settings, chat_model=ScriptedChatModel(["x"]), embedder=HashingEmbedder(), build_if_missing=False)
+    top = a.retrieve("Zanzibar flamingo", k=1, mode="bm25")[0]
+    assert top.title.startswith("Continual Learning with Dynamic Sparse Training") and "Zanzibar" in top.text
+
+
+def test_bad_seed_file_leaves_index_untouched(tmp_path: Path, seeds_copy: Path):
+    settings = make_settings(tmp_path / "data", seeds_copy)
+    build(settings)
+    manifest_before = (settings.index.index_dir / MANIFEST).read_bytes()
+    ids_before = ChromaChunkStore(settings.index).ids()
+    for name, content in [("zz_empty.txt", b""), ("zz_binary.txt", b"\x00\xff\x00"),
+                          ("zz_unknown.txt", b"hello\nworld\n")]:
+        bad = seeds_copy / name
+        bad.write_bytes(content)
+        with pytest.raises(SeedError) as err:
+            build(settings)
+        assert name in str(err.value)
+        bad.unlink()
+    assert (settings.index.index_dir / MANIFEST).read_bytes() == manifest_before
+    assert ChromaChunkStore(settings.index).ids() == ids_before
+
+
+def test_interrupted_build_keeps_previous_index_and_resumes(tmp_path: Path, seeds_copy: Path):
+    settings = make_settings(tmp_path / "data", seeds_copy)
+    build(settings)
+    manifest_before = (settings.index.index_dir / MANIFEST).read_bytes()
+    path = seeds_copy / LIBRARY
+    path.write_text(path.read_text().replace("Mathematical proofs are often said", "Quokka proofs are often said"))
+    # a different chunk size changes every chunk: a big rebuild that we interrupt part-way
+    settings.index.chunk_tokens = 120
+    with pytest.raises(KeyboardInterrupt):
+        build(settings, FailingEmbedder(fail_after=100))
+    assert (settings.index.index_dir / MANIFEST).read_bytes() == manifest_before
+    a = Assistant(settings, chat_model=ScriptedChatModel(["x"]), embedder=HashingEmbedder(), build_if_missing=False)
+    hits = a.retrieve("Mathematical proofs formal derivation", k=3)
+    assert hits and all(p.chunk_id in a.corpus.nodes for p in hits)  # only published chunks are served
+    resumed, embedder = build(settings)
+    assert 0 < embedder.texts_embedded == resumed.embedded < resumed.chunks  # reused what was embedded before
+    assert ChromaChunkStore(settings.index).count() == resumed.chunks
+
+
+def test_chunks_fit_the_embedder_and_carry_metadata(minilm):
+    corpus = load_corpus(Path("seeds"))
+    from index.chunk import chunk_entries
+    from index.settings import IndexSettings
+
+    s = IndexSettings()
+    nodes = chunk_entries(corpus.entries, s.chunk_tokens, s.chunk_overlap, minilm.model_id)
+    limit = minilm.max_seq_length
+    assert limit == 256
+    longest = max(minilm.count_word_pieces(embed_text(n)) for n in nodes)
+    assert longest <= limit
+    assert {n.metadata["entry_id"] for n in nodes} == {e.id for e in corpus.entries}
+    talk = next(n for n in nodes if n.metadata.get("speaker") == "Yue M. Lu")
+    assert "speaker: Yue M. Lu" in embed_text(talk) and talk.metadata["when"] == "Monday 2024-09-30 9:20 am"
