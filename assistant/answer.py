@@ -164,10 +164,13 @@ class Answerer:
             route=f"metadata:{meta.intent}", seconds=time.perf_counter() - start, first_token_seconds=first,
         ))
 
-    def _abstain(self, question: str, passages: list[Passage], start: float, why: str) -> Iterator[AnswerEvent]:
+    def _abstain(
+        self, question: str, passages: list[Passage], start: float, why: str, dropped: list[str] | None = None
+    ) -> Iterator[AnswerEvent]:
         yield AnswerEvent("text", ABSTAIN_TEXT)
         yield AnswerEvent("final", answer=Answer(
             question=question, text=ABSTAIN_TEXT, abstained=True, contexts=passages, route=f"abstain:{why}",
+            dropped=list(dropped or []),
             seconds=time.perf_counter() - start, first_token_seconds=time.perf_counter() - start,
         ))
 
@@ -178,7 +181,8 @@ class Answerer:
             entry = p.entry
             header = entry.metadata_line() if entry else p.title
             blocks.append(SourceBlock(i, header, select_sentences(question, p.text, _CONTEXT_WORDS)))
-            full.append(f"{header}\n{p.text}")
+            # Verified against the whole entry: a citation names the entry, and the model may paraphrase any of it.
+            full.append(f"{header}\n{entry.text if entry and entry.text else p.text}")
         return blocks, full
 
     def _generate(self, question: str, passages: list[Passage], start: float) -> Iterator[AnswerEvent]:
@@ -204,7 +208,8 @@ class Answerer:
                 first = first if first is not None else time.perf_counter() - start
                 yield AnswerEvent("text", text if len(kept) == 1 else " " + text)
         if not kept:
-            yield from self._abstain(question, passages, start, "nothing verified" if dropped else "model declined")
+            why = "nothing verified" if dropped else "model declined"
+            yield from self._abstain(question, passages, start, why, dropped)
             return
         yield AnswerEvent("final", answer=Answer(
             question=question, text=" ".join(kept), abstained=False, citations=citer.citations, contexts=used,
@@ -229,7 +234,7 @@ class Answerer:
         for i in att.supporters:
             entry = used[i].entry
             if entry is not None:
-                markers += f"[{citer.cite(entry, best_quote(clean, used[i].text), clean)}]"
+                markers += f"[{citer.cite(entry, best_quote(clean, entry.text or used[i].text), clean)}]"
         body = clean[:-1] if clean[-1] in ".!?" else clean
         text = f"{body} {markers}{clean[-1] if clean[-1] in '.!?' else '.'}"
         kept.append(text)

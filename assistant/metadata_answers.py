@@ -27,7 +27,7 @@ _WHEN = re.compile(r"\bwhen (is|does|will|was|do)\b|what time|which day|what day
 _WHO = re.compile(r"\bwho\b|which speakers?|which presenters?|\bpresenters?\b|\bpresented by\b|\bgiven by\b", re.I)
 _TITLE = re.compile(
     r"what (is|was) the title|title of|(what|which) (talk|tutorial) (does|did|will|is)|"
-    r"what (does|did|will) .+ (talk|speak|present) (about|on)\b",
+    r"what (does|did|will) [^?]+ (talk|speak|present) (about|on)\s*\??\s*$",
     re.I,
 )
 _ELSE = re.compile(r"\b(else|other|besides|apart from)\b", re.I)

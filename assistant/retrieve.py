@@ -90,6 +90,12 @@ class IndexedCorpus:
         manifest = read_manifest(index_dir)
         if manifest is None:
             raise IndexMissingError(f"no index in {index_dir}; run `assistant index` first")
+        built_with = manifest.get("fingerprint", {}).get("model_id")
+        if built_with != embedder.model_id:
+            raise IndexMissingError(
+                f"the index in {index_dir} was built with embedder {built_with!r}, not {embedder.model_id!r}; "
+                "run `assistant index` to rebuild it"
+            )
         self.index_dir = index_dir
         self.built_at: str = manifest.get("built_at", "")
         self.entries: dict[str, Entry] = {e["id"]: Entry.model_validate(e) for e in manifest["entries"]}
