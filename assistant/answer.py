@@ -21,7 +21,7 @@ _DONT_KNOW = re.compile(r"\b(i don'?t know|do not know|not (mentioned|stated|spe
                         r"(sources|corpus|context) (do|does) not|no information|cannot (answer|determine|find)|"
                         r"unable to (answer|determine|find))\b", re.I)
 _CONTEXT_PASSAGES = 3
-_CONTEXT_WORDS = 70
+_CONTEXT_WORDS = 45
 
 
 @dataclass
@@ -116,7 +116,7 @@ class Answerer:
     prompts: PromptSet
     top_k: int = 6
     min_relevance: float = 0.3
-    max_tokens: int = 160
+    max_tokens: int = 120
 
     def stream(
         self, question: str, *, k: int | None = None, filters: Filters | None = None,

@@ -42,7 +42,7 @@ class Assistant:
     ) -> None:
         self.settings = settings or Settings()
         idx = self.settings.index
-        self.embedder = embedder or SentenceTransformerEmbedder(idx.embed_model_path, idx.embed_batch_size)
+        self.embedder = embedder or SentenceTransformerEmbedder(idx.embed_model_path)
         self.store = store if store is not None else ChromaChunkStore(idx)
         self.build_report: BuildReport | None = None
         if read_manifest(idx.index_dir) is None and build_if_missing:

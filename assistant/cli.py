@@ -45,7 +45,7 @@ def cmd_index(args: argparse.Namespace) -> int:
     from index.store import ChromaChunkStore
 
     s = _settings(args).index
-    report = build_index(s, SentenceTransformerEmbedder(s.embed_model_path, s.embed_batch_size), ChromaChunkStore(s),
+    report = build_index(s, SentenceTransformerEmbedder(s.embed_model_path), ChromaChunkStore(s),
                          show_progress=not args.quiet)
     for w in report.warnings:
         print(f"warning: {w}", file=sys.stderr)

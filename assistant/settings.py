@@ -29,7 +29,7 @@ class LLMSettings(BaseModel):
     timeout_s: float = Field(default=120.0, gt=0, description="Timeout for one remote request.")
     n_ctx: int = Field(default=4096, ge=512, le=32768, description="Context window of the embedded model.")
     n_threads: int = Field(default_factory=lambda: os.cpu_count() or 2, ge=1)
-    max_tokens: int = Field(default=160, ge=16, le=2048, description="Most tokens generated per answer.")
+    max_tokens: int = Field(default=120, ge=16, le=2048, description="Most tokens generated per answer.")
     temperature: float = Field(default=0.0, ge=0.0, le=2.0)
 
 

@@ -42,6 +42,7 @@ EXAMPLE_QUESTIONS: tuple[str, ...] = (
 NOT_FOUND = "Not found in the corpus"
 _ANSWER_CONCURRENCY = "answer"  # one CPU model serves everyone: answers queue one at a time
 _WORD = re.compile(r"(\w+)")
+_JOINER = re.compile(r"\s+|\s*[:/’'-]\s*")  # separators inside one highlighted run ("4:20 pm", "Institute/NYU")
 _STOPWORDS = frozenset({
     "a", "an", "and", "are", "as", "at", "be", "by", "does", "did", "do", "for", "from", "has", "have", "he", "her",
     "his", "how", "in", "is", "it", "its", "of", "on", "or", "she", "that", "the", "their", "them", "they", "this",
@@ -115,7 +116,7 @@ def highlight_shared_words(quote: str, sentence: str) -> str:
     """HTML-escaped ``quote`` with the content words it shares with ``sentence`` wrapped in ``<mark>``.
 
     Matching is case-insensitive on whole words; stop words and single letters are never marked; runs of marked
-    words separated only by spaces become one ``<mark>``.
+    words separated only by spaces or a joining character (``:``, ``/``, ``-``, apostrophe) become one ``<mark>``.
     """
     wanted = {w.lower() for w in _WORD.findall(sentence) if _is_content_word(w)}
     parts = _WORD.split(quote)  # even indexes: separators, odd indexes: words
@@ -125,7 +126,7 @@ def highlight_shared_words(quote: str, sentence: str) -> str:
         marked = i % 2 == 1 and part.lower() in wanted
         if i % 2 == 0:
             nxt = parts[i + 1] if i + 1 < len(parts) else ""
-            joins = open_mark and part.strip() == "" and part != "" and nxt.lower() in wanted
+            joins = open_mark and _JOINER.fullmatch(part) is not None and nxt.lower() in wanted
             if open_mark and not joins:
                 out.append("</mark>")
                 open_mark = False

@@ -33,7 +33,7 @@ def packaged_minilm_path() -> Path:
 class SentenceTransformerEmbedder:
     """sentence-transformers model loaded from a local folder (never a hub name), on the CPU, loaded lazily."""
 
-    def __init__(self, model_path: Path | None = None, batch_size: int = 32) -> None:
+    def __init__(self, model_path: Path | None = None, batch_size: int = 16) -> None:
         self.model_path = Path(model_path) if model_path else packaged_minilm_path()
         self.model_id = f"st:{self.model_path.name}:{_folder_fingerprint(self.model_path)}"
         self.batch_size = batch_size

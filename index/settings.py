@@ -28,7 +28,7 @@ class IndexSettings(BaseModel):
     )
     chunk_tokens: int = Field(default=200, ge=32, le=230, description="Chunk size in tokens (cl100k).")
     chunk_overlap: int = Field(default=30, ge=0, le=128, description="Token overlap between chunks.")
-    embed_batch_size: int = Field(default=32, ge=1, le=512)
+    embed_batch_size: int = Field(default=64, ge=1, le=512, description="Chunks per embedding call.")
 
     @property
     def index_dir(self) -> Path:

@@ -1,0 +1,65 @@
+"""Answer benchmark: retrieval p50/p95, time to first verified sentence, end-to-end answer time p50/p95 with the
+configured chat model (the embedded Qwen by default). Targets on 2 cores: retrieval p50 <= 50 ms, answer p50 <= 8 s.
+
+Questions come from the dev set (evals/dev_set.jsonl); metadata questions are answered without the model, so the
+answer figures are reported for all questions and for model-generated answers separately."""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+from pathlib import Path
+
+from assistant import Assistant
+from evals.gold import load_gold
+
+
+def pct(values: list[float], p: float) -> float:
+    """Percentile by linear interpolation."""
+    s = sorted(values)
+    if not s:
+        return float("nan")
+    i = (len(s) - 1) * p / 100
+    lo, hi = int(i), min(int(i) + 1, len(s) - 1)
+    return s[lo] + (s[hi] - s[lo]) * (i - lo)
+
+
+def main() -> None:
+    """Print latency figures."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--gold", default="evals/dev_set.jsonl")
+    parser.add_argument("--answers", type=int, default=12, help="questions to answer end to end")
+    args = parser.parse_args()
+    questions = [g.question for g in load_gold(Path(args.gold))]
+    a = Assistant()
+    a.retrieve("warm up")
+    retrieval = []
+    for q in questions:
+        t = time.perf_counter()
+        a.retrieve(q, k=10)
+        retrieval.append((time.perf_counter() - t) * 1000)
+    t = time.perf_counter()
+    a.chat_model.load() if hasattr(a.chat_model, "load") else None
+    load_s = time.perf_counter() - t
+    totals, ttfts, generated = [], [], []
+    step = max(1, len(questions) // args.answers)
+    for q in questions[::step][: args.answers]:
+        ans = a.ask(q)
+        totals.append(ans.seconds)
+        ttfts.append(ans.first_token_seconds or ans.seconds)
+        if ans.route == "generated" or ans.route.startswith("abstain:nothing") or "declined" in ans.route:
+            generated.append(ans.seconds)
+    print(f"questions:            {len(questions)} retrieval, {len(totals)} answered end to end")
+    print(f"retrieval:            p50 {pct(retrieval, 50):.1f} ms, p95 {pct(retrieval, 95):.1f} ms")
+    print(f"model load:           {load_s:.1f} s ({getattr(a.chat_model, 'name', '?')})")
+    print(f"time to first text:   p50 {pct(ttfts, 50):.2f} s, p95 {pct(ttfts, 95):.2f} s")
+    print(f"answer (all):         p50 {pct(totals, 50):.2f} s, p95 {pct(totals, 95):.2f} s")
+    print(f"answer (model calls): p50 {pct(generated, 50):.2f} s, p95 {pct(generated, 95):.2f} s (n={len(generated)})")
+    print(f"mean answer:          {statistics.mean(totals):.2f} s")
+    print(f"targets: retrieval p50 <= 50 ms {'OK' if pct(retrieval, 50) <= 50 else 'MISSED'}; "
+          f"answer p50 <= 8 s {'OK' if pct(totals, 50) <= 8 else 'MISSED'}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,40 @@
+"""End to end with the real embedded model (slow: model assembly on a fresh machine, ~5-15 s per answer)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from assistant.api import Assistant
+from assistant.answer import ABSTAIN_TEXT
+from assistant.llm import make_chat_model
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def real_assistant(real_index, minilm):
+    models = Path(os.environ.get("ASSISTANT_TEST_MODELS_DIR", Path.home() / ".cache/research-assistant/models"))
+    model = make_chat_model(real_index.llm, models)
+    return Assistant(real_index, chat_model=model, embedder=minilm, build_if_missing=False)
+
+
+def test_content_question_is_answered_and_cited(real_assistant):
+    ans = real_assistant.ask("Which tutorial teaches how to write machine-checkable proofs?")
+    assert not ans.abstained, ans.to_dict()
+    assert "Lean" in ans.text
+    assert ans.citations[0].title == "Proving Theorems with Lean and Machine Learning"
+
+
+def test_unanswerable_question_abstains(real_assistant):
+    ans = real_assistant.ask("What is the registration fee for the symposium?")
+    assert ans.abstained and ans.text == ABSTAIN_TEXT and not ans.citations
+
+
+def test_streams_then_cites(real_assistant):
+    events = list(real_assistant.ask_stream("What is TabPFN?"))
+    final = events[-1].answer
+    assert events[-1].kind == "final" and not final.abstained
+    assert "tabular" in final.text.lower() and final.citations[0].title.startswith("TabPFN")
