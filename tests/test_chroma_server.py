@@ -63,7 +63,7 @@ def test_index_and_retrieve_over_http(tmp_path: Path, chroma_server: str):
 def test_unreachable_server_is_a_clear_error(tmp_path: Path):
     settings = make_settings(tmp_path / "data")
     settings.index.chroma_url = f"http://127.0.0.1:{_free_port()}"
-    with pytest.raises(StoreError, match="127.0.0.1"):
+    with pytest.raises(StoreError, match=r"127\.0\.0\.1"):
         ChromaChunkStore(settings.index)
 
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant.api import Assistant
 from assistant.answer import ABSTAIN_TEXT
+from assistant.api import Assistant
 from assistant.llm import make_chat_model
 
 pytestmark = pytest.mark.slow
