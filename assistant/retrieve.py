@@ -146,13 +146,14 @@ class HybridRetriever:
                 raise AssistantError(f"unknown {name} {value!r}; known values: {shown}")
 
     def retrieve(self, query: str, k: int = 10, filters: Filters | None = None, mode: str = "hybrid") -> list[Passage]:
-        """Ranked passages, one per entry, best first."""
+        """Ranked passages, one per entry, best first. Hybrid mode also puts entities the question names first."""
         filters = filters or Filters()
         self.validate(filters)
         pool = len(self.corpus.nodes) if not filters.is_empty() else self.candidates
         ranked, dense = self._ranked_nodes(query, pool, mode)
         passages = self._group(ranked, dense, filters)
-        passages = self._link_first(query, passages, filters)
+        if mode == "hybrid":  # bm25 / dense stay plain single retrievers, for comparison
+            passages = self._link_first(query, passages, filters)
         return passages[:k]
 
     def _ranked_nodes(self, query: str, pool: int, mode: str) -> tuple[list[NodeWithScore], dict[str, float]]:

@@ -85,7 +85,7 @@ SOURCES_CSS = """
 CSS = """
 .ra-status { font-size: 13px; color: var(--body-text-color-subdued); }
 .ra-status p { margin: 0; }
-#ra-table, #ra-table table, #ra-table td, #ra-table th { font-family: var(--font) !important; }
+#ra-table .virtual-row, #ra-table .header-table, #ra-table td, #ra-table th { font-family: var(--font) !important; }
 """
 
 
@@ -318,6 +318,49 @@ def status_text(assistant: Assistant | None, settings: Settings, seconds: float 
     return "  |  ".join(parts)
 
 
+def answer_turn(
+    get_assistant: Callable[[], Assistant], settings: Settings, question: str, chat: list[dict[str, Any]] | None,
+    kind: str | None = ALL, source: str | None = ALL, k: float = 6,
+) -> Iterator[tuple[list[dict[str, Any]], Any, Any]]:
+    """One chat turn as UI updates ``(chat, sources_panel, status_line)``, streamed.
+
+    ``chat`` already ends with the user's question (unless it was empty). The reply grows as verified text arrives;
+    the last update carries the Sources panel and the status line. Any failure ends the turn with a friendly
+    warning message in the chat (after whatever text was already shown), never an exception.
+    """
+    chat, question = _plain(chat), question or ""
+    prior = history_for_model(chat[:-1] if question.strip() and chat else chat)
+    reply = ""
+    yield [*chat, _assistant_message(reply)], render_pending(), gr.skip()
+    assistant: Assistant | None = None
+    answer: Answer | None = None
+    try:
+        assistant = get_assistant()
+        events = assistant.chat_stream(prior, question, k=int(k), kind=_option(kind), source=_option(source))
+        for event in events:
+            if event.kind == "text" and event.text:
+                reply += event.text
+                yield [*chat, _assistant_message(reply)], gr.skip(), gr.skip()
+            elif event.kind == "final":
+                answer = event.answer
+        if answer is None:
+            raise AssistantError("the pipeline ended without an answer")
+    except Exception as exc:
+        if not isinstance(exc, AssistantError | LLMError | TimeoutError):
+            log.exception("answering failed")
+        message = friendly_error(exc)
+        reply = f"{reply}\n\n{message}" if reply else message
+        yield ([*chat, _assistant_message(reply)], render_error(message),
+               status_text(assistant, settings) if assistant else gr.skip())
+        return
+    yield ([*chat, _assistant_message(answer.text)], render_sources(answer),
+           status_text(assistant, settings, answer.seconds))
+
+
+def _assistant_message(text: str) -> dict[str, Any]:
+    return {"role": "assistant", "content": text}
+
+
 # -- the app ------------------------------------------------------------------------------------------------------
 
 
@@ -336,11 +379,6 @@ class _Shared:
             with self._lock:
                 if self._assistant is None:
                     self._assistant = self._factory()
-        return self._assistant
-
-    @property
-    def current(self) -> Assistant | None:
-        """The Assistant if it exists already (never creates it)."""
         return self._assistant
 
     def rows(self) -> list[dict[str, Any]]:
@@ -366,16 +404,16 @@ def build_app(assistant_factory: Callable[[], Assistant], settings: Settings) ->
             progress(0.05, desc="Opening the index (the first run builds it)…")
             assistant = shared.get()
             progress(0.7, desc="Preparing the language model (the first run assembles it)…")
+            status = status_text(assistant, settings)
             try:
                 _ = assistant.chat_model
+                status = status_text(assistant, settings)  # now with the model's own name
             except Exception as exc:  # the index still works: show why answers will fail
                 log.warning("chat model unavailable: %s", exc)
-                return (f"{status_text(assistant, settings)}  |  {friendly_error(exc)}",
-                        gr.update(choices=_source_choices(assistant)), rows_to_table(shared.rows()),
-                        _count_text(len(shared.rows()), len(shared.rows())))
+                status = f"{status}  |  {friendly_error(exc)}"
             rows = shared.rows()
-            return (status_text(assistant, settings), gr.update(choices=_source_choices(assistant)),
-                    rows_to_table(rows), _count_text(len(rows), len(rows)))
+            return (status, gr.update(choices=_source_choices(assistant)), rows_to_table(rows),
+                    _count_text(len(rows), len(rows)))
         except Exception as exc:
             log.exception("could not start the assistant")
             return (f"⚠️ Could not open the index: {exc}", gr.update(), [], "")
@@ -389,34 +427,9 @@ def build_app(assistant_factory: Callable[[], Assistant], settings: Settings) ->
 
     def respond(
         question: str, chat: list[dict[str, Any]] | None, kind: str, source: str, k: float
-    ) -> Iterator[tuple[list[dict[str, Any]], str, str]]:
+    ) -> Iterator[tuple[list[dict[str, Any]], Any, Any]]:
         """Stream the answer into the chat, then fill the Sources panel and the status line."""
-        chat, question = _plain(chat), question or ""
-        prior = history_for_model(chat[:-1] if question.strip() and chat else chat)
-        reply: dict[str, Any] = {"role": "assistant", "content": ""}
-        chat.append(reply)
-        yield chat, render_pending(), gr.skip()
-        answer: Answer | None = None
-        try:
-            assistant = shared.get()
-            events = assistant.chat_stream(prior, question, k=int(k), kind=_option(kind), source=_option(source))
-            for event in events:
-                if event.kind == "text" and event.text:
-                    reply["content"] += event.text
-                    yield chat, gr.skip(), gr.skip()
-                elif event.kind == "final":
-                    answer = event.answer
-            if answer is None:
-                raise AssistantError("the pipeline ended without an answer")
-        except Exception as exc:
-            if not isinstance(exc, AssistantError | LLMError | TimeoutError):
-                log.exception("answering failed")
-            message = friendly_error(exc)
-            reply["content"] = (reply["content"] + "\n\n" if reply["content"] else "") + message
-            yield chat, render_error(message), status_text(shared.current, settings)
-            return
-        reply["content"] = answer.text
-        yield chat, render_sources(answer), status_text(shared.current, settings, answer.seconds)
+        yield from answer_turn(shared.get, settings, question, chat, kind, source, k)
 
     def clear() -> tuple[list[dict[str, Any]], str, str, str]:
         """Start a new conversation."""
@@ -494,11 +507,11 @@ def build_app(assistant_factory: Callable[[], Assistant], settings: Settings) ->
                 table = gr.Dataframe(
                     headers=list(ENTRY_COLUMNS), datatype=["str"] * 7 + ["number", "str", "number"],
                     interactive=False, wrap=True, max_height=640, elem_id="ra-table",
-                    column_widths=["6%", "29%", "13%", "12%", "8%", "6%", "8%", "5%", "9%", "4%"],
+                    column_widths=["6%", "24%", "13%", "10%", "7%", "6%", "8%", "7%", "15%", "4%"],
                 )
 
-        app.load(startup, outputs=[status, source, table, count], api_visibility="private",
-                 concurrency_limit=None)
+        app.load(startup, outputs=[status, source, table, count], show_progress_on=[chatbot],
+                 api_visibility="private", concurrency_limit=None)
 
         answer_inputs = [pending, chatbot, kind, source, k]
         for trigger in (question.submit, ask_btn.click):
@@ -547,11 +560,15 @@ def launch_kwargs(settings: Settings) -> dict[str, Any]:
 
 
 def make_theme() -> gr.themes.Base:
-    """The app's theme: fonts shipped with Gradio (nothing fetched from the network)."""
+    """The app's theme: fonts shipped with Gradio, so nothing is fetched from the network.
+
+    Only the regular and bold files are named: Gradio's semi-bold files are small subsets (most letters would fall
+    back to another font), and the browser renders semi-bold text with the bold face instead.
+    """
     return gr.themes.Soft(
         primary_hue="indigo", neutral_hue="slate",
-        font=[gr.themes.LocalFont("Source Sans Pro"), "ui-sans-serif", "system-ui", "sans-serif"],
-        font_mono=[gr.themes.LocalFont("IBM Plex Mono"), "ui-monospace", "monospace"],
+        font=[gr.themes.LocalFont("Source Sans Pro", weights=(400, 700)), "ui-sans-serif", "system-ui", "sans-serif"],
+        font_mono=[gr.themes.LocalFont("IBM Plex Mono", weights=(400, 700)), "ui-monospace", "monospace"],
     )
 
 
