@@ -60,7 +60,7 @@ class Entry(BaseModel):
 
     def metadata_line(self) -> str:
         """A one-line human-readable summary of the entry's metadata (also indexed, so metadata is searchable)."""
-        parts = [f"{self.kind.capitalize()}: {self.title}"]
+        parts = [f"“{self.title}” ({self.kind})"]
         if self.speaker:
             parts.append(f"Speaker: {self.speaker}" + (f" ({self.affiliation})" if self.affiliation else ""))
         if self.presenters:
