@@ -22,7 +22,12 @@ from index.entries import Entry
 from index.store import ChromaChunkStore
 
 log = logging.getLogger(__name__)
-_FOLLOW_UP = re.compile(r"\b(that|this|those|these|same|else|other|it|its|he|she|his|her|they|their|them)\b", re.I)
+_FOLLOW_UP_START = re.compile(r"^\s*(and|also|what about|how about|then)\b", re.I)
+_FOLLOW_UP_REF = re.compile(
+    r"\b(that|this|the same|those|these) (day|talk|paper|tutorial|one|work|speaker|session)s?\b|"
+    r"\b(else|it|its|he|she|his|her|they|their|them)\b",
+    re.I,
+)
 
 History = Sequence[dict[str, Any]] | Sequence[tuple[str, str]] | Sequence[list[str]]
 
@@ -67,9 +72,12 @@ class Assistant:
     def _answerer(self) -> Answerer:
         r = self.settings.retrieval
         return Answerer(
-            retriever=self.retriever, chat_model=self.chat_model,
+            retriever=self.retriever,
+            chat_model=self.chat_model,
             prompts=PromptSet(self.settings.prompt_version, self.settings.log_prompts),
-            top_k=r.top_k, min_relevance=r.min_relevance, max_tokens=self.settings.llm.max_tokens,
+            top_k=r.top_k,
+            min_relevance=r.min_relevance,
+            max_tokens=self.settings.llm.max_tokens,
         )
 
     # -- public API -------------------------------------------------------------------------------------------
@@ -79,8 +87,15 @@ class Assistant:
         return list(self.corpus.entries.values())
 
     def retrieve(
-        self, question: str, k: int = 10, *, kind: str | None = None, source: str | None = None,
-        speaker: str | None = None, day: str | None = None, mode: str | None = None,
+        self,
+        question: str,
+        k: int = 10,
+        *,
+        kind: str | None = None,
+        source: str | None = None,
+        speaker: str | None = None,
+        day: str | None = None,
+        mode: str | None = None,
     ) -> list[Passage]:
         """Ranked passages, one per entry, best first."""
         question = self._check_question(question)
@@ -96,8 +111,14 @@ class Assistant:
         return _final(self.ask_stream(question, **options))
 
     def ask_stream(
-        self, question: str, *, k: int | None = None, kind: str | None = None, source: str | None = None,
-        speaker: str | None = None, day: str | None = None,
+        self,
+        question: str,
+        *,
+        k: int | None = None,
+        kind: str | None = None,
+        source: str | None = None,
+        speaker: str | None = None,
+        day: str | None = None,
     ) -> Iterator[AnswerEvent]:
         """Answer text as it is verified, then a final event carrying the Answer."""
         question = self._check_question(question)
@@ -108,15 +129,22 @@ class Assistant:
         return _final(self.chat_stream(history, question, **options))
 
     def chat_stream(
-        self, history: History, question: str, *, k: int | None = None, kind: str | None = None,
-        source: str | None = None, speaker: str | None = None, day: str | None = None,
+        self,
+        history: History,
+        question: str,
+        *,
+        k: int | None = None,
+        kind: str | None = None,
+        source: str | None = None,
+        speaker: str | None = None,
+        day: str | None = None,
     ) -> Iterator[AnswerEvent]:
         """Streaming form of chat()."""
         question = self._check_question(question)
         last_user, last_reply = _last_turn(history)
         focus: list[Entry] = []
         query = None
-        if last_user and _FOLLOW_UP.search(question):
+        if last_user and _is_follow_up(question):
             focus = self.corpus.linker.link(f"{last_user} {last_reply}")[:4]
             query = f"{last_user} {question}"
         yield from self._stream(question, k=k, filters=Filters(kind, source, speaker, day), focus=focus, query=query)
@@ -136,6 +164,13 @@ class Assistant:
         if len(question) > limit:
             raise AssistantError(f"the question is {len(question)} characters long; the limit is {limit}")
         return question.strip()
+
+
+def _is_follow_up(question: str) -> bool:
+    """A question that leans on the previous turn ("and who else…", "when was it published?")."""
+    return bool(_FOLLOW_UP_START.search(question)) or (
+        len(question.split()) <= 15 and bool(_FOLLOW_UP_REF.search(question))
+    )
 
 
 def _final(events: Iterator[AnswerEvent]) -> Answer:

@@ -165,3 +165,17 @@ def test_index_built_with_another_embedder_is_refused(hashing_index, capsys):
     assert main(["retrieve", "proofs", "--data-dir", str(hashing_index.index.data_dir)]) == 1
     err = capsys.readouterr().err
     assert "was built with embedder 'hashing:256'" in err and "assistant index" in err
+
+
+def test_follow_up_about_it_uses_the_previous_entry(fake_assistant):
+    a = fake_assistant()
+    history = [("How many authors does Pointer Networks have?", "“Pointer Networks” has 3 authors [1].")]
+    ans = a.chat(history, "When was it published?")
+    assert "Jun 9, 2015" in ans.text and ans.citations[0].title == "Pointer Networks"
+
+
+def test_new_question_is_not_mistaken_for_a_follow_up(fake_assistant):
+    a = fake_assistant()
+    history = [("How many authors does Pointer Networks have?", "“Pointer Networks” has 3 authors [1].")]
+    ans = a.chat(history, "Who talks at 4:20 pm on Wednesday?")
+    assert [c.speaker for c in ans.citations] == ["Mitya Chklovskii"]
