@@ -24,20 +24,19 @@ the encodings shipped inside llama-index-core, so nothing is downloaded. ragas i
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 import ipaddress
 import json
 import math
-import os
 import warnings
 from collections.abc import Callable, Coroutine, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlparse
 
 from langchain_core.embeddings import Embeddings
+
+from index.offline import configure_offline_env
 
 __all__ = [
     "LLM_METRICS",
@@ -67,19 +66,6 @@ NON_LLM_METRICS: tuple[str, ...] = (
 """Names of the metrics in :func:`non_llm_scores` results."""
 
 _R = TypeVar("_R")
-
-
-def configure_offline_env() -> None:
-    """Disable ragas telemetry and point tiktoken at the encodings bundled with llama-index-core (no download)."""
-    os.environ["RAGAS_DO_NOT_TRACK"] = "true"
-    if os.environ.get("TIKTOKEN_CACHE_DIR"):
-        return
-    spec = importlib.util.find_spec("llama_index.core")
-    for location in (spec.submodule_search_locations or []) if spec else []:
-        cache = Path(location) / "_static" / "tiktoken_cache"
-        if cache.is_dir():
-            os.environ["TIKTOKEN_CACHE_DIR"] = str(cache)
-            return
 
 
 configure_offline_env()
