@@ -198,12 +198,12 @@ class Answerer:
             buffer += piece
             done, buffer = _complete_sentences(buffer)
             for sentence in done:
-                text = self._verify(sentence, used, full_texts, citer, kept, dropped)
+                text = self._verify(question, sentence, used, full_texts, citer, kept, dropped)
                 if text:
                     first = first if first is not None else time.perf_counter() - start
                     yield AnswerEvent("text", text if len(kept) == 1 else " " + text)
         for sentence in split_sentences(buffer):
-            text = self._verify(sentence, used, full_texts, citer, kept, dropped)
+            text = self._verify(question, sentence, used, full_texts, citer, kept, dropped)
             if text:
                 first = first if first is not None else time.perf_counter() - start
                 yield AnswerEvent("text", text if len(kept) == 1 else " " + text)
@@ -218,15 +218,15 @@ class Answerer:
         ))
 
     def _verify(
-        self, sentence: str, used: list[Passage], full_texts: list[str], citer: _Citer, kept: list[str],
-        dropped: list[str],
+        self, question: str, sentence: str, used: list[Passage], full_texts: list[str], citer: _Citer,
+        kept: list[str], dropped: list[str],
     ) -> str:
         clean = strip_markers(sentence)
         if not clean or _DONT_KNOW.search(clean):
             if clean:
                 dropped.append(clean)
             return ""
-        att = attribute(clean, full_texts)
+        att = attribute(clean, full_texts, question=question, titles=[p.title for p in used])
         if not att.supporters:
             dropped.append(clean)
             return ""

@@ -154,18 +154,54 @@ def split_sentences(text: str) -> list[str]:
     return [s.strip() for s in SENTENCE_BOUNDARY.split(text.strip()) if s.strip()]
 
 
+_NUMBER_WORDS = {
+    w: str(i)
+    for i, w in enumerate(
+        ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
+         "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty")
+    )
+}
+_NUMBER_WORD_RE = re.compile(r"\b(" + "|".join(_NUMBER_WORDS) + r")\b", re.I)
+_CAPITALISED_RE = re.compile(r"\b[A-Z][\w\-]*[A-Za-z]")
+
+
 def _numbers(text: str) -> set[str]:
-    return {n.replace(",", "") for n in _NUMBER_RE.findall(text)}
+    """Numbers stated in digits or as words up to twenty ("two" → "2")."""
+    digits = {n.replace(",", "") for n in _NUMBER_RE.findall(text)}
+    return digits | {_NUMBER_WORDS[w.lower()] for w in _NUMBER_WORD_RE.findall(text)}
 
 
-def support_score(sentence: str, passage: str) -> float:
-    """Fraction of the sentence's content words found in the passage; 0 if it states a number the passage lacks."""
+def _names_missing(sentence: str, passage_lower: str) -> bool:
+    """True if the sentence names something (a capitalised word: a person, model, place) the passage never mentions.
+
+    Catches answers that attach a wrong person or system to a real passage ("Yann LeCun's talk is …")."""
+    for match in _CAPITALISED_RE.finditer(sentence):
+        if match.start() == 0:  # sentence-initial capital: usually an ordinary word
+            continue
+        base = re.sub(r"['’]s$", "", match.group()).lower()
+        if base in _STOP or len(base) < 2:
+            continue
+        if base not in passage_lower:
+            return True
+    return False
+
+
+def support_score(sentence: str, passage: str, question: str = "", title: str = "") -> float:
+    """Fraction of the sentence's content words found in the passage; 0 if it states a number or a name the passage
+    lacks. When the sentence names the passage's title, words it merely repeats from the question are not counted
+    against it (the model restating the question while naming the right source)."""
     words = content_words(sentence)
     if not words:
         return 0.0
-    if not _numbers(sentence) <= _numbers(passage):
+    if not _numbers(sentence) <= _numbers(passage) or _names_missing(sentence, passage.lower()):
         return 0.0
     vocab = set(content_words(passage))
+    title_words = set(content_words(title))
+    if title_words and len(title_words & set(words)) >= max(1, int(0.6 * len(title_words))):
+        asked = set(content_words(question))
+        words = [w for w in words if w in vocab or w not in asked]
+        if not words:
+            return 0.0
     return sum(w in vocab for w in words) / len(words)
 
 
@@ -178,9 +214,17 @@ class Attribution:
     score: float
 
 
-def attribute(sentence: str, passages: Sequence[str], threshold: float = SUPPORT_THRESHOLD) -> Attribution:
+def attribute(
+    sentence: str,
+    passages: Sequence[str],
+    threshold: float = SUPPORT_THRESHOLD,
+    *,
+    question: str = "",
+    titles: Sequence[str] = (),
+) -> Attribution:
     """Which passages support a sentence: the best one, plus any other within 0.1 of it, if above threshold."""
-    scores = [support_score(sentence, p) for p in passages]
+    titles = list(titles) or [""] * len(passages)
+    scores = [support_score(sentence, p, question, t) for p, t in zip(passages, titles, strict=True)]
     if not scores:
         return Attribution(sentence, [], 0.0)
     best = max(scores)

@@ -6,11 +6,11 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from index.entries import Entry
+from index.entries import Entry, normalize_title
 
 _AUTHORS = re.compile(
-    r"how many (co-?)?authors|number of (co-?)?authors|author count|how many (people|researchers) "
-    r"(wrote|authored)",
+    r"how many (co-?)?authors|number of (co-?)?authors|author count|how many (people|researchers|persons) "
+    r"(wrote|(co-?)?authored|worked)|author counts?",
     re.I,
 )
 _PUBLISHED = re.compile(
@@ -30,6 +30,8 @@ _TITLE = re.compile(
     r"what (does|did|will) [^?]+ (talk|speak|present) (about|on)\s*\??\s*$",
     re.I,
 )
+_COMPARE = re.compile(r"\b(or|both|compare|comparison|versus|vs|earlier|later|first|older|newer|more|fewer)\b", re.I)
+_ORDER = re.compile(r"\b(earlier|later|first|older|newer|came out|published|recent|before|after|date)\b", re.I)
 _ELSE = re.compile(r"\b(else|other|besides|apart from)\b", re.I)
 
 
@@ -93,6 +95,10 @@ def answer_from_metadata(question: str, linked: Sequence[Entry], focus: Sequence
         focus_ids = {e.id for e in focus}
         linked = [e for e in linked if e.id not in focus_ids] or list(linked)
     first = linked[0]
+    if len(linked) >= 2 and _COMPARE.search(question):
+        compared = _compare(question, linked[:4])
+        if compared is not None:
+            return compared
     if _AUTHORS.search(question):
         return _single_field(
             first,
@@ -129,6 +135,38 @@ def answer_from_metadata(question: str, linked: Sequence[Entry], focus: Sequence
             return None
         return MetadataAnswer([(_speaker_sentence(e), [e]) for e in talks[:8]], intent="who")
     return None
+
+
+def _compare(question: str, entries: Sequence[Entry]) -> MetadataAnswer | None:
+    """One sentence per named entry with the fields a comparison asks about (dates, author counts, talk times)."""
+    want_authors = bool(_AUTHORS.search(question) or re.search(r"\bauthors?\b", question, re.I))
+    want_order = bool(_ORDER.search(question))
+    if not (want_authors or want_order):
+        return None
+    sentences: list[tuple[str, list[Entry]]] = []
+    for e in sorted(entries, key=lambda e: _position(question, e)):
+        facts = []
+        if want_order and e.kind == "paper" and e.date:
+            facts.append(f"is dated {e.date}")
+        if want_order and e.kind != "paper" and e.time:
+            facts.append(f"is on {_when(e)}" + (f", given by {_who(e)}" if _who(e) else ""))
+        if want_authors and e.authors_count is not None:
+            facts.append(f"has {e.authors_count} author{'s' if e.authors_count != 1 else ''}")
+        if facts:
+            sentences.append((f"“{e.title}” {' and '.join(facts)}.", [e]))
+    if not sentences:
+        return MetadataAnswer(abstain=True, intent="compare")
+    return MetadataAnswer(sentences, intent="compare")
+
+
+def _position(question: str, entry: Entry) -> int:
+    """Where the question names the entry (title or person), so answers follow the question's order."""
+    q = normalize_title(question)
+    for name in (entry.title, *entry.people):
+        at = q.find(normalize_title(name))
+        if at >= 0:
+            return at
+    return len(q)
 
 
 def _single_field(entry: Entry, attr: str, intent: str, render: object) -> MetadataAnswer:
