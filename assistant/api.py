@@ -19,6 +19,7 @@ from assistant.settings import Settings
 from index.build import BuildReport, build_index, read_manifest
 from index.embed import Embedder, SentenceTransformerEmbedder
 from index.entries import Entry
+from index.parsers import SeedError
 from index.store import ChromaChunkStore
 
 log = logging.getLogger(__name__)
@@ -33,7 +34,11 @@ History = Sequence[dict[str, Any]] | Sequence[tuple[str, str]] | Sequence[list[s
 
 
 class Assistant:
-    """Research assistant over the indexed corpus. Opens the index (building it first if there is none)."""
+    """Research assistant over the indexed corpus.
+
+    With ``sync_index`` (the default) the index is built if missing and brought up to date with the seeds (a no-op
+    taking a fraction of a second when nothing changed). If a seed file is bad and an index exists, the existing
+    index is served and the problem is logged."""
 
     def __init__(
         self,
@@ -42,7 +47,7 @@ class Assistant:
         chat_model: ChatModel | None = None,
         embedder: Embedder | None = None,
         store: Any = None,
-        build_if_missing: bool = True,
+        sync_index: bool = True,
         progress: ProgressCallback | None = None,
     ) -> None:
         self.settings = settings or Settings()
@@ -50,14 +55,24 @@ class Assistant:
         self.embedder = embedder or SentenceTransformerEmbedder(idx.embed_model_path)
         self.store = store if store is not None else ChromaChunkStore(idx)
         self.build_report: BuildReport | None = None
-        if read_manifest(idx.index_dir) is None and build_if_missing:
-            log.info("no index in %s: building it", idx.index_dir)
-            self.build_report = build_index(idx, self.embedder, self.store, progress=progress)
+        if sync_index:
+            self.build_report = self._sync(progress)
         self.corpus = IndexedCorpus(idx.index_dir, self.store, self.embedder)
         self.retriever = HybridRetriever(self.corpus, candidates=self.settings.retrieval.candidates)
         self._chat_model = chat_model
         self._model_lock = threading.Lock()
         self._progress = progress
+
+    def _sync(self, progress: ProgressCallback | None) -> BuildReport | None:
+        idx = self.settings.index
+        if read_manifest(idx.index_dir) is None:
+            log.info("no index in %s: building it", idx.index_dir)
+            return build_index(idx, self.embedder, self.store, progress=progress)
+        try:
+            return build_index(idx, self.embedder, self.store, progress=progress)
+        except SeedError as exc:
+            log.warning("seed problem, serving the existing index unchanged: %s", exc)
+            return None
 
     # -- backends ---------------------------------------------------------------------------------------------
     @property

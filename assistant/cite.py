@@ -229,9 +229,25 @@ def attribute(
         return Attribution(sentence, [], 0.0)
     best = max(scores)
     if best < threshold:
-        return Attribution(sentence, [], best)
+        return _pair_support(sentence, passages, scores, threshold, question)
     order = sorted(range(len(scores)), key=lambda i: -scores[i])
     return Attribution(sentence, [i for i in order if scores[i] >= max(threshold, best - 0.1)][:2], best)
+
+
+def _pair_support(
+    sentence: str, passages: Sequence[str], scores: list[float], threshold: float, question: str
+) -> Attribution:
+    """A sentence comparing two entries ("X does A, while Y does B") is supported by the two passages together."""
+    top = sorted(range(len(passages)), key=lambda i: -scores[i])[:3]
+    best: tuple[float, list[int]] = (max(scores), [])
+    for a_i, a in enumerate(top):
+        for b in top[a_i + 1 :]:
+            score = support_score(sentence, passages[a] + "\n" + passages[b], question)
+            if score > best[0]:
+                best = (score, sorted([a, b], key=lambda i: -scores[i]))
+    if best[0] >= threshold and best[1]:
+        return Attribution(sentence, best[1], best[0])
+    return Attribution(sentence, [], best[0])
 
 
 def best_quote(sentence: str, passage: str, max_chars: int = 300) -> str:

@@ -27,6 +27,7 @@ _WHEN = re.compile(r"\bwhen (is|does|will|was|do)\b|what time|which day|what day
 _WHO = re.compile(r"\bwho\b|which speakers?|which presenters?|\bpresenters?\b|\bpresented by\b|\bgiven by\b", re.I)
 _TITLE = re.compile(
     r"what (is|was) the title|title of|(what|which) (talk|tutorial) (does|did|will|is)|"
+    r"what('s| is| was) (on|happening|scheduled|planned)\b|\b(programme|program|agenda|schedule)\b|"
     r"what (does|did|will) [^?]+ (talk|speak|present) (about|on)\s*\??\s*$",
     re.I,
 )
@@ -50,25 +51,7 @@ def _names(items: Sequence[str]) -> str:
 
 
 def _when(e: Entry) -> str:
-    date = ""
-    if e.date and re.match(r"\d{4}-\d{2}-\d{2}", e.date):
-        y, m, d = e.date.split("-")
-        months = [
-            "January",
-            "February",
-            "March",
-            "April",
-            "May",
-            "June",
-            "July",
-            "August",
-            "September",
-            "October",
-            "November",
-            "December",
-        ]
-        date = f" {int(d)} {months[int(m) - 1]} {y}"
-    return f"{e.day or ''}{date} at {e.time}".strip()
+    return e.when.replace(", ", " at ")
 
 
 def _who(e: Entry) -> str:

@@ -16,7 +16,7 @@ from llama_index.core.schema import MetadataMode, TextNode
 
 from index.entries import Entry
 
-CHUNKER_VERSION = "1"
+CHUNKER_VERSION = "2"
 # Shown to the embedder / BM25 / LLM. The rest of the metadata is bookkeeping.
 CONTENT_KEYS = ("title", "kind", "speaker", "affiliation", "presenters", "when", "authors", "published")
 BOOKKEEPING_KEYS = ("entry_id", "source", "sources", "line", "chunk", "entry_hash", "collection", "day", "date", "time")
@@ -34,14 +34,13 @@ def count_tokens(text: str) -> int:
 
 def entry_metadata(entry: Entry) -> dict[str, str | int]:
     """Flat, Chroma-safe metadata for every chunk of an entry (no None values)."""
-    when = " ".join(x for x in (entry.day, entry.date, entry.time) if x)
     meta: dict[str, str | int | None] = {
         "title": entry.title,
         "kind": entry.kind,
         "speaker": entry.speaker,
         "affiliation": entry.affiliation,
         "presenters": ", ".join(entry.presenters) or None,
-        "when": when or None,
+        "when": entry.when or None,
         "authors": f"{entry.authors_count} authors" if entry.authors_count is not None else None,
         "published": entry.date if entry.kind == "paper" else None,
         "entry_id": entry.id,

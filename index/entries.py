@@ -11,6 +11,8 @@ from pydantic import BaseModel, Field
 
 Kind = Literal["paper", "talk", "tutorial"]
 KINDS: tuple[str, ...] = ("paper", "talk", "tutorial")
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+           "November", "December")
 
 
 class SourceRef(BaseModel):
@@ -54,6 +56,16 @@ class Entry(BaseModel):
         return self.sources[0].line if self.sources else 0
 
     @property
+    def when(self) -> str:
+        """Day, readable date and time of a talk ("Wednesday 2 October 2024, 4:20 pm"); "" when it has none."""
+        date = self.date or ""
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", date):
+            y, m, d = date.split("-")
+            date = f"{int(d)} {_MONTHS[int(m) - 1]} {y}"
+        head = " ".join(x for x in (self.day, date) if x)
+        return ", ".join(x for x in (head, self.time) if x) if self.kind != "paper" else ""
+
+    @property
     def people(self) -> list[str]:
         """Speaker or presenters, whichever the entry has."""
         return [self.speaker] if self.speaker else list(self.presenters)
@@ -65,9 +77,8 @@ class Entry(BaseModel):
             parts.append(f"Speaker: {self.speaker}" + (f" ({self.affiliation})" if self.affiliation else ""))
         if self.presenters:
             parts.append("Presenters: " + ", ".join(self.presenters))
-        if self.day or self.time:
-            when = " ".join(x for x in (self.day, self.date, self.time) if x)
-            parts.append(f"When: {when}")
+        if self.when:
+            parts.append(f"When: {self.when}")
         if self.event:
             parts.append(f"Event: {self.event}" + (f", {self.location}" if self.location else ""))
         if self.authors_count is not None:

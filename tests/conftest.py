@@ -53,7 +53,7 @@ def fake_assistant(hashing_index: Settings) -> Callable[..., Assistant]:
         for key, value in retrieval.items():
             setattr(settings.retrieval, key, value)
         model = replies if isinstance(replies, ScriptedChatModel) else ScriptedChatModel(replies)  # type: ignore[arg-type]
-        return Assistant(settings, chat_model=model, embedder=HashingEmbedder(), build_if_missing=False)
+        return Assistant(settings, chat_model=model, embedder=HashingEmbedder(), sync_index=False)
 
     return make
 
@@ -78,4 +78,4 @@ def real_index(tmp_path_factory: pytest.TempPathFactory, minilm: SentenceTransfo
 def real_retrieval_assistant(real_index: Settings, minilm: SentenceTransformerEmbedder) -> Assistant:
     """Real index and embedder; a scripted model that always declines (retrieval and metadata tests only)."""
     return Assistant(real_index, chat_model=ScriptedChatModel(["I don't know."]), embedder=minilm,
-                     build_if_missing=False)
+                     sync_index=False)

@@ -161,10 +161,12 @@ def test_cli_unreachable_endpoint_fails_fast(capsys, real_index, monkeypatch):
     assert "127.0.0.1:9" in err and "Traceback" not in err
 
 
-def test_index_built_with_another_embedder_is_refused(hashing_index, capsys):
-    assert main(["retrieve", "proofs", "--data-dir", str(hashing_index.index.data_dir)]) == 1
-    err = capsys.readouterr().err
-    assert "was built with embedder 'hashing:256'" in err and "assistant index" in err
+def test_index_built_with_another_embedder_is_refused(hashing_index, minilm):
+    from assistant.api import Assistant
+    from assistant.errors import IndexMissingError
+
+    with pytest.raises(IndexMissingError, match="was built with embedder 'hashing:256'.*assistant index"):
+        Assistant(hashing_index, chat_model=ScriptedChatModel(["x"]), embedder=minilm, sync_index=False)
 
 
 def test_follow_up_about_it_uses_the_previous_entry(fake_assistant):

@@ -55,7 +55,7 @@ def test_index_and_retrieve_over_http(tmp_path: Path, chroma_server: str):
     again = build_index(settings.index, HashingEmbedder(), ChromaChunkStore(settings.index), show_progress=False)
     assert first.embedded == first.chunks and again.noop
     assert not (settings.index.index_dir / "chroma").exists()  # nothing stored by an embedded client
-    a = Assistant(settings, chat_model=ScriptedChatModel(["x"]), embedder=HashingEmbedder(), build_if_missing=False)
+    a = Assistant(settings, chat_model=ScriptedChatModel(["x"]), embedder=HashingEmbedder(), sync_index=False)
     top = a.retrieve("Proving Theorems with Lean and Machine Learning", k=3, mode="dense")
     assert top[0].title == "Proving Theorems with Lean and Machine Learning"
 

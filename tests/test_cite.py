@@ -50,3 +50,13 @@ def test_markers_sentences_quotes_and_selection():
     long = " ".join(f"Sentence {i} is about topic{i}." for i in range(40)) + " The answer mentions quokkas."
     picked = select_sentences("what about quokkas?", long, max_words=12)
     assert "quokkas" in picked and len(picked.split()) <= 14
+
+
+def test_a_comparison_sentence_is_supported_by_two_passages_together():
+    kempe = "“Synthetic Data – Friend or Foe?” (talk). Speaker: Julia Kempe. Synthetic data and model collapse."
+    pehlevan = "“How Feature Learning Can Improve Neural Scaling Laws?” (talk). Speaker: Cengiz Pehlevan."
+    sentence = "Julia Kempe's talk covers synthetic data, while Cengiz Pehlevan's talk covers feature learning."
+    att = attribute(sentence, [kempe, pehlevan, PASSAGE])
+    assert sorted(att.supporters) == [0, 1]
+    assert attribute("Julia Kempe's talk covers quantum chess, while Cengiz Pehlevan's covers origami.",
+                     [kempe, pehlevan]).supporters == []

@@ -18,7 +18,7 @@ pytestmark = pytest.mark.slow
 def real_assistant(real_index, minilm):
     models = Path(os.environ.get("ASSISTANT_TEST_MODELS_DIR", Path.home() / ".cache/research-assistant/models"))
     model = make_chat_model(real_index.llm, models)
-    return Assistant(real_index, chat_model=model, embedder=minilm, build_if_missing=False)
+    return Assistant(real_index, chat_model=model, embedder=minilm, sync_index=False)
 
 
 def test_content_question_is_answered_and_cited(real_assistant):

@@ -71,7 +71,7 @@ def test_edited_entry_is_replaced_and_removed_entry_deleted(tmp_path: Path, seed
     manifest = read_manifest(settings.index.index_dir)
     titles = {e["title"] for e in manifest["entries"]}
     assert "Kernel Density Estimators in Large Dimensions" not in titles
-    a = Assistant(settings, chat_model=ScriptedChatModel(["x"]), embedder=HashingEmbedder(), build_if_missing=False)
+    a = Assistant(settings, chat_model=ScriptedChatModel(["x"]), embedder=HashingEmbedder(), sync_index=False)
     top = a.retrieve("Zanzibar flamingo", k=1, mode="bm25")[0]
     assert top.title.startswith("Continual Learning with Dynamic Sparse Training") and "Zanzibar" in top.text
 
@@ -104,7 +104,7 @@ def test_interrupted_build_keeps_previous_index_and_resumes(tmp_path: Path, seed
     with pytest.raises(KeyboardInterrupt):
         build(settings, FailingEmbedder(fail_after=100))
     assert (settings.index.index_dir / MANIFEST).read_bytes() == manifest_before
-    a = Assistant(settings, chat_model=ScriptedChatModel(["x"]), embedder=HashingEmbedder(), build_if_missing=False)
+    a = Assistant(settings, chat_model=ScriptedChatModel(["x"]), embedder=HashingEmbedder(), sync_index=False)
     hits = a.retrieve("Mathematical proofs formal derivation", k=3)
     assert hits and all(p.chunk_id in a.corpus.nodes for p in hits)  # only published chunks are served
     resumed, embedder = build(settings)
@@ -125,4 +125,16 @@ def test_chunks_fit_the_embedder_and_carry_metadata(minilm):
     assert longest <= limit
     assert {n.metadata["entry_id"] for n in nodes} == {e.id for e in corpus.entries}
     talk = next(n for n in nodes if n.metadata.get("speaker") == "Yue M. Lu")
-    assert "speaker: Yue M. Lu" in embed_text(talk) and talk.metadata["when"] == "Monday 2024-09-30 9:20 am"
+    assert "speaker: Yue M. Lu" in embed_text(talk) and talk.metadata["when"] == "Monday 30 September 2024, 9:20 am"
+
+
+def test_assistant_syncs_changes_and_survives_a_bad_seed(tmp_path: Path, seeds_copy: Path, caplog):
+    settings = make_settings(tmp_path / "data", seeds_copy)
+    a = Assistant(settings, chat_model=ScriptedChatModel(["x"]), embedder=HashingEmbedder())
+    assert a.build_report is not None and a.build_report.embedded > 400
+    again = Assistant(settings, chat_model=ScriptedChatModel(["x"]), embedder=HashingEmbedder())
+    assert again.build_report.noop
+    (seeds_copy / "zz_bad.txt").write_bytes(b"\x00\x01")
+    survived = Assistant(settings, chat_model=ScriptedChatModel(["x"]), embedder=HashingEmbedder())
+    assert survived.build_report is None and len(survived.entries) == 276
+    assert "zz_bad.txt" in caplog.text
