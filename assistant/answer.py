@@ -17,9 +17,12 @@ from assistant.retrieve import Filters, HybridRetriever, Passage
 from index.entries import Entry
 
 ABSTAIN_TEXT = "The corpus does not say."
-_DONT_KNOW = re.compile(r"\b(i don'?t know|do not know|not (mentioned|stated|specified|provided|given|included) in|"
-                        r"(sources|corpus|context) (do|does) not|no information|cannot (answer|determine|find)|"
-                        r"unable to (answer|determine|find))\b", re.I)
+_DONT_KNOW = re.compile(
+    r"\b(i don'?t know|do not know|not (mentioned|stated|specified|provided|given|included) in|"
+    r"(sources|corpus|context) (do|does) not|no information|cannot (answer|determine|find)|"
+    r"unable to (answer|determine|find))\b",
+    re.I,
+)
 _CONTEXT_PASSAGES = 3
 _CONTEXT_WORDS = 45
 
@@ -48,9 +51,21 @@ class Citation:
     def of(cls, marker: int, entry: Entry, quote: str, sentence: str) -> Citation:
         """A citation carrying the entry's people and date fields."""
         return cls(
-            marker=marker, entry_id=entry.id, title=entry.title, kind=entry.kind, source=entry.source, quote=quote,
-            sentence=sentence, speaker=entry.speaker, affiliation=entry.affiliation, presenters=list(entry.presenters),
-            day=entry.day, date=entry.date, time=entry.time, authors_count=entry.authors_count, line=entry.line,
+            marker=marker,
+            entry_id=entry.id,
+            title=entry.title,
+            kind=entry.kind,
+            source=entry.source,
+            quote=quote,
+            sentence=sentence,
+            speaker=entry.speaker,
+            affiliation=entry.affiliation,
+            presenters=list(entry.presenters),
+            day=entry.day,
+            date=entry.date,
+            time=entry.time,
+            authors_count=entry.authors_count,
+            line=entry.line,
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -76,9 +91,14 @@ class Answer:
     def to_dict(self) -> dict[str, Any]:
         """JSON-serialisable form of everything above."""
         return {
-            "question": self.question, "text": self.text, "abstained": self.abstained,
-            "citations": [c.to_dict() for c in self.citations], "contexts": [p.to_dict() for p in self.contexts],
-            "dropped_sentences": self.dropped, "route": self.route, "seconds": round(self.seconds, 3),
+            "question": self.question,
+            "text": self.text,
+            "abstained": self.abstained,
+            "citations": [c.to_dict() for c in self.citations],
+            "contexts": [p.to_dict() for p in self.contexts],
+            "dropped_sentences": self.dropped,
+            "route": self.route,
+            "seconds": round(self.seconds, 3),
             "first_token_seconds": None if self.first_token_seconds is None else round(self.first_token_seconds, 3),
         }
 
@@ -119,8 +139,13 @@ class Answerer:
     max_tokens: int = 120
 
     def stream(
-        self, question: str, *, k: int | None = None, filters: Filters | None = None,
-        focus: Sequence[Entry] = (), retrieval_query: str | None = None,
+        self,
+        question: str,
+        *,
+        k: int | None = None,
+        filters: Filters | None = None,
+        focus: Sequence[Entry] = (),
+        retrieval_query: str | None = None,
     ) -> Iterator[AnswerEvent]:
         """Verified answer text as it is produced, then a final event with the Answer."""
         start = time.perf_counter()
@@ -159,20 +184,37 @@ class Answerer:
             first = first if first is not None else time.perf_counter() - start
             yield AnswerEvent("text", piece if len(parts) == 1 else " " + piece)
         contexts = [_record_passage(e) for s in meta.sentences for e in s[1]]
-        yield AnswerEvent("final", answer=Answer(
-            question=question, text=" ".join(parts), abstained=False, citations=citer.citations, contexts=contexts,
-            route=f"metadata:{meta.intent}", seconds=time.perf_counter() - start, first_token_seconds=first,
-        ))
+        yield AnswerEvent(
+            "final",
+            answer=Answer(
+                question=question,
+                text=" ".join(parts),
+                abstained=False,
+                citations=citer.citations,
+                contexts=contexts,
+                route=f"metadata:{meta.intent}",
+                seconds=time.perf_counter() - start,
+                first_token_seconds=first,
+            ),
+        )
 
     def _abstain(
         self, question: str, passages: list[Passage], start: float, why: str, dropped: list[str] | None = None
     ) -> Iterator[AnswerEvent]:
         yield AnswerEvent("text", ABSTAIN_TEXT)
-        yield AnswerEvent("final", answer=Answer(
-            question=question, text=ABSTAIN_TEXT, abstained=True, contexts=passages, route=f"abstain:{why}",
-            dropped=list(dropped or []),
-            seconds=time.perf_counter() - start, first_token_seconds=time.perf_counter() - start,
-        ))
+        yield AnswerEvent(
+            "final",
+            answer=Answer(
+                question=question,
+                text=ABSTAIN_TEXT,
+                abstained=True,
+                contexts=passages,
+                route=f"abstain:{why}",
+                dropped=list(dropped or []),
+                seconds=time.perf_counter() - start,
+                first_token_seconds=time.perf_counter() - start,
+            ),
+        )
 
     def build_sources(self, question: str, passages: list[Passage]) -> tuple[list[SourceBlock], list[str]]:
         """Numbered, trimmed sources for the prompt, and the full texts they are verified against."""
@@ -211,22 +253,44 @@ class Answerer:
             why = "nothing verified" if dropped else "model declined"
             yield from self._abstain(question, passages, start, why, dropped)
             return
-        yield AnswerEvent("final", answer=Answer(
-            question=question, text=" ".join(kept), abstained=False, citations=citer.citations, contexts=used,
-            dropped=dropped, route="generated", seconds=time.perf_counter() - start, first_token_seconds=first,
-            prompt=[dict(m) for m in messages],
-        ))
+        yield AnswerEvent(
+            "final",
+            answer=Answer(
+                question=question,
+                text=" ".join(kept),
+                abstained=False,
+                citations=citer.citations,
+                contexts=used,
+                dropped=dropped,
+                route="generated",
+                seconds=time.perf_counter() - start,
+                first_token_seconds=first,
+                prompt=[dict(m) for m in messages],
+            ),
+        )
 
     def _verify(
-        self, question: str, sentence: str, used: list[Passage], full_texts: list[str], citer: _Citer,
-        kept: list[str], dropped: list[str],
+        self,
+        question: str,
+        sentence: str,
+        used: list[Passage],
+        full_texts: list[str],
+        citer: _Citer,
+        kept: list[str],
+        dropped: list[str],
     ) -> str:
         clean = strip_markers(sentence)
         if not clean or _DONT_KNOW.search(clean):
             if clean:
                 dropped.append(clean)
             return ""
-        att = attribute(clean, full_texts, question=question, titles=[p.title for p in used])
+        att = attribute(
+            clean,
+            full_texts,
+            question=question,
+            titles=[p.title for p in used],
+            people=[p.entry.people if p.entry else [] for p in used],
+        )
         if not att.supporters:
             dropped.append(clean)
             return ""
@@ -251,5 +315,12 @@ def _complete_sentences(buffer: str) -> tuple[list[str], str]:
 
 
 def _record_passage(entry: Entry) -> Passage:
-    return Passage(entry_id=entry.id, title=entry.title, kind=entry.kind, source=entry.source,
-                   text=entry.metadata_line(), score=1.0, entry=entry)
+    return Passage(
+        entry_id=entry.id,
+        title=entry.title,
+        kind=entry.kind,
+        source=entry.source,
+        text=entry.metadata_line(),
+        score=1.0,
+        entry=entry,
+    )

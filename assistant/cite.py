@@ -157,8 +157,29 @@ def split_sentences(text: str) -> list[str]:
 _NUMBER_WORDS = {
     w: str(i)
     for i, w in enumerate(
-        ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
-         "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty")
+        (
+            "zero",
+            "one",
+            "two",
+            "three",
+            "four",
+            "five",
+            "six",
+            "seven",
+            "eight",
+            "nine",
+            "ten",
+            "eleven",
+            "twelve",
+            "thirteen",
+            "fourteen",
+            "fifteen",
+            "sixteen",
+            "seventeen",
+            "eighteen",
+            "nineteen",
+            "twenty",
+        )
     )
 }
 _NUMBER_WORD_RE = re.compile(r"\b(" + "|".join(_NUMBER_WORDS) + r")\b", re.I)
@@ -221,24 +242,36 @@ def attribute(
     *,
     question: str = "",
     titles: Sequence[str] = (),
+    people: Sequence[Sequence[str]] = (),
 ) -> Attribution:
     """Which passages support a sentence: the best one, plus any other within 0.1 of it, if above threshold."""
     titles = list(titles) or [""] * len(passages)
+    people = list(people) or [()] * len(passages)
     scores = [support_score(sentence, p, question, t) for p, t in zip(passages, titles, strict=True)]
     if not scores:
         return Attribution(sentence, [], 0.0)
     best = max(scores)
     if best < threshold:
-        return _pair_support(sentence, passages, scores, threshold, question)
+        named = [i for i in range(len(passages)) if _names_entry(sentence, titles[i], people[i])]
+        return _pair_support(sentence, passages, scores, threshold, question, named)
     order = sorted(range(len(scores)), key=lambda i: -scores[i])
     return Attribution(sentence, [i for i in order if scores[i] >= max(threshold, best - 0.1)][:2], best)
 
 
+def _names_entry(sentence: str, title: str, people: Sequence[str]) -> bool:
+    """Whether the sentence identifies an entry: one of its people's surnames, or most of its title's words."""
+    words = set(content_words(sentence))
+    surnames = {content_words(p)[-1] for p in people if content_words(p)}
+    title_words = set(content_words(title))
+    return bool(surnames & words) or (bool(title_words) and len(title_words & words) >= 0.6 * len(title_words))
+
+
 def _pair_support(
-    sentence: str, passages: Sequence[str], scores: list[float], threshold: float, question: str
+    sentence: str, passages: Sequence[str], scores: list[float], threshold: float, question: str, named: list[int]
 ) -> Attribution:
-    """A sentence comparing two entries ("X does A, while Y does B") is supported by the two passages together."""
-    top = sorted(range(len(passages)), key=lambda i: -scores[i])[:3]
+    """A sentence comparing two entries it names ("X does A, while Y does B") is supported by their two passages
+    together. Both entries must be named, so a claim cannot borrow words from an unrelated second passage."""
+    top = sorted(named, key=lambda i: -scores[i])[:3]
     best: tuple[float, list[int]] = (max(scores), [])
     for a_i, a in enumerate(top):
         for b in top[a_i + 1 :]:

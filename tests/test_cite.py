@@ -56,7 +56,12 @@ def test_a_comparison_sentence_is_supported_by_two_passages_together():
     kempe = "“Synthetic Data – Friend or Foe?” (talk). Speaker: Julia Kempe. Synthetic data and model collapse."
     pehlevan = "“How Feature Learning Can Improve Neural Scaling Laws?” (talk). Speaker: Cengiz Pehlevan."
     sentence = "Julia Kempe's talk covers synthetic data, while Cengiz Pehlevan's talk covers feature learning."
-    att = attribute(sentence, [kempe, pehlevan, PASSAGE])
+    people = [["Julia Kempe"], ["Cengiz Pehlevan"], []]
+    titles = ["Synthetic Data – Friend or Foe?", "How Feature Learning Can Improve Neural Scaling Laws?", ""]
+    att = attribute(sentence, [kempe, pehlevan, PASSAGE], titles=titles, people=people)
     assert sorted(att.supporters) == [0, 1]
+    # without naming both entries, words borrowed from a second passage do not count
+    assert attribute("The talk covers synthetic data and feature learning.", [kempe, pehlevan, PASSAGE],
+                     titles=titles, people=people).supporters == []
     assert attribute("Julia Kempe's talk covers quantum chess, while Cengiz Pehlevan's covers origami.",
-                     [kempe, pehlevan]).supporters == []
+                     [kempe, pehlevan], titles=titles[:2], people=people[:2]).supporters == []
