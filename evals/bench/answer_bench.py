@@ -30,8 +30,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--gold", default="evals/dev_set.jsonl")
     parser.add_argument("--answers", type=int, default=12, help="questions to answer end to end")
+    parser.add_argument("--kinds", default="", help="comma-separated question kinds to answer (default: all)")
     args = parser.parse_args()
-    questions = [g.question for g in load_gold(Path(args.gold))]
+    gold = load_gold(Path(args.gold))
+    questions = [g.question for g in gold]
+    kinds = {k for k in args.kinds.split(",") if k}
+    to_answer = [g.question for g in gold if not kinds or g.kind in kinds]
     a = Assistant()
     a.retrieve("warm up")
     retrieval = []
@@ -43,8 +47,8 @@ def main() -> None:
     a.chat_model.load() if hasattr(a.chat_model, "load") else None
     load_s = time.perf_counter() - t
     totals, ttfts, generated = [], [], []
-    step = max(1, len(questions) // args.answers)
-    for q in questions[::step][: args.answers]:
+    step = max(1, len(to_answer) // args.answers)
+    for q in to_answer[::step][: args.answers]:
         ans = a.ask(q)
         totals.append(ans.seconds)
         ttfts.append(ans.first_token_seconds or ans.seconds)
