@@ -235,16 +235,7 @@ class Answerer:
         kept: list[str] = []
         dropped: list[str] = []
         first: float | None = None
-        buffer = ""
-        for piece in self.chat_model.stream(messages, max_tokens=self.max_tokens):
-            buffer += piece
-            done, buffer = _complete_sentences(buffer)
-            for sentence in done:
-                text = self._verify(question, sentence, used, full_texts, citer, kept, dropped)
-                if text:
-                    first = first if first is not None else time.perf_counter() - start
-                    yield AnswerEvent("text", text if len(kept) == 1 else " " + text)
-        for sentence in split_sentences(buffer):
+        for sentence in _sentences(self.chat_model.stream(messages, max_tokens=self.max_tokens)):
             text = self._verify(question, sentence, used, full_texts, citer, kept, dropped)
             if text:
                 first = first if first is not None else time.perf_counter() - start
@@ -305,13 +296,17 @@ class Answerer:
         return text
 
 
-def _complete_sentences(buffer: str) -> tuple[list[str], str]:
-    """Split off finished sentences (those followed by more text); keep the unfinished tail as it is."""
-    boundaries = list(SENTENCE_BOUNDARY.finditer(buffer))
-    if not boundaries:
-        return [], buffer
-    cut = boundaries[-1]
-    return split_sentences(buffer[: cut.start()]), buffer[cut.end() :]
+def _sentences(pieces: Iterator[str]) -> Iterator[str]:
+    """Whole sentences from streamed text pieces, each as soon as the next one has begun; the tail at the end."""
+    buffer = ""
+    for piece in pieces:
+        buffer += piece
+        boundaries = list(SENTENCE_BOUNDARY.finditer(buffer))
+        if boundaries:
+            cut = boundaries[-1]
+            yield from split_sentences(buffer[: cut.start()])
+            buffer = buffer[cut.end() :]
+    yield from split_sentences(buffer)
 
 
 def _record_passage(entry: Entry) -> Passage:
