@@ -65,12 +65,12 @@ class Assistant:
 
     def _sync(self, progress: ProgressCallback | None) -> BuildReport | None:
         idx = self.settings.index
-        if read_manifest(idx.index_dir) is None:
-            log.info("no index in %s: building it", idx.index_dir)
-            return build_index(idx, self.embedder, self.store, progress=progress)
+        had_index = read_manifest(idx.index_dir) is not None
         try:
             return build_index(idx, self.embedder, self.store, progress=progress)
         except SeedError as exc:
+            if not had_index:
+                raise
             log.warning("seed problem, serving the existing index unchanged: %s", exc)
             return None
 
@@ -136,8 +136,7 @@ class Assistant:
         day: str | None = None,
     ) -> Iterator[AnswerEvent]:
         """Answer text as it is verified, then a final event carrying the Answer."""
-        question = self._check_question(question)
-        yield from self._stream(question, k=k, filters=Filters(kind, source, speaker, day))
+        yield from self.chat_stream((), question, k=k, kind=kind, source=source, speaker=speaker, day=day)
 
     def chat(self, history: History, question: str, **options: Any) -> Answer:
         """Answer a follow-up in the context of earlier turns ("and who else spoke that day?")."""
@@ -162,11 +161,7 @@ class Assistant:
         if last_user and _is_follow_up(question):
             focus = self.corpus.linker.link(f"{last_user} {last_reply}")[:4]
             query = f"{last_user} {question}"
-        yield from self._stream(question, k=k, filters=Filters(kind, source, speaker, day), focus=focus, query=query)
-
-    def _stream(
-        self, question: str, *, k: int | None, filters: Filters, focus: Sequence[Entry] = (), query: str | None = None
-    ) -> Iterator[AnswerEvent]:
+        filters = Filters(kind, source, speaker, day)
         try:
             yield from self._answerer().stream(question, k=k, filters=filters, focus=focus, retrieval_query=query)
         except LLMError as exc:

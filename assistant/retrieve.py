@@ -38,8 +38,13 @@ class Passage:
     def to_dict(self) -> dict[str, Any]:
         """JSON-serialisable form."""
         return {
-            "entry_id": self.entry_id, "title": self.title, "kind": self.kind, "source": self.source,
-            "text": self.text, "score": round(self.score, 6), "chunk_id": self.chunk_id,
+            "entry_id": self.entry_id,
+            "title": self.title,
+            "kind": self.kind,
+            "source": self.source,
+            "text": self.text,
+            "score": round(self.score, 6),
+            "chunk_id": self.chunk_id,
             "dense_score": None if self.dense_score is None else round(self.dense_score, 4),
         }
 
@@ -100,6 +105,9 @@ class IndexedCorpus:
         self.built_at: str = manifest.get("built_at", "")
         self.entries: dict[str, Entry] = {e["id"]: Entry.model_validate(e) for e in manifest["entries"]}
         self.nodes: dict[str, TextNode] = {c["id_"]: TextNode.from_dict(c) for c in manifest["chunks"]}
+        self.first_chunks: dict[str, TextNode] = {}
+        for node in self.nodes.values():
+            self.first_chunks.setdefault(str(node.metadata["entry_id"]), node)
         self.embedder = embedder
         self.bm25 = self._load_bm25()
         self.vector_index = VectorStoreIndex.from_vector_store(
@@ -167,8 +175,12 @@ class HybridRetriever:
             nodes = dense.retrieve(query)
             return nodes, {n.node.node_id: float(n.score or 0.0) for n in nodes}
         fusion = QueryFusionRetriever(
-            [bm25, dense], llm=MockLLM(), mode="reciprocal_rerank", similarity_top_k=2 * pool,
-            num_queries=1, use_async=False,
+            [bm25, dense],
+            llm=MockLLM(),
+            mode="reciprocal_rerank",
+            similarity_top_k=2 * pool,
+            num_queries=1,
+            use_async=False,
         )
         fused = fusion.retrieve(query)
         return fused, {n.node.node_id: float(n.score or 0.0) for n in dense.last}
@@ -195,13 +207,16 @@ class HybridRetriever:
 
     def _passage(self, entry: Entry, node: TextNode, score: float, dense: float | None) -> Passage:
         return Passage(
-            entry_id=entry.id, title=entry.title, kind=entry.kind, source=entry.source, text=node.text,
-            score=score, chunk_id=node.node_id, dense_score=dense, entry=entry,
+            entry_id=entry.id,
+            title=entry.title,
+            kind=entry.kind,
+            source=entry.source,
+            text=node.text,
+            score=score,
+            chunk_id=node.node_id,
+            dense_score=dense,
+            entry=entry,
         )
-
-    def best_chunk(self, entry: Entry) -> TextNode:
-        """The first chunk of an entry (its opening text)."""
-        return next(n for n in self.corpus.nodes.values() if n.metadata.get("entry_id") == entry.id)
 
     def _link_first(self, query: str, passages: list[Passage], filters: Filters) -> list[Passage]:
         """Entries the question names outright (a speaker, a title, a day and time) go first."""
@@ -212,6 +227,6 @@ class HybridRetriever:
         top = passages[0].score if passages else 1.0
         front = []
         for entry in linked:
-            p = by_id.pop(entry.id, None) or self._passage(entry, self.best_chunk(entry), top, None)
+            p = by_id.pop(entry.id, None) or self._passage(entry, self.corpus.first_chunks[entry.id], top, None)
             front.append(p)
         return front + [p for p in passages if p.entry_id in by_id]
