@@ -5,22 +5,35 @@ File format
 UTF-8 JSON Lines: one JSON object per line, one question per object. Blank lines are ignored; nothing else
 (no comments, no trailing commas). Fields:
 
-==============  ===========  ======================================================================================
-field           type         meaning
-==============  ===========  ======================================================================================
-``id``          str          unique, non-empty identifier of the question (unique within the file)
-``question``    str          the question as a user would ask it (non-empty)
-``kind``        str          question kind, e.g. ``content``, ``speaker``, ``affiliation``, ``day_time``,
-                             ``author_count``, ``date``, ``comparison``, ``presenter``, ``unanswerable``
-``gold_titles`` list[str]    titles of the entries that answer it; ``[]`` iff the question is unanswerable
-``gold_ids``    list[str]    optional (default ``[]``): entry ids of those entries, when known
-``reference``   str          reference answer; required (non-empty) for answerable questions, optional otherwise
-``keywords``    list[str]    optional (default ``[]``): words a correct answer must contain
-``answerable``  bool         optional: derived as ``bool(gold_titles or gold_ids)``; if given it must agree
-==============  ===========  ======================================================================================
+=====================  =========  ===============================================================================
+field                  type       meaning
+=====================  =========  ===============================================================================
+``id``                 str        unique, non-empty identifier of the question (unique within the file)
+``question``           str        the question as a user would ask it (non-empty)
+``kind``               str        question kind, e.g. one of :data:`KNOWN_KINDS` (``content``, ``speaker``, ...,
+                                  ``list``, ``paraphrase``, ``two_part``); other non-empty kinds are accepted
+``gold_titles``        list[str]  titles of the entries that answer it; ``[]`` iff the question is unanswerable
+``gold_ids``           list[str]  optional (default ``[]``): entry ids of those entries, when known
+``reference``          str        reference answer; required (non-empty) for answerable questions, optional
+                                  otherwise
+``keywords``           list[str]  optional (default ``[]``): words a correct answer must contain
+``acceptable_titles``  list[str]  optional (default ``[]``): entries that are arguably relevant (an answer may
+                                  list them without being wrong) but not required; never a gold title too
+``answerable``         bool       optional: derived as ``bool(gold_titles or gold_ids)``; if given it must agree
+=====================  =========  ===============================================================================
 
 Types are strict (``"answerable": "yes"`` or ``"keywords": "gan"`` are errors) and unknown fields are rejected,
-so typos do not silently drop data. A question of kind ``unanswerable`` must have no gold entries.
+so typos do not silently drop data. A question of kind ``unanswerable`` must have no gold entries. No title may
+appear twice in ``gold_titles`` or in ``acceptable_titles``.
+
+Kinds for the answer pipeline's harder questions:
+
+- ``list``: asks for every entry matching a description ("Which talks are about X?"); ``gold_titles`` is the
+  complete list. ``[]`` (with ``answerable`` false) is a valid list question: the right answer is that nothing
+  in the corpus matches.
+- ``paraphrase``: describes one entry without its title words and asks something its text answers; one gold
+  title, ``keywords`` taken verbatim from the entry's text.
+- ``two_part``: two asks in one question; ``keywords`` cover both parts.
 
 Example lines::
 
@@ -54,6 +67,9 @@ KNOWN_KINDS: tuple[str, ...] = (
     "comparison",
     "presenter",
     "unanswerable",
+    "list",
+    "paraphrase",
+    "two_part",
 )
 """Kinds used by the project's gold set (documentation only: other non-empty kinds are accepted)."""
 
@@ -78,6 +94,7 @@ class GoldQuestion(BaseModel):
     gold_ids: list[str] = Field(default_factory=list)
     reference: str = ""
     keywords: list[str] = Field(default_factory=list)
+    acceptable_titles: list[str] = Field(default_factory=list)
     answerable: bool
 
     @field_validator("id", "question", "kind")
@@ -87,12 +104,22 @@ class GoldQuestion(BaseModel):
             raise ValueError("must not be blank")
         return value.strip()
 
-    @field_validator("gold_titles", "gold_ids", "keywords")
+    @field_validator("gold_titles", "gold_ids", "keywords", "acceptable_titles")
     @classmethod
     def _no_blank_items(cls, value: list[str]) -> list[str]:
         if any(not item.strip() for item in value):
             raise ValueError("items must not be blank")
         return [item.strip() for item in value]
+
+    @field_validator("gold_titles", "acceptable_titles")
+    @classmethod
+    def _no_duplicate_titles(cls, value: list[str]) -> list[str]:
+        seen: set[str] = set()
+        for title in value:
+            if title in seen:
+                raise ValueError(f"title {title!r} is listed twice")
+            seen.add(title)
+        return value
 
     @model_validator(mode="before")
     @classmethod
@@ -114,6 +141,10 @@ class GoldQuestion(BaseModel):
             )
         if self.kind == "unanswerable" and has_gold:
             raise _FieldError("gold_titles", "kind 'unanswerable' must have empty gold_titles and gold_ids")
+        if both := sorted(set(self.gold_titles) & set(self.acceptable_titles)):
+            raise _FieldError(
+                "acceptable_titles", f"acceptable_titles repeats gold title(s) {both} (an entry is one or the other)"
+            )
         if self.answerable and not self.reference.strip():
             raise _FieldError("reference", "a reference answer is required for an answerable question")
         return self

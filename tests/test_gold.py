@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from evals.gold import GoldFileError, GoldQuestion, load_gold
+from evals.gold import KNOWN_KINDS, GoldFileError, GoldQuestion, load_gold
 
 GOOD = [
     {
@@ -159,3 +159,58 @@ def test_all_errors_collected(tmp_path: Path) -> None:
 def test_missing_file_names_it(tmp_path: Path) -> None:
     with pytest.raises(GoldFileError, match=r"nope\.jsonl"):
         load_gold(tmp_path / "nope.jsonl")
+
+
+LIST_Q = {
+    "id": "q4",
+    "question": "Which talks are about diffusion models?",
+    "kind": "list",
+    "gold_titles": ["Generative modeling with flows and diffusions", "Score Diffusion"],
+    "acceptable_titles": ["Speeding up gradient flows"],
+    "reference": "Two talks: flows and diffusions, and score diffusion.",
+}
+
+
+def test_acceptable_titles_load_and_default_empty(tmp_path: Path) -> None:
+    questions = load_gold(_write(tmp_path, [*_good_lines(), json.dumps(LIST_Q)]))
+    assert questions[3].acceptable_titles == ["Speeding up gradient flows"]
+    assert questions[3].gold_titles == LIST_Q["gold_titles"]
+    assert all(q.acceptable_titles == [] for q in questions[:3])
+
+
+def test_new_kinds_are_known() -> None:
+    assert {"list", "paraphrase", "two_part"} <= set(KNOWN_KINDS)
+
+
+def test_list_question_with_empty_gold_loads_as_unanswerable(tmp_path: Path) -> None:
+    empty = {**LIST_Q, "gold_titles": [], "acceptable_titles": [], "reference": ""}
+    (question,) = load_gold(_write(tmp_path, [json.dumps(empty)]))
+    assert question.kind == "list"
+    assert question.answerable is False
+    assert question.gold_titles == []
+
+
+def test_empty_list_question_may_still_name_acceptable_titles(tmp_path: Path) -> None:
+    empty = {**LIST_Q, "gold_titles": [], "answerable": False}
+    (question,) = load_gold(_write(tmp_path, [json.dumps(empty)]))
+    assert question.answerable is False
+    assert question.acceptable_titles == ["Speeding up gradient flows"]
+
+
+@pytest.mark.parametrize(
+    ("obj", "field", "text"),
+    [
+        ({**LIST_Q, "acceptable_titles": "Speeding up gradient flows"}, "acceptable_titles", "valid list"),
+        ({**LIST_Q, "acceptable_titles": [3]}, "acceptable_titles[0]", "valid string"),
+        ({**LIST_Q, "acceptable_titles": ["  "]}, "acceptable_titles", "must not be blank"),
+        ({**LIST_Q, "acceptable_titles": ["Score Diffusion"]}, "acceptable_titles", "repeats gold title"),
+        ({**LIST_Q, "gold_titles": ["Score Diffusion", "Score Diffusion"]}, "gold_titles", "listed twice"),
+        ({**LIST_Q, "acceptable_titles": ["A", "A"]}, "acceptable_titles", "listed twice"),
+        ({**LIST_Q, "gold_titles": [], "answerable": True}, "answerable", "answerable is true"),
+    ],
+)
+def test_bad_list_fields_name_line_and_field(tmp_path: Path, obj: dict[str, object], field: str, text: str) -> None:
+    message = _error_for(tmp_path, [*_good_lines(), json.dumps(obj)], "lists.jsonl")
+    assert "lists.jsonl:4" in message
+    assert f"field '{field}'" in message
+    assert text in message
