@@ -45,8 +45,9 @@ def cmd_index(args: argparse.Namespace) -> int:
     from index.store import ChromaChunkStore
 
     s = _settings(args).index
-    report = build_index(s, SentenceTransformerEmbedder(s.embed_model_path), ChromaChunkStore(s),
-                         show_progress=not args.quiet)
+    report = build_index(
+        s, SentenceTransformerEmbedder(s.embed_model_path), ChromaChunkStore(s), show_progress=not args.quiet
+    )
     for w in report.warnings:
         print(f"warning: {w}", file=sys.stderr)
     print(report.summary())
@@ -71,8 +72,11 @@ def cmd_entries(args: argparse.Namespace) -> int:
                 for key, value in stats[name].items():  # type: ignore[attr-defined]
                     print(f"  {key}: {value}")
         return 0
-    entries = [e for e in corpus.entries if (not args.kind or e.kind == args.kind)
-               and (not args.source or args.source in {s.file for s in e.sources})]
+    entries = [
+        e
+        for e in corpus.entries
+        if (not args.kind or e.kind == args.kind) and (not args.source or args.source in {s.file for s in e.sources})
+    ]
     if args.json:
         print(json.dumps([e.model_dump(mode="json") for e in entries], indent=2, ensure_ascii=False))
     else:
@@ -85,8 +89,9 @@ def cmd_entries(args: argparse.Namespace) -> int:
 
 def cmd_retrieve(args: argparse.Namespace) -> int:
     """Show ranked passages."""
-    passages = _assistant(args).retrieve(args.question, k=args.k, kind=args.kind, source=args.source,
-                                         speaker=args.speaker, day=args.day, mode=args.mode)
+    passages = _assistant(args).retrieve(
+        args.question, k=args.k, kind=args.kind, source=args.source, speaker=args.speaker, day=args.day, mode=args.mode
+    )
     if args.json:
         print(json.dumps([p.to_dict() for p in passages], indent=2, ensure_ascii=False))
     else:
@@ -109,8 +114,11 @@ def _print_answer_stream(events: Any, as_json: bool) -> Any:
         print()
         for c in answer.citations:
             people = c.speaker or ", ".join(c.presenters)
-            extra = " · ".join(x for x in (people, " ".join(y for y in (c.day, c.time) if y), c.date if c.kind ==
-                                                   "paper" else None) if x)
+            extra = " · ".join(
+                x
+                for x in (people, " ".join(y for y in (c.day, c.time) if y), c.date if c.kind == "paper" else None)
+                if x
+            )
             print(f"  [{c.marker}] {c.title} ({c.kind}{'; ' + extra if extra else ''}) — {c.source}:{c.line}")
         print(f"  ({answer.seconds:.1f} s)", file=sys.stderr)
     return answer
@@ -121,8 +129,10 @@ def cmd_ask(args: argparse.Namespace) -> int:
     if args.show_prompt:
         logging.basicConfig(level=logging.INFO, format="%(message)s")
     a = _assistant(args)
-    _print_answer_stream(a.ask_stream(args.question, k=args.k, kind=args.kind, source=args.source,
-                                      speaker=args.speaker, day=args.day), args.json)
+    _print_answer_stream(
+        a.ask_stream(args.question, k=args.k, kind=args.kind, source=args.source, speaker=args.speaker, day=args.day),
+        args.json,
+    )
     return 0
 
 
@@ -184,8 +194,10 @@ def _add_filters(p: argparse.ArgumentParser) -> None:
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (exposed for tests and --help)."""
     parser = argparse.ArgumentParser(
-        prog="assistant", description="Offline research assistant over ML papers, talks and tutorials, with "
-                                       "verified citations. Settings come from ASSISTANT_* environment variables.")
+        prog="assistant",
+        description="Offline research assistant over ML papers, talks and tutorials, with "
+        "verified citations. Settings come from ASSISTANT_* environment variables.",
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("index", help="build or update the index (incremental)")

@@ -9,24 +9,12 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz
 
-from index.entries import Entry, normalize_title
+from index.entries import Entry
+from index.text import MONTHS, WEEKDAYS, normalize_title
 
-_DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_DAYS = tuple(d.lower() for d in WEEKDAYS)
 _TIME_RE = re.compile(r"\b(\d{1,2})(?:[:.](\d{2}))?\s*([ap])\.?\s*m\b", re.IGNORECASE)
-_MONTHS = (
-    "january",
-    "february",
-    "march",
-    "april",
-    "may",
-    "june",
-    "july",
-    "august",
-    "september",
-    "october",
-    "november",
-    "december",
-)
+_MONTHS = tuple(m.lower() for m in MONTHS)
 _DATE_RE = re.compile(
     rf"\b(?:(\d{{1,2}})(?:st|nd|rd|th)?\s+({'|'.join(_MONTHS)})|({'|'.join(_MONTHS)})\s+(\d{{1,2}}))\b"
 )

@@ -47,8 +47,12 @@ class PromptSet:
         )
         messages: list[ChatMessage] = [
             {"role": "system", "content": _template(f"answer_{self.version}.system.txt").substitute()},
-            {"role": "user", "content": _template(f"answer_{self.version}.user.txt").substitute(
-                sources=rendered_sources, question=question)},
+            {
+                "role": "user",
+                "content": _template(f"answer_{self.version}.user.txt").substitute(
+                    sources=rendered_sources, question=question
+                ),
+            },
         ]
         if self.log_prompts:
             log.info("rendered prompt (%s):\n%s", self.version, render_for_log(messages))

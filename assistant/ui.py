@@ -31,7 +31,16 @@ log = logging.getLogger(__name__)
 
 ALL = "All"
 ENTRY_COLUMNS: tuple[str, ...] = (
-    "kind", "title", "people", "affiliation", "day", "time", "date", "authors", "source", "line",
+    "kind",
+    "title",
+    "people",
+    "affiliation",
+    "day",
+    "time",
+    "date",
+    "authors",
+    "source",
+    "line",
 )
 EXAMPLE_QUESTIONS: tuple[str, ...] = (
     "Who talks at 4:20 pm on Wednesday?",
@@ -43,12 +52,65 @@ NOT_FOUND = "Not found in the corpus"
 _ANSWER_CONCURRENCY = "answer"  # one CPU model serves everyone: answers queue one at a time
 _WORD = re.compile(r"(\w+)")
 _JOINER = re.compile(r"\s+|\s*[:/’'-]\s*")  # separators inside one highlighted run ("4:20 pm", "Institute/NYU")
-_STOPWORDS = frozenset({
-    "a", "an", "and", "are", "as", "at", "be", "by", "does", "did", "do", "for", "from", "has", "have", "he", "her",
-    "his", "how", "in", "is", "it", "its", "of", "on", "or", "she", "that", "the", "their", "them", "they", "this",
-    "to", "was", "were", "what", "when", "where", "which", "who", "whom", "why", "will", "with", "about", "into",
-    "than", "then", "there", "these", "those", "gives", "give", "given",
-})
+_STOPWORDS = frozenset(
+    {
+        "a",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "be",
+        "by",
+        "does",
+        "did",
+        "do",
+        "for",
+        "from",
+        "has",
+        "have",
+        "he",
+        "her",
+        "his",
+        "how",
+        "in",
+        "is",
+        "it",
+        "its",
+        "of",
+        "on",
+        "or",
+        "she",
+        "that",
+        "the",
+        "their",
+        "them",
+        "they",
+        "this",
+        "to",
+        "was",
+        "were",
+        "what",
+        "when",
+        "where",
+        "which",
+        "who",
+        "whom",
+        "why",
+        "will",
+        "with",
+        "about",
+        "into",
+        "than",
+        "then",
+        "there",
+        "these",
+        "those",
+        "gives",
+        "give",
+        "given",
+    }
+)
 
 SOURCES_PLACEHOLDER = (
     '<div class="ra-empty">Sources appear here: each cited entry with its speaker or authors, date, seed file and '
@@ -103,8 +165,10 @@ def friendly_error(exc: BaseException) -> str:
         return f"⚠️ The language model failed: {exc}. Check the model settings (ASSISTANT_LLM__*) and try again."
     if isinstance(exc, TimeoutError):
         return "⚠️ The model took too long to answer. Try again, ask a shorter question, or use fewer passages."
-    return (f"⚠️ Something went wrong while answering ({type(exc).__name__}). The details are in the server log; "
-            "please try again.")
+    return (
+        f"⚠️ Something went wrong while answering ({type(exc).__name__}). The details are in the server log; "
+        "please try again."
+    )
 
 
 def _capitalize(text: str) -> str:
@@ -215,7 +279,7 @@ def render_sources(answer: Answer) -> str:
     if not answer.citations:
         return f'<div class="ra-sources">{SOURCES_PLACEHOLDER}</div>'
     count = len(answer.citations)
-    heading = (f'<div class="ra-heading">Sources ({count})<small>answered in {answer.seconds:.1f} s</small></div>')
+    heading = f'<div class="ra-heading">Sources ({count})<small>answered in {answer.seconds:.1f} s</small></div>'
     return '<div class="ra-sources">' + heading + "".join(render_citation(c) for c in answer.citations) + "</div>"
 
 
@@ -319,8 +383,13 @@ def status_text(assistant: Assistant | None, settings: Settings, seconds: float 
 
 
 def answer_turn(
-    get_assistant: Callable[[], Assistant], settings: Settings, question: str, chat: list[dict[str, Any]] | None,
-    kind: str | None = ALL, source: str | None = ALL, k: float = 6,
+    get_assistant: Callable[[], Assistant],
+    settings: Settings,
+    question: str,
+    chat: list[dict[str, Any]] | None,
+    kind: str | None = ALL,
+    source: str | None = ALL,
+    k: float = 6,
 ) -> Iterator[tuple[list[dict[str, Any]], Any, Any]]:
     """One chat turn as UI updates ``(chat, sources_panel, status_line)``, streamed.
 
@@ -350,11 +419,17 @@ def answer_turn(
             log.exception("answering failed")
         message = friendly_error(exc)
         reply = f"{reply}\n\n{message}" if reply else message
-        yield ([*chat, _assistant_message(reply)], render_error(message),
-               status_text(assistant, settings) if assistant else gr.skip())
+        yield (
+            [*chat, _assistant_message(reply)],
+            render_error(message),
+            status_text(assistant, settings) if assistant else gr.skip(),
+        )
         return
-    yield ([*chat, _assistant_message(answer.text)], render_sources(answer),
-           status_text(assistant, settings, answer.seconds))
+    yield (
+        [*chat, _assistant_message(answer.text)],
+        render_sources(answer),
+        status_text(assistant, settings, answer.seconds),
+    )
 
 
 def _assistant_message(text: str) -> dict[str, Any]:
@@ -412,8 +487,12 @@ def build_app(assistant_factory: Callable[[], Assistant], settings: Settings) ->
                 log.warning("chat model unavailable: %s", exc)
                 status = f"{status}  |  {friendly_error(exc)}"
             rows = shared.rows()
-            return (status, gr.update(choices=_source_choices(assistant)), rows_to_table(rows),
-                    _count_text(len(rows), len(rows)))
+            return (
+                status,
+                gr.update(choices=_source_choices(assistant)),
+                rows_to_table(rows),
+                _count_text(len(rows), len(rows)),
+            )
         except Exception as exc:
             log.exception("could not start the assistant")
             return (f"⚠️ Could not open the index: {exc}", gr.update(), [], "")
@@ -452,8 +531,11 @@ def build_app(assistant_factory: Callable[[], Assistant], settings: Settings) ->
             if not isinstance(exc, AssistantError | LLMError | TimeoutError):
                 log.exception("answering failed")
             raise gr.Error(friendly_error(exc), print_exception=False) from None
-        sources = {"abstained": answer.abstained, "citations": [c.to_dict() for c in answer.citations],
-                   "seconds": round(answer.seconds, 3)}
+        sources = {
+            "abstained": answer.abstained,
+            "citations": [c.to_dict() for c in answer.citations],
+            "seconds": round(answer.seconds, 3),
+        }
         return answer.text, sources
 
     def entries(query: str = "") -> list[dict[str, Any]]:
@@ -470,21 +552,30 @@ def build_app(assistant_factory: Callable[[], Assistant], settings: Settings) ->
             "Questions about the indexed ML papers, talks and tutorials. Every answer sentence is checked against "
             "the corpus and cites the entry it comes from; when the corpus does not say, the assistant says so."
         )
-        status = gr.Markdown("Opening the index… the first run builds it and prepares the model (a few minutes).",
-                             elem_classes="ra-status")
+        status = gr.Markdown(
+            "Opening the index… the first run builds it and prepares the model (a few minutes).",
+            elem_classes="ra-status",
+        )
         pending = gr.State("")
         with gr.Tabs():
             with gr.Tab("Chat", id="chat"), gr.Row(equal_height=False):
                 with gr.Column(scale=3, min_width=420):
                     chatbot = gr.Chatbot(
-                        label="Conversation", height=480, buttons=["copy", "copy_all"], feedback_options=None,
+                        label="Conversation",
+                        height=480,
+                        buttons=["copy", "copy_all"],
+                        feedback_options=None,
                         placeholder="Ask about a paper, a talk or a tutorial — or pick an example below.",
                         elem_id="ra-chat",
                     )
                     with gr.Row():
                         question = gr.Textbox(
-                            show_label=False, placeholder="Ask a question and press Enter…", scale=6,
-                            container=False, elem_id="ra-question", max_lines=4,
+                            show_label=False,
+                            placeholder="Ask a question and press Enter…",
+                            scale=6,
+                            container=False,
+                            elem_id="ra-question",
+                            max_lines=4,
                         )
                         ask_btn = gr.Button("Ask", variant="primary", scale=1, min_width=80, elem_id="ra-ask")
                         clear_btn = gr.Button("Clear", scale=1, min_width=80, elem_id="ra-clear")
@@ -493,38 +584,67 @@ def build_app(assistant_factory: Callable[[], Assistant], settings: Settings) ->
                         source = gr.Dropdown([ALL], value=ALL, label="Source file", scale=2, min_width=180)
                         k = gr.Slider(1, 10, value=default_k, step=1, label="Passages", scale=2, min_width=160)
                     examples = gr.Examples(
-                        examples=[[q] for q in EXAMPLE_QUESTIONS], inputs=[question], label="Examples",
+                        examples=[[q] for q in EXAMPLE_QUESTIONS],
+                        inputs=[question],
+                        label="Examples",
                         api_visibility="private",
                     )
                 with gr.Column(scale=2, min_width=320):
-                    sources = gr.HTML(SOURCES_PLACEHOLDER, label="Sources", css_template=SOURCES_CSS,
-                                      elem_id="ra-sources", padding=True)
+                    sources = gr.HTML(
+                        SOURCES_PLACEHOLDER,
+                        label="Sources",
+                        css_template=SOURCES_CSS,
+                        elem_id="ra-sources",
+                        padding=True,
+                    )
             with gr.Tab("Corpus", id="corpus"):
                 with gr.Row():
-                    search = gr.Textbox(label="Search", placeholder="Filter by any field: title, speaker, EPFL, "
-                                        "Wednesday, tutorial, a seed file…", scale=4, elem_id="ra-search")
+                    search = gr.Textbox(
+                        label="Search",
+                        placeholder="Filter by any field: title, speaker, EPFL, Wednesday, tutorial, a seed file…",
+                        scale=4,
+                        elem_id="ra-search",
+                    )
                     count = gr.Markdown("", elem_classes="ra-status")
                 table = gr.Dataframe(
-                    headers=list(ENTRY_COLUMNS), datatype=["str"] * 7 + ["number", "str", "number"],
-                    interactive=False, wrap=True, max_height=640, elem_id="ra-table",
+                    headers=list(ENTRY_COLUMNS),
+                    datatype=["str"] * 7 + ["number", "str", "number"],
+                    interactive=False,
+                    wrap=True,
+                    max_height=640,
+                    elem_id="ra-table",
                     column_widths=["6%", "24%", "13%", "10%", "7%", "6%", "8%", "7%", "15%", "4%"],
                 )
 
-        app.load(startup, outputs=[status, source, table, count], show_progress_on=[chatbot],
-                 api_visibility="private", concurrency_limit=None)
+        app.load(
+            startup,
+            outputs=[status, source, table, count],
+            show_progress_on=[chatbot],
+            api_visibility="private",
+            concurrency_limit=None,
+        )
 
         answer_inputs = [pending, chatbot, kind, source, k]
         for trigger in (question.submit, ask_btn.click):
-            trigger(add_question, [question, chatbot], [question, chatbot, pending], queue=False,
-                    api_visibility="private").then(
-                respond, answer_inputs, [chatbot, sources, status], api_visibility="private",
-                concurrency_id=_ANSWER_CONCURRENCY, concurrency_limit=1,
+            trigger(
+                add_question, [question, chatbot], [question, chatbot, pending], queue=False, api_visibility="private"
+            ).then(
+                respond,
+                answer_inputs,
+                [chatbot, sources, status],
+                api_visibility="private",
+                concurrency_id=_ANSWER_CONCURRENCY,
+                concurrency_limit=1,
             )
         examples.load_input_event.then(
             add_question, [question, chatbot], [question, chatbot, pending], queue=False, api_visibility="private"
         ).then(
-            respond, answer_inputs, [chatbot, sources, status], api_visibility="private",
-            concurrency_id=_ANSWER_CONCURRENCY, concurrency_limit=1,
+            respond,
+            answer_inputs,
+            [chatbot, sources, status],
+            api_visibility="private",
+            concurrency_id=_ANSWER_CONCURRENCY,
+            concurrency_limit=1,
         )
         clear_btn.click(clear, outputs=[chatbot, sources, question, pending], queue=False, api_visibility="private")
         search.change(search_corpus, [search], [table, count], queue=False, api_visibility="private")
@@ -549,12 +669,18 @@ def launch_kwargs(settings: Settings) -> dict[str, Any]:
     """Arguments for ``app.launch()``: address, optional login, styling, and no error details for users."""
     ui = settings.ui
     if bool(ui.username) != bool(ui.password):
-        raise AssistantError("set both ASSISTANT_UI__USERNAME and ASSISTANT_UI__PASSWORD to require a login, "
-                             "or neither")
+        raise AssistantError(
+            "set both ASSISTANT_UI__USERNAME and ASSISTANT_UI__PASSWORD to require a login, or neither"
+        )
     auth = (ui.username, ui.password) if ui.username and ui.password else None
     return {
-        "server_name": ui.host, "server_port": ui.port, "auth": auth, "show_error": False, "css": CSS,
-        "theme": make_theme(), "ssr_mode": False,
+        "server_name": ui.host,
+        "server_port": ui.port,
+        "auth": auth,
+        "show_error": False,
+        "css": CSS,
+        "theme": make_theme(),
+        "ssr_mode": False,
         "footer_links": ["api"],
     }
 
@@ -566,7 +692,8 @@ def make_theme() -> gr.themes.Base:
     back to another font), and the browser renders semi-bold text with the bold face instead.
     """
     return gr.themes.Soft(
-        primary_hue="indigo", neutral_hue="slate",
+        primary_hue="indigo",
+        neutral_hue="slate",
         font=[gr.themes.LocalFont("Source Sans Pro", weights=(400, 700)), "ui-sans-serif", "system-ui", "sans-serif"],
         font_mono=[gr.themes.LocalFont("IBM Plex Mono", weights=(400, 700)), "ui-monospace", "monospace"],
     )
@@ -576,8 +703,9 @@ def serve(settings: Settings) -> None:
     """Run the web UI on ``settings.ui.host:port`` (default 127.0.0.1:7860) until interrupted."""
     options = launch_kwargs(settings)
     if options["auth"] is None and settings.ui.host not in ("127.0.0.1", "localhost", "::1"):
-        log.warning("serving on %s without a login: set ASSISTANT_UI__USERNAME and ASSISTANT_UI__PASSWORD",
-                    settings.ui.host)
+        log.warning(
+            "serving on %s without a login: set ASSISTANT_UI__USERNAME and ASSISTANT_UI__PASSWORD", settings.ui.host
+        )
     app = build_app(lambda: Assistant(settings), settings)
     print(f"Research assistant UI on http://{settings.ui.host}:{settings.ui.port} (Ctrl-C to stop)", flush=True)
     app.launch(**options)

@@ -146,9 +146,7 @@ class RunInterrupted(KeyboardInterrupt):
 class Judge(Protocol):
     """Anything that scores one answer like :meth:`evals.judge.RagasJudge.score`."""
 
-    def score(
-        self, question: str, answer: str, contexts: Sequence[str], reference: str | None = None
-    ) -> JudgeResult:
+    def score(self, question: str, answer: str, contexts: Sequence[str], reference: str | None = None) -> JudgeResult:
         """Judge one answer."""
         ...
 
@@ -322,12 +320,17 @@ def retrieval_misses(
         if row is None or not q.answerable or hit_at_k(row["ranked"], q.gold_ids, cutoff):
             continue
         top = row["ranked"][0] if row["ranked"] else None
-        misses.append({
-            "id": q.id, "kind": q.kind, "question": q.gold.question,
-            "gold_titles": [titles.get(g, g) for g in q.gold_ids],
-            "top1_id": top, "top1_title": titles.get(top, "") if top else "",
-            "gold_rank": first_gold_rank(row["ranked"], q.gold_ids),
-        })
+        misses.append(
+            {
+                "id": q.id,
+                "kind": q.kind,
+                "question": q.gold.question,
+                "gold_titles": [titles.get(g, g) for g in q.gold_ids],
+                "top1_id": top,
+                "top1_title": titles.get(top, "") if top else "",
+                "gold_rank": first_gold_rank(row["ranked"], q.gold_ids),
+            }
+        )
     return misses
 
 
@@ -379,19 +382,32 @@ def answer_record(question: EvalQuestion, answer: Any) -> dict[str, Any]:
     """The ``answer`` line stored for one question: the answer as given, no scoring against gold yet."""
     checked, supported = _support_counts(answer.citations)
     return {
-        "type": "answer", "id": question.id, "kind": question.kind, "question": question.gold.question,
-        "text": answer.text, "abstained": bool(answer.abstained),
+        "type": "answer",
+        "id": question.id,
+        "kind": question.kind,
+        "question": question.gold.question,
+        "text": answer.text,
+        "abstained": bool(answer.abstained),
         "cited_ids": list(dict.fromkeys(c.entry_id for c in answer.citations)),
-        "route": answer.route, "seconds": answer.seconds, "first_token_seconds": answer.first_token_seconds,
-        "support_checked": checked, "support_supported": supported,
+        "route": answer.route,
+        "seconds": answer.seconds,
+        "first_token_seconds": answer.first_token_seconds,
+        "support_checked": checked,
+        "support_supported": supported,
         "contexts": [p.text for p in answer.contexts],
     }
 
 
 def error_record(question: EvalQuestion, exc: BaseException, seconds: float) -> dict[str, Any]:
     """The ``answer`` line stored when ``ask()`` raised (retried on resume)."""
-    return {"type": "answer", "id": question.id, "kind": question.kind, "question": question.gold.question,
-            "error": f"{type(exc).__name__}: {exc}", "seconds": seconds}
+    return {
+        "type": "answer",
+        "id": question.id,
+        "kind": question.kind,
+        "question": question.gold.question,
+        "error": f"{type(exc).__name__}: {exc}",
+        "seconds": seconds,
+    }
 
 
 def score_answer(question: EvalQuestion, record: Mapping[str, Any]) -> dict[str, Any]:
@@ -401,16 +417,26 @@ def score_answer(question: EvalQuestion, record: Mapping[str, Any]) -> dict[str,
     answerable questions that were answered (not abstained); ``None`` elsewhere.
     """
     answerable, abstained = question.answerable, bool(record["abstained"])
-    keywords = keyword_accuracy(record["text"], question.gold.keywords) if answerable and question.gold.keywords \
-        else None
+    keywords = (
+        keyword_accuracy(record["text"], question.gold.keywords) if answerable and question.gold.keywords else None
+    )
     precision = recall = None
     if answerable and not abstained:
         precision, recall = citation_precision_recall(record["cited_ids"], question.gold_ids)
-    return {"id": question.id, "kind": question.kind, "answerable": answerable, "abstained": abstained,
-            "keyword_accuracy": keywords, "citation_precision": precision, "citation_recall": recall,
-            "support_checked": int(record.get("support_checked", 0)),
-            "support_supported": int(record.get("support_supported", 0)), "seconds": record.get("seconds"),
-            "first_token_seconds": record.get("first_token_seconds"), "route": record.get("route", "")}
+    return {
+        "id": question.id,
+        "kind": question.kind,
+        "answerable": answerable,
+        "abstained": abstained,
+        "keyword_accuracy": keywords,
+        "citation_precision": precision,
+        "citation_recall": recall,
+        "support_checked": int(record.get("support_checked", 0)),
+        "support_supported": int(record.get("support_supported", 0)),
+        "seconds": record.get("seconds"),
+        "first_token_seconds": record.get("first_token_seconds"),
+        "route": record.get("route", ""),
+    }
 
 
 def _support_rate(records: Iterable[Mapping[str, Any]]) -> dict[str, float | int | None]:
@@ -454,8 +480,9 @@ def answer_metrics(questions: Sequence[EvalQuestion], records: Mapping[str, Mapp
     for s in scores:
         kinds.setdefault(s["kind"], []).append(s)
     per_kind_rows = {kind: _kind_row(rows) for kind, rows in sorted(kinds.items())}
-    errors = [{"id": q.id, "error": records[q.id]["error"]} for q in questions
-              if q.id in records and "error" in records[q.id]]
+    errors = [
+        {"id": q.id, "error": records[q.id]["error"]} for q in questions if q.id in records and "error" in records[q.id]
+    ]
     return {"overall": overall, "per_kind": per_kind_rows, "errors": errors, "questions": scores}
 
 
@@ -477,14 +504,21 @@ def _metric_table(results: Sequence[Mapping[str, Any]], metrics: Sequence[str]) 
         reasons = Counter(r["failures"][metric] for r in results if metric in r.get("failures", {}))
         skipped = Counter(r["skipped"][metric] for r in results if metric in r.get("skipped", {}))
         agg = aggregate(values)
-        table[metric] = {"mean": agg.mean, "scored": agg.count, "failed": sum(reasons.values()),
-                         "failure_reasons": dict(reasons.most_common()), "skipped": sum(skipped.values()),
-                         "skip_reasons": dict(skipped.most_common())}
+        table[metric] = {
+            "mean": agg.mean,
+            "scored": agg.count,
+            "failed": sum(reasons.values()),
+            "failure_reasons": dict(reasons.most_common()),
+            "skipped": sum(skipped.values()),
+            "skip_reasons": dict(skipped.most_common()),
+        }
     return table
 
 
 def judge_summary(
-    judge_records: Sequence[Mapping[str, Any]], non_llm: Sequence[Mapping[str, Any]], judge_name: str,
+    judge_records: Sequence[Mapping[str, Any]],
+    non_llm: Sequence[Mapping[str, Any]],
+    judge_name: str,
     judge_limit: int,
 ) -> dict[str, Any]:
     """The ragas section: LLM metrics over the judged answers and non-LLM metrics over all answers.
@@ -495,10 +529,14 @@ def judge_summary(
 
     llm = _metric_table(judge_records, LLM_METRICS)
     return {
-        "judge": judge_name, "judge_limit": judge_limit, "judged": len(judge_records),
-        "llm": llm, "llm_failures_total": sum(m["failed"] for m in llm.values()),
+        "judge": judge_name,
+        "judge_limit": judge_limit,
+        "judged": len(judge_records),
+        "llm": llm,
+        "llm_failures_total": sum(m["failed"] for m in llm.values()),
         "seconds": [r.get("seconds") for r in judge_records],
-        "non_llm": _metric_table(non_llm, NON_LLM_METRICS), "non_llm_answers": len(non_llm),
+        "non_llm": _metric_table(non_llm, NON_LLM_METRICS),
+        "non_llm_answers": len(non_llm),
     }
 
 
@@ -583,8 +621,9 @@ def file_sha256(path: Path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
-def config_fingerprint(settings: Settings, gold_sha256: str, k: int, judge: str, judge_model: str | None,
-                       judge_url: str | None) -> dict[str, Any]:
+def config_fingerprint(
+    settings: Settings, gold_sha256: str, k: int, judge: str, judge_model: str | None, judge_url: str | None
+) -> dict[str, Any]:
     """Everything that must be the same for a resumed run to be comparable with what is already on disk."""
     llm, retrieval = settings.llm, settings.retrieval
     return {
@@ -611,14 +650,22 @@ def config_fingerprint(settings: Settings, gold_sha256: str, k: int, judge: str,
 def config_differences(saved: Mapping[str, Any], current: Mapping[str, Any]) -> list[str]:
     """Human-readable ``key: saved -> now`` lines for every fingerprint field that changed."""
     keys = sorted(set(saved) | set(current))
-    return [f"{key}: {saved.get(key)!r} (saved) -> {current.get(key)!r} (now)"
-            for key in keys if saved.get(key) != current.get(key)]
+    return [
+        f"{key}: {saved.get(key)!r} (saved) -> {current.get(key)!r} (now)"
+        for key in keys
+        if saved.get(key) != current.get(key)
+    ]
 
 
 def machine_info() -> dict[str, Any]:
     """CPU count, platform and Python version of this machine."""
-    return {"cpu_count": os.cpu_count(), "platform": platform.platform(), "machine": platform.machine(),
-            "processor": platform.processor(), "python": platform.python_version()}
+    return {
+        "cpu_count": os.cpu_count(),
+        "platform": platform.platform(),
+        "machine": platform.machine(),
+        "processor": platform.processor(),
+        "python": platform.python_version(),
+    }
 
 
 # ==============================================================================================================
@@ -636,37 +683,67 @@ def _fmt(value: Any, digits: int = 3) -> str:
 
 def _table(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> list[str]:
     lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
-    lines += ["| " + " | ".join(_fmt(c) if not isinstance(c, str) else c.replace("|", "\\|") for c in row) + " |"
-              for row in rows]
+    lines += [
+        "| " + " | ".join(_fmt(c) if not isinstance(c, str) else c.replace("|", "\\|") for c in row) + " |"
+        for row in rows
+    ]
     return [*lines, ""]
 
 
 def _retrieval_md(retrieval: Mapping[str, Any]) -> list[str]:
     names = retrieval["metrics"]
     header = ["kind", "n", *(_METRIC_LABELS.get(n, n) for n in names)]
-    lines = ["## Retrieval", "",
-             f"Entry-level metrics over the answerable questions, ranking depth k={retrieval['k']}.", ""]
+    lines = [
+        "## Retrieval",
+        "",
+        f"Entry-level metrics over the answerable questions, ranking depth k={retrieval['k']}.",
+        "",
+    ]
     for mode, summary in retrieval["modes"].items():
         lat = summary["latency"]
-        lines += [f"### {mode}", "",
-                  f"Latency p50 {_fmt(_ms(lat['p50']), 1)} ms, p95 {_fmt(_ms(lat['p95']), 1)} ms ({lat['n']} calls).",
-                  ""]
+        lines += [
+            f"### {mode}",
+            "",
+            f"Latency p50 {_fmt(_ms(lat['p50']), 1)} ms, p95 {_fmt(_ms(lat['p95']), 1)} ms ({lat['n']} calls).",
+            "",
+        ]
         rows = [["**overall**", summary["n"], *(summary["overall"][n]["mean"] for n in names)]]
-        rows += [[kind, m[names[0]]["count"], *(m[n]["mean"] for n in names)]
-                 for kind, m in summary["per_kind"].items()]
+        rows += [
+            [kind, m[names[0]]["count"], *(m[n]["mean"] for n in names)] for kind, m in summary["per_kind"].items()
+        ]
         lines += _table(header, rows)
     lines += ["### Modes side by side (overall)", ""]
-    lines += _table(["mode", *(_METRIC_LABELS.get(n, n) for n in names), "p50 ms", "p95 ms"],
-                    [[mode, *(s["overall"][n]["mean"] for n in names), _fmt(_ms(s["latency"]["p50"]), 1),
-                      _fmt(_ms(s["latency"]["p95"]), 1)] for mode, s in retrieval["modes"].items()])
+    lines += _table(
+        ["mode", *(_METRIC_LABELS.get(n, n) for n in names), "p50 ms", "p95 ms"],
+        [
+            [
+                mode,
+                *(s["overall"][n]["mean"] for n in names),
+                _fmt(_ms(s["latency"]["p50"]), 1),
+                _fmt(_ms(s["latency"]["p95"]), 1),
+            ]
+            for mode, s in retrieval["modes"].items()
+        ],
+    )
     for mode, misses in retrieval["misses_at_5"].items():
         lines += [f"### {mode}: questions missed at hit@5 ({len(misses)})", ""]
         if not misses:
             lines += ["None: every answerable question has a gold entry in the top 5.", ""]
         else:
-            lines += _table(["id", "kind", "question", "gold", "ranked first", "gold rank"],
-                            [[m["id"], m["kind"], m["question"], "; ".join(m["gold_titles"]), m["top1_title"],
-                              _fmt(m["gold_rank"])] for m in misses])
+            lines += _table(
+                ["id", "kind", "question", "gold", "ranked first", "gold rank"],
+                [
+                    [
+                        m["id"],
+                        m["kind"],
+                        m["question"],
+                        "; ".join(m["gold_titles"]),
+                        m["top1_title"],
+                        _fmt(m["gold_rank"]),
+                    ]
+                    for m in misses
+                ],
+            )
     return lines
 
 
@@ -688,10 +765,22 @@ def _answers_md(answers: Mapping[str, Any]) -> list[str]:
     ]
     lines += _table(["metric", "value", "n"], rows)
     lines += ["### Answers per kind", ""]
-    lines += _table(["kind", "n", "abstained", "keyword acc", "cit. precision", "cit. recall", "support", "p50 s"],
-                    [[k, r["n"], r["abstained"], r["keyword_accuracy"]["mean"], r["citation_precision"]["mean"],
-                      r["citation_recall"]["mean"], r["citation_support"]["mean"], r["latency_p50"]]
-                     for k, r in answers["per_kind"].items()])
+    lines += _table(
+        ["kind", "n", "abstained", "keyword acc", "cit. precision", "cit. recall", "support", "p50 s"],
+        [
+            [
+                k,
+                r["n"],
+                r["abstained"],
+                r["keyword_accuracy"]["mean"],
+                r["citation_precision"]["mean"],
+                r["citation_recall"]["mean"],
+                r["citation_support"]["mean"],
+                r["latency_p50"],
+            ]
+            for k, r in answers["per_kind"].items()
+        ],
+    )
     for err in answers["errors"]:
         lines.append(f"- error on {err['id']}: {err['error']}")
     return lines + ([""] if answers["errors"] else []) + _judge_md(answers.get("ragas"))
@@ -704,8 +793,11 @@ def _judge_rows(table: Mapping[str, Mapping[str, Any]]) -> list[list[Any]]:
 def _judge_md(ragas: Mapping[str, Any] | None) -> list[str]:
     if not ragas:
         return []
-    lines = [f"### Ragas judge ({ragas['judge']}, first {ragas['judge_limit']} answered questions: "
-             f"{ragas['judged']} judged)", ""]
+    lines = [
+        f"### Ragas judge ({ragas['judge']}, first {ragas['judge_limit']} answered questions: "
+        f"{ragas['judged']} judged)",
+        "",
+    ]
     if ragas["judge"] != "none":
         lines += _table(["metric", "mean", "scored", "failed", "skipped"], _judge_rows(ragas["llm"]))
         for name, m in ragas["llm"].items():
@@ -732,7 +824,8 @@ def render_markdown(report: Mapping[str, Any]) -> str:
     """The readable ``report.md`` for a report dict (as written to ``report.json``)."""
     run, cfg, machine = report["run"], report["config"], report["machine"]
     lines = [
-        f"# Evaluation run {run['name']}", "",
+        f"# Evaluation run {run['name']}",
+        "",
         f"- gold: `{run['gold']}` ({run['n_questions']} questions, {run['n_answerable']} answerable; "
         f"sha256 {cfg['gold_sha256'][:12]})",
         f"- what: {run['what']}; wall time {run['wall_seconds']:.1f} s"
@@ -809,8 +902,7 @@ def find_previous_run(out_dir: Path, current: Path) -> Path | None:
     """The latest run folder in ``out_dir`` before ``current`` (by name, i.e. by time) that has a report."""
     if not out_dir.is_dir():
         return None
-    earlier = [p for p in out_dir.iterdir()
-               if p.is_dir() and p.name < current.name and (p / "report.json").is_file()]
+    earlier = [p for p in out_dir.iterdir() if p.is_dir() and p.name < current.name and (p / "report.json").is_file()]
     return max(earlier, key=lambda p: p.name) if earlier else None
 
 
@@ -821,7 +913,12 @@ def _progress(items: Sequence[Any], desc: str, enabled: bool) -> Any:
 
 
 def evaluate_retrieval(
-    assistant: Any, questions: Sequence[EvalQuestion], store: RunStore, k: int, *, modes: Sequence[str] = MODES,
+    assistant: Any,
+    questions: Sequence[EvalQuestion],
+    store: RunStore,
+    k: int,
+    *,
+    modes: Sequence[str] = MODES,
     progress: bool = False,
 ) -> dict[str, dict[str, dict[str, Any]]]:
     """Rank every question in every mode (reusing rows already in ``retrieval.jsonl``); ``mode -> id -> row``.
@@ -840,8 +937,12 @@ def evaluate_retrieval(
         for q in _progress(todo, f"retrieval {mode}", progress):
             start = time.perf_counter()
             passages = assistant.retrieve(q.gold.question, k=k, mode=mode)
-            row = {"mode": mode, "id": q.id, "ranked": [p.entry_id for p in passages],
-                   "seconds": time.perf_counter() - start}
+            row = {
+                "mode": mode,
+                "id": q.id,
+                "ranked": [p.entry_id for p in passages],
+                "seconds": time.perf_counter() - start,
+            }
             store.append("retrieval.jsonl", row)
             rows[mode][q.id] = row
     return rows
@@ -893,16 +994,18 @@ class _AnswerLoop:
             from evals.judge import non_llm_scores
 
             refs = _reference_contexts(self.assistant, q.gold_ids)
-            record["non_llm"] = non_llm_scores(strip_markers(record["text"]), record["contexts"],
-                                               q.gold.reference or None, refs).to_dict()
+            record["non_llm"] = non_llm_scores(
+                strip_markers(record["text"]), record["contexts"], q.gold.reference or None, refs
+            ).to_dict()
         return record
 
     def judge_one(self, q: EvalQuestion, record: Mapping[str, Any]) -> dict[str, Any]:
         assert self.judge is not None
         start = time.perf_counter()
         try:
-            result = self.judge.score(q.gold.question, strip_markers(record["text"]), record["contexts"],
-                                      q.gold.reference or None)
+            result = self.judge.score(
+                q.gold.question, strip_markers(record["text"]), record["contexts"], q.gold.reference or None
+            )
         except Exception as exc:  # the judge itself broke: every metric failed, none scored
             result = judge_failed(exc)
         return {"type": "judge", "id": q.id, **result.to_dict(), "seconds": time.perf_counter() - start}
@@ -924,8 +1027,14 @@ class _AnswerLoop:
 
 
 def evaluate_answers(
-    assistant: Any, questions: Sequence[EvalQuestion], store: RunStore, *, judge: Judge | None = None,
-    judge_limit: int = 8, non_llm: bool = True, progress: bool = False,
+    assistant: Any,
+    questions: Sequence[EvalQuestion],
+    store: RunStore,
+    *,
+    judge: Judge | None = None,
+    judge_limit: int = 8,
+    non_llm: bool = True,
+    progress: bool = False,
 ) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]], int]:
     """Ask every question not answered yet (appending to ``answers.jsonl`` as each completes) and judge the first
     ``judge_limit`` answered (non-abstained) ones. Returns (answer records, judge records, number of ask() calls).
@@ -962,8 +1071,7 @@ def _plot_retrieval(plt: Any, retrieval: Mapping[str, Any], path: Path) -> str:
     modes = list(retrieval["modes"])
     kinds = sorted({k for s in retrieval["modes"].values() for k in s["per_kind"]})
     metrics = [m for m in ("hit@5", "mrr@10") if m in retrieval["metrics"]]
-    fig, axes = plt.subplots(len(metrics), 1, figsize=(max(6, 1.2 * len(kinds) + 2), 3.2 * len(metrics)),
-                             squeeze=False)
+    fig, axes = plt.subplots(len(metrics), 1, figsize=(max(6, 1.2 * len(kinds) + 2), 3.2 * len(metrics)), squeeze=False)
     width = 0.8 / max(1, len(modes))
     for ax, metric in zip(axes[:, 0], metrics, strict=True):
         for i, mode in enumerate(modes):
@@ -1035,23 +1143,34 @@ def _prepare_run_dir(out_dir: Path, options: EvalOptions, fingerprint: Mapping[s
     saved = store.read_json("config.json").get("fingerprint", {})
     diffs = config_differences(saved, fingerprint)
     if diffs:
-        raise EvalError(f"cannot resume {run_dir}: the configuration differs from the saved one:\n  "
-                        + "\n  ".join(diffs) + "\nstart a new run (without --resume) or restore those settings")
+        raise EvalError(
+            f"cannot resume {run_dir}: the configuration differs from the saved one:\n  "
+            + "\n  ".join(diffs)
+            + "\nstart a new run (without --resume) or restore those settings"
+        )
     return run_dir, True
 
 
-def _retrieval_section(assistant: Any, questions: Sequence[EvalQuestion], store: RunStore,
-                       options: EvalOptions) -> dict[str, Any]:
+def _retrieval_section(
+    assistant: Any, questions: Sequence[EvalQuestion], store: RunStore, options: EvalOptions
+) -> dict[str, Any]:
     rows = evaluate_retrieval(assistant, questions, store, options.k, progress=options.progress)
     titles = {e.id: e.title for e in assistant.entries}
     return retrieval_summary(questions, rows, titles, options.k)
 
 
-def _answers_section(assistant: Any, questions: Sequence[EvalQuestion], store: RunStore, options: EvalOptions,
-                     judge: Judge | None) -> tuple[dict[str, Any], int]:
+def _answers_section(
+    assistant: Any, questions: Sequence[EvalQuestion], store: RunStore, options: EvalOptions, judge: Judge | None
+) -> tuple[dict[str, Any], int]:
     answers, judged, asked = evaluate_answers(
-        assistant, questions, store, judge=judge, judge_limit=options.judge_limit, non_llm=options.non_llm,
-        progress=options.progress)
+        assistant,
+        questions,
+        store,
+        judge=judge,
+        judge_limit=options.judge_limit,
+        non_llm=options.non_llm,
+        progress=options.progress,
+    )
     section = answer_metrics(questions, answers)
     ids = [q.id for q in questions]
     non_llm = [answers[i]["non_llm"] for i in ids if i in answers and "non_llm" in answers[i]]
@@ -1083,13 +1202,22 @@ def run_eval(
     started, t0 = datetime.now(), time.perf_counter()
     gold_path, out_dir = Path(gold), Path(out_dir)
     questions = load_questions(gold_path, assistant.entries, options.limit)
-    fingerprint = config_fingerprint(assistant.settings, file_sha256(gold_path), options.k, options.judge,
-                                     options.judge_model, options.judge_url)
+    fingerprint = config_fingerprint(
+        assistant.settings, file_sha256(gold_path), options.k, options.judge, options.judge_model, options.judge_url
+    )
     run_dir, resumed = _prepare_run_dir(out_dir, options, fingerprint)
     store = RunStore(run_dir)
     if not resumed:
-        store.write_json("config.json", {"fingerprint": fingerprint, "created_at": _iso(started),
-                                         "gold": str(gold_path), "what": what, "limit": options.limit})
+        store.write_json(
+            "config.json",
+            {
+                "fingerprint": fingerprint,
+                "created_at": _iso(started),
+                "gold": str(gold_path),
+                "what": what,
+                "limit": options.limit,
+            },
+        )
     report: dict[str, Any] = {"retrieval": None, "answers": None}
     asked = 0
     try:
@@ -1100,16 +1228,25 @@ def run_eval(
     except KeyboardInterrupt as exc:
         raise RunInterrupted(run_dir) from exc
     report["run"] = {
-        "name": run_dir.name, "dir": str(run_dir), "what": what, "gold": str(gold_path), "limit": options.limit,
-        "n_questions": len(questions), "n_answerable": sum(q.answerable for q in questions), "resumed": resumed,
-        "started_at": _iso(started), "finished_at": _iso(datetime.now()),
-        "wall_seconds": time.perf_counter() - t0, "asked": asked,
+        "name": run_dir.name,
+        "dir": str(run_dir),
+        "what": what,
+        "gold": str(gold_path),
+        "limit": options.limit,
+        "n_questions": len(questions),
+        "n_answerable": sum(q.answerable for q in questions),
+        "resumed": resumed,
+        "started_at": _iso(started),
+        "finished_at": _iso(datetime.now()),
+        "wall_seconds": time.perf_counter() - t0,
+        "asked": asked,
         "question_kinds": dict(Counter(q.kind for q in questions)),
     }
     report["config"], report["machine"] = fingerprint, machine_info()
     report["headline"] = headline_metrics(report)
-    report["comparison"] = _comparison(out_dir if options.resume is None else run_dir.parent, run_dir,
-                                       report["headline"])
+    report["comparison"] = _comparison(
+        out_dir if options.resume is None else run_dir.parent, run_dir, report["headline"]
+    )
     report["plots"] = write_plots(report, run_dir) if options.plots else []
     store.write_json("report.json", report)
     md_path = run_dir / "report.md"
@@ -1153,24 +1290,35 @@ def _non_negative_int(text: str) -> int:
 
 def add_eval_arguments(parser: argparse.ArgumentParser) -> None:
     """Add the ``eval`` subcommand's arguments to ``parser``."""
-    parser.add_argument("what", nargs="?", choices=WHAT_CHOICES, default="all",
-                        help="what to evaluate (default: all)")
+    parser.add_argument("what", nargs="?", choices=WHAT_CHOICES, default="all", help="what to evaluate (default: all)")
     parser.add_argument("--gold", type=Path, default=DEFAULT_GOLD, help="gold JSONL file (default: %(default)s)")
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT,
-                        help="folder for run folders (default: %(default)s)")
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="folder for run folders (default: %(default)s)")
     parser.add_argument("--k", type=_positive_int, default=10, help="retrieval depth (default: 10)")
     parser.add_argument("--limit", type=_positive_int, default=None, help="only the first N questions")
-    parser.add_argument("--judge", choices=JUDGE_CHOICES, default="embedded",
-                        help="ragas judge: the assistant's embedded model (default), an OpenAI-compatible endpoint "
-                             "(settings.llm or --judge-url/--judge-model/--judge-key), or none")
-    parser.add_argument("--judge-limit", type=_non_negative_int, default=8,
-                        help="judge only the first N answered questions (default: 8; a 1.5B judge on 2 CPU cores "
-                             "takes ~30-140 s per answer)")
+    parser.add_argument(
+        "--judge",
+        choices=JUDGE_CHOICES,
+        default="embedded",
+        help="ragas judge: the assistant's embedded model (default), an OpenAI-compatible endpoint "
+        "(settings.llm or --judge-url/--judge-model/--judge-key), or none",
+    )
+    parser.add_argument(
+        "--judge-limit",
+        type=_non_negative_int,
+        default=8,
+        help="judge only the first N answered questions (default: 8; a 1.5B judge on 2 CPU cores "
+        "takes ~30-140 s per answer)",
+    )
     parser.add_argument("--judge-url", help="judge endpoint incl. /v1 (--judge openai)")
     parser.add_argument("--judge-model", help="judge model name (--judge openai)")
     parser.add_argument("--judge-key", help="judge API key (--judge openai)")
-    parser.add_argument("--resume", type=Path, default=None, metavar="RUN_DIR",
-                        help="continue an interrupted run in RUN_DIR (same configuration required)")
+    parser.add_argument(
+        "--resume",
+        type=Path,
+        default=None,
+        metavar="RUN_DIR",
+        help="continue an interrupted run in RUN_DIR (same configuration required)",
+    )
     parser.add_argument("--no-plots", action="store_true", help="do not draw PNG plots")
     parser.add_argument("--backend", choices=["embedded", "openai", "fake"], help="chat model backend")
 
@@ -1198,8 +1346,10 @@ def _judge_endpoint(args: argparse.Namespace, settings: Settings) -> tuple[str |
         return url, args.judge_model or settings.llm.model, args.judge_key or settings.llm.api_key
     if args.judge == "embedded":
         if settings.llm.backend != "embedded" and args.what != "retrieval":
-            raise EvalError(f"--judge embedded uses the embedded model, but the backend is {settings.llm.backend!r}; "
-                            "use --judge openai (with --judge-url) or --judge none")
+            raise EvalError(
+                f"--judge embedded uses the embedded model, but the backend is {settings.llm.backend!r}; "
+                "use --judge openai (with --judge-url) or --judge none"
+            )
         return None, str(settings.llm.model_path or settings.llm.model), None
     return None, None, None
 
@@ -1226,32 +1376,52 @@ def _print_summary(result: EvalResult) -> None:
     if retrieval:
         print(f"retrieval ({report['run']['n_answerable']} answerable questions, k={retrieval['k']}):")
         for mode, s in retrieval["modes"].items():
-            figures = "  ".join(f"{_METRIC_LABELS.get(n, n)} {_fmt(s['overall'][n]['mean'])}"
-                                for n in ("hit@1", "hit@5", "mrr@10", "ndcg@10") if n in s["overall"])
+            figures = "  ".join(
+                f"{_METRIC_LABELS.get(n, n)} {_fmt(s['overall'][n]['mean'])}"
+                for n in ("hit@1", "hit@5", "mrr@10", "ndcg@10")
+                if n in s["overall"]
+            )
             print(f"  {mode:7} {figures}  p50 {_fmt(_ms(s['latency']['p50']), 1)} ms")
     answers = report.get("answers")
     if answers:
         o = answers["overall"]
-        print(f"answers ({o['n']}): keyword acc {_fmt(o['keyword_accuracy']['mean'])}, abstention acc "
-              f"{_fmt(o['abstention_accuracy'])}, false abstention {_fmt(o['false_abstention_rate'])}, citation P "
-              f"{_fmt(o['citation_precision']['mean'])} R {_fmt(o['citation_recall']['mean'])}, support "
-              f"{_fmt(o['citation_support']['mean'])}, p50 {_fmt(o['latency_p50'], 2)} s, errors "
-              f"{len(answers['errors'])}")
+        print(
+            f"answers ({o['n']}): keyword acc {_fmt(o['keyword_accuracy']['mean'])}, abstention acc "
+            f"{_fmt(o['abstention_accuracy'])}, false abstention {_fmt(o['false_abstention_rate'])}, citation P "
+            f"{_fmt(o['citation_precision']['mean'])} R {_fmt(o['citation_recall']['mean'])}, support "
+            f"{_fmt(o['citation_support']['mean'])}, p50 {_fmt(o['latency_p50'], 2)} s, errors "
+            f"{len(answers['errors'])}"
+        )
         ragas = answers["ragas"]
         if ragas["judge"] != "none":
-            print("judge: " + ", ".join(f"{n} {_fmt(m['mean'])} ({m['scored']} scored, {m['failed']} failed)"
-                                        for n, m in ragas["llm"].items()))
+            print(
+                "judge: "
+                + ", ".join(
+                    f"{n} {_fmt(m['mean'])} ({m['scored']} scored, {m['failed']} failed)"
+                    for n, m in ragas["llm"].items()
+                )
+            )
     comparison = report.get("comparison")
     if comparison:
-        moved = [f"{n} {_signed(d['delta'])}" for n, d in comparison["deltas"].items()
-                 if d["delta"] and "latency" not in n and "ttft" not in n]
+        moved = [
+            f"{n} {_signed(d['delta'])}"
+            for n, d in comparison["deltas"].items()
+            if d["delta"] and "latency" not in n and "ttft" not in n
+        ]
         print(f"vs {comparison['previous_run']}: " + (", ".join(moved) if moved else "no metric changed"))
 
 
 def run_from_cli(args: argparse.Namespace, settings: Settings) -> int:
     """Run ``assistant eval`` with parsed ``args``; returns the exit code (2 for a bad gold file or set-up)."""
-    options = EvalOptions(k=args.k or 10, limit=args.limit, judge=args.judge, judge_limit=args.judge_limit,
-                          resume=args.resume, plots=not args.no_plots, progress=True)
+    options = EvalOptions(
+        k=args.k or 10,
+        limit=args.limit,
+        judge=args.judge,
+        judge_limit=args.judge_limit,
+        resume=args.resume,
+        plots=not args.no_plots,
+        progress=True,
+    )
     try:
         url, model, _ = _judge_endpoint(args, settings)
         options.judge_model, options.judge_url = model, url
@@ -1259,8 +1429,9 @@ def run_from_cli(args: argparse.Namespace, settings: Settings) -> int:
         from assistant.api import Assistant
 
         assistant = Assistant(settings)
-        result = run_eval(assistant, args.gold, args.what, args.out, options,
-                          judge=_make_judge(args, assistant, settings))
+        result = run_eval(
+            assistant, args.gold, args.what, args.out, options, judge=_make_judge(args, assistant, settings)
+        )
     except GoldFileError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -138,8 +138,11 @@ def build_index(
         manifest = read_manifest(index_dir)
         if _is_noop(manifest, corpus, fp, store) and (index_dir / BM25_DIR).is_dir():
             return BuildReport(
-                entries=len(corpus.entries), chunks=len(manifest["chunks"]), noop=True,  # type: ignore[index]
-                seconds=time.perf_counter() - start, warnings=corpus.warnings,
+                entries=len(corpus.entries),
+                chunks=len(manifest["chunks"]),
+                noop=True,  # type: ignore[index]
+                seconds=time.perf_counter() - start,
+                warnings=corpus.warnings,
             )
         nodes = chunk_entries(corpus.entries, settings.chunk_tokens, settings.chunk_overlap, embedder.model_id)
         existing = store.ids()
@@ -152,8 +155,13 @@ def build_index(
     if progress:
         progress(1.0, "index ready")
     return BuildReport(
-        entries=len(corpus.entries), chunks=len(nodes), embedded=len(todo), deleted=len(stale),
-        unchanged=len(nodes) - len(todo), seconds=time.perf_counter() - start, warnings=corpus.warnings,
+        entries=len(corpus.entries),
+        chunks=len(nodes),
+        embedded=len(todo),
+        deleted=len(stale),
+        unchanged=len(nodes) - len(todo),
+        seconds=time.perf_counter() - start,
+        warnings=corpus.warnings,
     )
 
 

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import re
-import unicodedata
 from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from index.text import MONTHS, normalize_title
+
 Kind = Literal["paper", "talk", "tutorial"]
 KINDS: tuple[str, ...] = ("paper", "talk", "tutorial")
-_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-           "November", "December")
 
 
 class SourceRef(BaseModel):
@@ -61,7 +60,7 @@ class Entry(BaseModel):
         date = self.date or ""
         if re.fullmatch(r"\d{4}-\d{2}-\d{2}", date):
             y, m, d = date.split("-")
-            date = f"{int(d)} {_MONTHS[int(m) - 1]} {y}"
+            date = f"{int(d)} {MONTHS[int(m) - 1]} {y}"
         head = " ".join(x for x in (self.day, date) if x)
         return ", ".join(x for x in (head, self.time) if x) if self.kind != "paper" else ""
 
@@ -90,12 +89,6 @@ class Entry(BaseModel):
     def content_hash(self) -> str:
         """Hash of everything that is embedded or shown, so any edit changes it."""
         return hashlib.sha256(self.model_dump_json(exclude={"sources"}).encode()).hexdigest()[:16]
-
-
-def normalize_title(title: str) -> str:
-    """Case-, accent-, punctuation- and whitespace-insensitive form of a title, for matching duplicates."""
-    text = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode().lower()
-    return re.sub(r"[^a-z0-9]+", " ", text).strip()
 
 
 def make_entry_id(kind: str, key: str) -> str:

@@ -77,5 +77,4 @@ def real_index(tmp_path_factory: pytest.TempPathFactory, minilm: SentenceTransfo
 @pytest.fixture(scope="session")
 def real_retrieval_assistant(real_index: Settings, minilm: SentenceTransformerEmbedder) -> Assistant:
     """Real index and embedder; a scripted model that always declines (retrieval and metadata tests only)."""
-    return Assistant(real_index, chat_model=ScriptedChatModel(["I don't know."]), embedder=minilm,
-                     sync_index=False)
+    return Assistant(real_index, chat_model=ScriptedChatModel(["I don't know."]), embedder=minilm, sync_index=False)

@@ -22,8 +22,14 @@ def test_day_and_time_question_answered_from_records(fake_assistant):
     assert not ans.abstained and ans.route == "metadata:who"
     assert "Mitya Chklovskii" in ans.text and "[1]" in ans.text
     c = ans.citations[0]
-    assert (c.marker, c.title, c.kind, c.speaker, c.day, c.time) == (1, NEURON, "talk", "Mitya Chklovskii",
-                                                                     "Wednesday", "4:20 pm")
+    assert (c.marker, c.title, c.kind, c.speaker, c.day, c.time) == (
+        1,
+        NEURON,
+        "talk",
+        "Mitya Chklovskii",
+        "Wednesday",
+        "4:20 pm",
+    )
     assert c.affiliation == "Flatiron Institute/NYU Medical Center" and c.source.startswith("003_")
     assert a.chat_model.calls == []  # no model call for a metadata question
 
@@ -45,15 +51,18 @@ def test_metadata_answers_are_exact(fake_assistant, question, expected):
 
 
 def test_missing_metadata_field_abstains(fake_assistant):
-    ans = fake_assistant().ask("How many authors does Dr. Kernel: Reinforcement Learning Done Right for Triton "
-                               "Kernel Generations have?")
+    ans = fake_assistant().ask(
+        "How many authors does Dr. Kernel: Reinforcement Learning Done Right for Triton Kernel Generations have?"
+    )
     assert ans.abstained and ans.text == ABSTAIN_TEXT and ans.citations == []
 
 
 def test_supported_sentences_cited_unsupported_dropped(fake_assistant):
-    reply = ("The talk analyses in-context learning by linear attention. "
-             "It proves that bananas are purple. "
-             "The analysis characterizes the spectral properties of a sample covariance matrix.")
+    reply = (
+        "The talk analyses in-context learning by linear attention. "
+        "It proves that bananas are purple. "
+        "The analysis characterizes the spectral properties of a sample covariance matrix."
+    )
     a = fake_assistant([reply])
     ans = a.ask("What does Yue M. Lu's talk on linear attention study?")
     assert ans.route == "generated" and not ans.abstained
@@ -114,8 +123,10 @@ def test_stream_yields_verified_text_then_final(fake_assistant):
 def test_follow_up_resolves_that_day(fake_assistant):
     a = fake_assistant()
     first = a.ask("Who talks at 4:20 pm on Wednesday?")
-    history = [{"role": "user", "content": "Who talks at 4:20 pm on Wednesday?"},
-               {"role": "assistant", "content": first.text}]
+    history = [
+        {"role": "user", "content": "Who talks at 4:20 pm on Wednesday?"},
+        {"role": "assistant", "content": first.text},
+    ]
     ans = a.chat(history, "And who else spoke that day?")
     speakers = {c.speaker for c in ans.citations}
     assert "Mitya Chklovskii" not in speakers
@@ -146,8 +157,21 @@ def test_cli_errors_are_one_line_and_non_zero(capsys, real_index):
     assert main(["ask", "   ", *args]) == 1
     err = capsys.readouterr().err
     assert err.startswith("error: the question is empty") and "Traceback" not in err
-    assert main(["retrieve", "proofs", "--kind", "tutorial", "--source", "nope.txt",
-                 "--data-dir", str(real_index.index.data_dir)]) == 1
+    assert (
+        main(
+            [
+                "retrieve",
+                "proofs",
+                "--kind",
+                "tutorial",
+                "--source",
+                "nope.txt",
+                "--data-dir",
+                str(real_index.index.data_dir),
+            ]
+        )
+        == 1
+    )
     assert "unknown source 'nope.txt'" in capsys.readouterr().err
 
 
@@ -155,8 +179,19 @@ def test_cli_unreachable_endpoint_fails_fast(capsys, real_index, monkeypatch):
     monkeypatch.setenv("ASSISTANT_LLM__BACKEND", "openai")
     monkeypatch.setenv("ASSISTANT_LLM__BASE_URL", "http://127.0.0.1:9/v1")
     monkeypatch.setenv("ASSISTANT_LLM__TIMEOUT_S", "5")
-    assert main(["ask", "What does the spectral filtering tutorial cover?", "--data-dir",
-                 str(real_index.index.data_dir), "--k", "3"]) == 1
+    assert (
+        main(
+            [
+                "ask",
+                "What does the spectral filtering tutorial cover?",
+                "--data-dir",
+                str(real_index.index.data_dir),
+                "--k",
+                "3",
+            ]
+        )
+        == 1
+    )
     err = capsys.readouterr().err
     assert "127.0.0.1:9" in err and "Traceback" not in err
 

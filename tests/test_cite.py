@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from assistant.cite import attribute, best_quote, select_sentences, split_sentences, strip_markers, support_score
 
-PASSAGE = ("“Denotational validation of higher-order Bayesian inference” (paper). Authors: 10. "
-           "We present a modular semantic account of Bayesian inference algorithms for probabilistic programming "
-           "languages, as used in data science and machine learning.")
+PASSAGE = (
+    "“Denotational validation of higher-order Bayesian inference” (paper). Authors: 10. "
+    "We present a modular semantic account of Bayesian inference algorithms for probabilistic programming "
+    "languages, as used in data science and machine learning."
+)
 
 
 def test_supported_sentence_scores_high_and_unrelated_low():
@@ -61,7 +63,21 @@ def test_a_comparison_sentence_is_supported_by_two_passages_together():
     att = attribute(sentence, [kempe, pehlevan, PASSAGE], titles=titles, people=people)
     assert sorted(att.supporters) == [0, 1]
     # without naming both entries, words borrowed from a second passage do not count
-    assert attribute("The talk covers synthetic data and feature learning.", [kempe, pehlevan, PASSAGE],
-                     titles=titles, people=people).supporters == []
-    assert attribute("Julia Kempe's talk covers quantum chess, while Cengiz Pehlevan's covers origami.",
-                     [kempe, pehlevan], titles=titles[:2], people=people[:2]).supporters == []
+    assert (
+        attribute(
+            "The talk covers synthetic data and feature learning.",
+            [kempe, pehlevan, PASSAGE],
+            titles=titles,
+            people=people,
+        ).supporters
+        == []
+    )
+    assert (
+        attribute(
+            "Julia Kempe's talk covers quantum chess, while Cengiz Pehlevan's covers origami.",
+            [kempe, pehlevan],
+            titles=titles[:2],
+            people=people[:2],
+        ).supporters
+        == []
+    )

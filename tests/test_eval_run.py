@@ -27,21 +27,45 @@ from evals.run import (
 )
 
 GOLD: list[dict[str, Any]] = [
-    {"id": "t1", "question": "Which paper casts natural selection as a denoising process and concludes that "
-     "diffusion models are evolutionary algorithms?", "kind": "content",
-     "gold_titles": ["Diffusion Models are Evolutionary Algorithms"],
-     "reference": "Diffusion Models are Evolutionary Algorithms.", "keywords": ["evolution"]},
-    {"id": "t2", "question": "Is there a tutorial on machine-checkable proofs with Lean? Which library does it use?",
-     "kind": "content", "gold_titles": ["Proving Theorems with Lean and Machine Learning"],
-     "reference": "Yes, it introduces Lean and Mathlib.", "keywords": ["Mathlib"]},
-    {"id": "t3", "question": "Can transformers learn long jumps of the Collatz sequence?", "kind": "content",
-     "gold_titles": ["Transformers know more than they can tell -- Learning the Collatz sequence"],
-     "reference": "Yes, transformers learn long Collatz steps.", "keywords": ["Collatz"]},
-    {"id": "t4", "question": "Who is speaking on 'Speeding up gradient flows on probability measure space'?",
-     "kind": "speaker", "gold_titles": ["Speeding up gradient flows on probability measure space"],
-     "reference": "Qin Li.", "keywords": ["Qin"]},
-    {"id": "t5", "question": "What did the keynote say about quantum gravity on Mars?", "kind": "unanswerable",
-     "gold_titles": []},
+    {
+        "id": "t1",
+        "question": "Which paper casts natural selection as a denoising process and concludes that "
+        "diffusion models are evolutionary algorithms?",
+        "kind": "content",
+        "gold_titles": ["Diffusion Models are Evolutionary Algorithms"],
+        "reference": "Diffusion Models are Evolutionary Algorithms.",
+        "keywords": ["evolution"],
+    },
+    {
+        "id": "t2",
+        "question": "Is there a tutorial on machine-checkable proofs with Lean? Which library does it use?",
+        "kind": "content",
+        "gold_titles": ["Proving Theorems with Lean and Machine Learning"],
+        "reference": "Yes, it introduces Lean and Mathlib.",
+        "keywords": ["Mathlib"],
+    },
+    {
+        "id": "t3",
+        "question": "Can transformers learn long jumps of the Collatz sequence?",
+        "kind": "content",
+        "gold_titles": ["Transformers know more than they can tell -- Learning the Collatz sequence"],
+        "reference": "Yes, transformers learn long Collatz steps.",
+        "keywords": ["Collatz"],
+    },
+    {
+        "id": "t4",
+        "question": "Who is speaking on 'Speeding up gradient flows on probability measure space'?",
+        "kind": "speaker",
+        "gold_titles": ["Speeding up gradient flows on probability measure space"],
+        "reference": "Qin Li.",
+        "keywords": ["Qin"],
+    },
+    {
+        "id": "t5",
+        "question": "What did the keynote say about quantum gravity on Mars?",
+        "kind": "unanswerable",
+        "gold_titles": [],
+    },
 ]
 
 
@@ -83,14 +107,22 @@ def jsonl_lines(path: Path) -> int:
     return len(path.read_text(encoding="utf-8").splitlines())
 
 
-def test_retrieval_and_answers_reports(make_assistant: Callable[..., Assistant], gold_file: Path,
-                                       tmp_path: Path) -> None:
+def test_retrieval_and_answers_reports(
+    make_assistant: Callable[..., Assistant], gold_file: Path, tmp_path: Path
+) -> None:
     assistant = make_assistant()
     result = run_eval(assistant, gold_file, "all", tmp_path / "runs", EvalOptions(judge="none"))
     run_dir = result.run_dir
     assert run_dir.parent == tmp_path / "runs"
-    for name in ("config.json", "retrieval.jsonl", "answers.jsonl", "report.json", "report.md",
-                 "retrieval_per_kind.png", "answer_latency.png"):
+    for name in (
+        "config.json",
+        "retrieval.jsonl",
+        "answers.jsonl",
+        "report.json",
+        "report.md",
+        "retrieval_per_kind.png",
+        "answer_latency.png",
+    ):
         assert (run_dir / name).is_file(), name
 
     report = json.loads((run_dir / "report.json").read_text(encoding="utf-8"))
@@ -114,58 +146,70 @@ def test_retrieval_and_answers_reports(make_assistant: Callable[..., Assistant],
     assert report["answers"]["ragas"]["non_llm_answers"] == 5
     records = [json.loads(x) for x in (run_dir / "answers.jsonl").read_text(encoding="utf-8").splitlines()]
     assert sorted(r["id"] for r in records) == ["t1", "t2", "t3", "t4", "t5"]
-    assert all({"text", "abstained", "cited_ids", "route", "seconds", "first_token_seconds"} <= set(r)
-               for r in records)
+    assert all({"text", "abstained", "cited_ids", "route", "seconds", "first_token_seconds"} <= set(r) for r in records)
 
     markdown = result.markdown_path.read_text(encoding="utf-8")
     for heading in ("### bm25", "### dense", "### hybrid", "## Answers", "**overall**", "## Comparison"):
         assert heading in markdown
 
 
-def test_resume_recomputes_nothing(make_assistant: Callable[..., Assistant], gold_file: Path,
-                                   tmp_path: Path) -> None:
+def test_resume_recomputes_nothing(make_assistant: Callable[..., Assistant], gold_file: Path, tmp_path: Path) -> None:
     first = make_assistant()
     result = run_eval(first, gold_file, "all", tmp_path / "runs", EvalOptions(judge="none", plots=False))
     assert model_calls(first) >= 1 and result.asked == 5
     sizes = {n: jsonl_lines(result.run_dir / n) for n in ("retrieval.jsonl", "answers.jsonl")}
 
     second = make_assistant()
-    resumed = run_eval(second, gold_file, "all", tmp_path / "runs",
-                       EvalOptions(judge="none", plots=False, resume=result.run_dir))
+    resumed = run_eval(
+        second, gold_file, "all", tmp_path / "runs", EvalOptions(judge="none", plots=False, resume=result.run_dir)
+    )
     assert resumed.run_dir == result.run_dir
     assert model_calls(second) == 0 and resumed.asked == 0
     assert {n: jsonl_lines(result.run_dir / n) for n in sizes} == sizes
     assert resumed.report["run"]["resumed"] is True
     assert resumed.report["answers"]["overall"] == result.report["answers"]["overall"]
-    assert resumed.report["retrieval"]["modes"]["hybrid"]["overall"] == \
-        result.report["retrieval"]["modes"]["hybrid"]["overall"]
+    assert (
+        resumed.report["retrieval"]["modes"]["hybrid"]["overall"]
+        == result.report["retrieval"]["modes"]["hybrid"]["overall"]
+    )
 
 
-def test_interrupted_run_continues_where_it_stopped(make_assistant: Callable[..., Assistant], gold_file: Path,
-                                                     tmp_path: Path) -> None:
+def test_interrupted_run_continues_where_it_stopped(
+    make_assistant: Callable[..., Assistant], gold_file: Path, tmp_path: Path
+) -> None:
     first = make_assistant()
-    partial = run_eval(first, gold_file, "answers", tmp_path / "runs",
-                       EvalOptions(judge="none", plots=False, limit=2))
+    partial = run_eval(first, gold_file, "answers", tmp_path / "runs", EvalOptions(judge="none", plots=False, limit=2))
     assert partial.asked == 2
-    rest = run_eval(make_assistant(), gold_file, "answers", tmp_path / "runs",
-                    EvalOptions(judge="none", plots=False, resume=partial.run_dir))
+    rest = run_eval(
+        make_assistant(),
+        gold_file,
+        "answers",
+        tmp_path / "runs",
+        EvalOptions(judge="none", plots=False, resume=partial.run_dir),
+    )
     assert rest.asked == 3
     assert rest.report["answers"]["overall"]["n"] == 5
 
 
-def test_resume_with_other_config_is_refused(make_assistant: Callable[..., Assistant], gold_file: Path,
-                                             tmp_path: Path) -> None:
+def test_resume_with_other_config_is_refused(
+    make_assistant: Callable[..., Assistant], gold_file: Path, tmp_path: Path
+) -> None:
     result = run_eval(make_assistant(), gold_file, "retrieval", tmp_path / "runs", EvalOptions(plots=False))
     with pytest.raises(EvalError, match=r"retrieval_top_k: 6 \(saved\) -> 3 \(now\)"):
-        run_eval(make_assistant(top_k=3), gold_file, "retrieval", tmp_path / "runs",
-                 EvalOptions(plots=False, resume=result.run_dir))
+        run_eval(
+            make_assistant(top_k=3),
+            gold_file,
+            "retrieval",
+            tmp_path / "runs",
+            EvalOptions(plots=False, resume=result.run_dir),
+        )
     with pytest.raises(EvalError, match="not a run folder"):
-        run_eval(make_assistant(), gold_file, "retrieval", tmp_path / "runs",
-                 EvalOptions(plots=False, resume=tmp_path))
+        run_eval(make_assistant(), gold_file, "retrieval", tmp_path / "runs", EvalOptions(plots=False, resume=tmp_path))
 
 
-def test_second_run_is_compared_with_the_first(make_assistant: Callable[..., Assistant], gold_file: Path,
-                                               tmp_path: Path) -> None:
+def test_second_run_is_compared_with_the_first(
+    make_assistant: Callable[..., Assistant], gold_file: Path, tmp_path: Path
+) -> None:
     first = run_eval(make_assistant(), gold_file, "retrieval", tmp_path / "runs", EvalOptions(plots=False))
     second = run_eval(make_assistant(), gold_file, "retrieval", tmp_path / "runs", EvalOptions(plots=False))
     assert second.run_dir != first.run_dir
@@ -189,11 +233,18 @@ class StubJudge:
         return result
 
 
-def test_judge_limit_and_failures_are_counted_not_scored(make_assistant: Callable[..., Assistant],
-                                                         gold_file: Path, tmp_path: Path) -> None:
+def test_judge_limit_and_failures_are_counted_not_scored(
+    make_assistant: Callable[..., Assistant], gold_file: Path, tmp_path: Path
+) -> None:
     judge = StubJudge()
-    result = run_eval(make_assistant(), gold_file, "answers", tmp_path / "runs",
-                      EvalOptions(judge="stub", judge_limit=2, plots=False), judge=judge)
+    result = run_eval(
+        make_assistant(),
+        gold_file,
+        "answers",
+        tmp_path / "runs",
+        EvalOptions(judge="stub", judge_limit=2, plots=False),
+        judge=judge,
+    )
     ragas = result.report["answers"]["ragas"]
     assert judge.calls == 2 and ragas["judged"] == 2
     assert ragas["llm"]["faithfulness"] == {**ragas["llm"]["faithfulness"], "mean": 0.5, "scored": 2, "failed": 0}
@@ -203,8 +254,14 @@ def test_judge_limit_and_failures_are_counted_not_scored(make_assistant: Callabl
     assert "failed 2×: timeout" in result.markdown_path.read_text(encoding="utf-8")
 
     again = StubJudge()
-    run_eval(make_assistant(), gold_file, "answers", tmp_path / "runs",
-             EvalOptions(judge="stub", judge_limit=2, plots=False, resume=result.run_dir), judge=again)
+    run_eval(
+        make_assistant(),
+        gold_file,
+        "answers",
+        tmp_path / "runs",
+        EvalOptions(judge="stub", judge_limit=2, plots=False, resume=result.run_dir),
+        judge=again,
+    )
     assert again.calls == 0
 
 
@@ -221,10 +278,12 @@ def test_unknown_gold_title_names_the_line(make_assistant: Callable[..., Assista
 
 def test_cli_malformed_gold_file_exits_2_without_traceback(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     bad = tmp_path / "bad.jsonl"
-    bad.write_text(json.dumps(GOLD[0]) + "\n{not json\n" + json.dumps({**GOLD[1], "keywords": "x"}) + "\n",
-                   encoding="utf-8")
-    code = main(["eval", "retrieval", "--gold", str(bad), "--out", str(tmp_path / "runs"), "--data-dir",
-                 str(tmp_path / "data")])
+    bad.write_text(
+        json.dumps(GOLD[0]) + "\n{not json\n" + json.dumps({**GOLD[1], "keywords": "x"}) + "\n", encoding="utf-8"
+    )
+    code = main(
+        ["eval", "retrieval", "--gold", str(bad), "--out", str(tmp_path / "runs"), "--data-dir", str(tmp_path / "data")]
+    )
     err = capsys.readouterr().err
     assert code == 2
     assert f"{bad}:2: field '(line)': invalid JSON" in err
@@ -232,9 +291,13 @@ def test_cli_malformed_gold_file_exits_2_without_traceback(tmp_path: Path, capsy
     assert "Traceback" not in err
 
 
-def test_cli_runs_and_reports_unknown_titles(make_assistant: Callable[..., Assistant], gold_file: Path,
-                                             tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                             capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_runs_and_reports_unknown_titles(
+    make_assistant: Callable[..., Assistant],
+    gold_file: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     fake = make_assistant()
     monkeypatch.setattr("assistant.api.Assistant", lambda settings: fake)
     out = tmp_path / "runs"
@@ -262,6 +325,9 @@ def test_pure_helpers() -> None:
     assert config_differences({"a": 1, "b": 2}, {"a": 1, "b": 3}) == ["b: 2 (saved) -> 3 (now)"]
     summary = judge_summary(
         [{"scores": {"faithfulness": 1.0}, "failures": {"answer_relevancy": "parse_error: x"}, "skipped": {}}],
-        [], "stub", 1)
+        [],
+        "stub",
+        1,
+    )
     assert summary["llm"]["faithfulness"]["mean"] == 1.0
     assert summary["llm"]["answer_relevancy"]["failed"] == 1 and summary["llm_failures_total"] == 1

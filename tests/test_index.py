@@ -81,8 +81,11 @@ def test_bad_seed_file_leaves_index_untouched(tmp_path: Path, seeds_copy: Path):
     build(settings)
     manifest_before = (settings.index.index_dir / MANIFEST).read_bytes()
     ids_before = ChromaChunkStore(settings.index).ids()
-    for name, content in [("zz_empty.txt", b""), ("zz_binary.txt", b"\x00\xff\x00"),
-                          ("zz_unknown.txt", b"hello\nworld\n")]:
+    for name, content in [
+        ("zz_empty.txt", b""),
+        ("zz_binary.txt", b"\x00\xff\x00"),
+        ("zz_unknown.txt", b"hello\nworld\n"),
+    ]:
         bad = seeds_copy / name
         bad.write_bytes(content)
         with pytest.raises(SeedError) as err:

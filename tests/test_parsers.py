@@ -33,8 +33,13 @@ def test_counts_per_kind_and_file(corpus):
     assert stats["per_kind"] == {"paper": 241, "talk": 25, "tutorial": 10}
     assert stats["per_file"] == {TUTORIALS: 10, LIBRARY: 172, DAILY_A: 32, SYMPOSIUM: 25, DAILY_B: 38}
     assert stats["raw_per_file"][LIBRARY] == 194  # the library repeats 22 of its entries
-    assert stats["formats"] == {TUTORIALS: "tutorials", LIBRARY: "paper-library", DAILY_A: "daily-papers",
-                                SYMPOSIUM: "symposium", DAILY_B: "daily-papers"}
+    assert stats["formats"] == {
+        TUTORIALS: "tutorials",
+        LIBRARY: "paper-library",
+        DAILY_A: "daily-papers",
+        SYMPOSIUM: "symposium",
+        DAILY_B: "daily-papers",
+    }
 
 
 def test_no_duplicate_titles_or_ids(corpus):
@@ -45,14 +50,21 @@ def test_no_duplicate_titles_or_ids(corpus):
 
 def test_talk_fields_from_agenda_and_abstract(corpus):
     talk = by_title(corpus, "What does the neuron do? A new model for neuroscience and AI")
-    assert (talk.kind, talk.speaker, talk.affiliation) == ("talk", "Mitya Chklovskii",
-                                                           "Flatiron Institute/NYU Medical Center")
+    assert (talk.kind, talk.speaker, talk.affiliation) == (
+        "talk",
+        "Mitya Chklovskii",
+        "Flatiron Institute/NYU Medical Center",
+    )
     assert (talk.day, talk.date, talk.time) == ("Wednesday", "2024-10-02", "4:20 pm")
     assert talk.text.startswith("Modern Artificial Intelligence (AI) systems, such as ChatGPT")
     assert talk.location == "Rovinj, Croatia"
     kempe = by_title(corpus, "Synthetic Data – Friend or Foe in the Age of Scaling?")  # markdown agenda line
-    assert (kempe.speaker, kempe.affiliation, kempe.day, kempe.time) == ("Julia Kempe", "New York University",
-                                                                         "Monday", "8:30 am")
+    assert (kempe.speaker, kempe.affiliation, kempe.day, kempe.time) == (
+        "Julia Kempe",
+        "New York University",
+        "Monday",
+        "8:30 am",
+    )
 
 
 def test_every_agenda_talk_once_including_those_without_abstract(corpus):
@@ -61,15 +73,29 @@ def test_every_agenda_talk_once_including_those_without_abstract(corpus):
     assert len({(t.day, t.time) for t in talks}) == 25
     brbic = by_title(corpus, "TBD — Maria Brbić")
     assert (brbic.speaker, brbic.affiliation, brbic.day, brbic.time, brbic.text) == (
-        "Maria Brbić", "EPFL", "Monday", "11:30 am", "")
+        "Maria Brbić",
+        "EPFL",
+        "Monday",
+        "11:30 am",
+        "",
+    )
     opening = by_title(corpus, "Opening remarks")
     assert (opening.speaker, opening.time) == ("Ivan Dokmanić", "8:20 am")
     assert all(t.speaker and t.day and t.time for t in talks)
 
 
 def test_breaks_and_chrome_are_not_entries(corpus):
-    banned = ("lunch", "coffee", "reception", "end of the day", "show more", "view full details", "subscribe",
-              "successful page load", "daily papers")
+    banned = (
+        "lunch",
+        "coffee",
+        "reception",
+        "end of the day",
+        "show more",
+        "view full details",
+        "subscribe",
+        "successful page load",
+        "daily papers",
+    )
     for e in corpus.entries:
         assert not any(b in e.title.lower() for b in banned), e.title
         assert "Show more" not in e.text
@@ -77,30 +103,38 @@ def test_breaks_and_chrome_are_not_entries(corpus):
 
 def test_tutorial_presenters_and_show_more_dedup(corpus):
     assert by_title(corpus, "Unlearning Data at Scale").presenters == [
-        "Vinith Suriyakumar", "Gautam Kamath", "Ashia Wilson"]
+        "Vinith Suriyakumar",
+        "Gautam Kamath",
+        "Ashia Wilson",
+    ]
     lean = by_title(corpus, "Proving Theorems with Lean and Machine Learning")
     assert lean.presenters == ["Rémy Degenne", "Wenda Li"]
     assert lean.text.count("The Lean theorem prover provides") == 1
-    assert by_title(corpus, "Is numerical optimization theory irrelevant to machine learning practice in 2026?"
-                    ).presenters == ["Mark Schmidt"]
+    assert by_title(
+        corpus, "Is numerical optimization theory irrelevant to machine learning practice in 2026?"
+    ).presenters == ["Mark Schmidt"]
 
 
 def test_daily_paper_fields(corpus):
     mixed = by_title(corpus, "Mixed Precision Training of Convolutional Neural Networks using Integer Operations")
     assert (mixed.authors_count, mixed.date, mixed.page_date) == (17, "Feb 3, 2018", "Jun 12")
-    assert by_title(corpus, "TabPFN: A Transformer That Solves Small Tabular Classification Problems in a Second"
-                    ).date == "Jul 5, 2022"  # the trailing vote count is not part of the date
+    assert (
+        by_title(corpus, "TabPFN: A Transformer That Solves Small Tabular Classification Problems in a Second").date
+        == "Jul 5, 2022"
+    )  # the trailing vote count is not part of the date
     kernel = by_title(corpus, "Dr. Kernel: Reinforcement Learning Done Right for Triton Kernel Generations")
     assert (kernel.authors_count, kernel.date) == (None, None)
-    assert by_title(corpus, "Generalizing the Convolution Operator in Convolutional Neural Networks"
-                    ).authors_count == 1
+    assert by_title(corpus, "Generalizing the Convolution Operator in Convolutional Neural Networks").authors_count == 1
 
 
 def test_duplicates_merged_within_and_across_files(corpus):
     position = by_title(corpus, "Position: Categorical Deep Learning is an Algebraic Theory of All Architectures")
     assert [s.line for s in position.sources] == [11, 25, 107]
-    exact = by_title(corpus, "Exact Learning of Permutations for Nonzero Binary Inputs with Logarithmic Training "
-                             "Size and Quadratic Ensemble Complexity")
+    exact = by_title(
+        corpus,
+        "Exact Learning of Permutations for Nonzero Binary Inputs with Logarithmic Training "
+        "Size and Quadratic Ensemble Complexity",
+    )
     assert {s.file for s in exact.sources} == {DAILY_A, DAILY_B}
     thinking = by_title(corpus, "On the Emergence of Thinking in LLMs I: Searching for the Right Intuition")
     assert thinking.text.startswith("Recent advancements in AI, such as OpenAI’s new o models")  # the longer one

@@ -25,8 +25,9 @@ def dev_questions(real_retrieval_assistant: Assistant) -> list[EvalQuestion]:
 
 
 def rank_all(assistant: Assistant, questions: list[EvalQuestion], mode: str) -> dict[str, dict[str, Any]]:
-    return {q.id: {"ranked": [p.entry_id for p in assistant.retrieve(q.gold.question, k=K, mode=mode)]}
-            for q in questions}
+    return {
+        q.id: {"ranked": [p.entry_id for p in assistant.retrieve(q.gold.question, k=K, mode=mode)]} for q in questions
+    }
 
 
 @pytest.fixture(scope="module")
@@ -36,12 +37,15 @@ def rankings(real_retrieval_assistant: Assistant, dev_questions: list[EvalQuesti
 
 def _misses(assistant: Assistant, questions: list[EvalQuestion], rows: dict[str, Any]) -> str:
     titles = {e.id: e.title for e in assistant.entries}
-    return "\n".join(f"{m['id']}: gold {m['gold_titles']} ranked {m['gold_rank']}, first {m['top1_title']!r}"
-                     for m in retrieval_misses(questions, rows, titles))
+    return "\n".join(
+        f"{m['id']}: gold {m['gold_titles']} ranked {m['gold_rank']}, first {m['top1_title']!r}"
+        for m in retrieval_misses(questions, rows, titles)
+    )
 
 
-def test_hybrid_meets_thresholds(real_retrieval_assistant: Assistant, dev_questions: list[EvalQuestion],
-                                 rankings: dict[str, dict[str, Any]]) -> None:
+def test_hybrid_meets_thresholds(
+    real_retrieval_assistant: Assistant, dev_questions: list[EvalQuestion], rankings: dict[str, dict[str, Any]]
+) -> None:
     summary = summarize_retrieval_mode(dev_questions, rankings["hybrid"], K)
     assert summary["n"] == sum(q.answerable for q in dev_questions) > 0
     hit5, mrr = summary["overall"]["hit@5"]["mean"], summary["overall"]["mrr@10"]["mean"]

@@ -41,8 +41,13 @@ TALK_TITLE = "What does the neuron do? A new model for neuroscience and AI"
 SPEAKER = "Mitya Chklovskii"
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-    "--disable-sync", "--no-first-run",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
 ]
 
 
@@ -51,10 +56,18 @@ CHROMIUM_ARGS = [
 
 def _citation(**fields: object) -> Citation:
     base: dict[str, object] = {
-        "marker": 1, "entry_id": "talk-x", "title": TALK_TITLE, "kind": "talk", "source": "003_talks.txt", "line": 84,
+        "marker": 1,
+        "entry_id": "talk-x",
+        "title": TALK_TITLE,
+        "kind": "talk",
+        "source": "003_talks.txt",
+        "line": 84,
         "quote": f"Talk: {TALK_TITLE}. Speaker: {SPEAKER} (Flatiron Institute). When: Wednesday 4:20 pm.",
         "sentence": f"On Wednesday at 4:20 pm, {SPEAKER} gives the talk about the neuron.",
-        "speaker": SPEAKER, "affiliation": "Flatiron Institute", "day": "Wednesday", "date": "2024-10-02",
+        "speaker": SPEAKER,
+        "affiliation": "Flatiron Institute",
+        "day": "Wednesday",
+        "date": "2024-10-02",
         "time": "4:20 pm",
     }
     base.update(fields)
@@ -62,8 +75,9 @@ def _citation(**fields: object) -> Citation:
 
 
 def test_highlight_marks_shared_content_words_and_escapes() -> None:
-    out = highlight_shared_words("The <neuron> model & the AI of Mitya Chklovskii", "What does Mitya Chklovskii say "
-                                 "about the neuron and AI?")
+    out = highlight_shared_words(
+        "The <neuron> model & the AI of Mitya Chklovskii", "What does Mitya Chklovskii say about the neuron and AI?"
+    )
     assert "<mark>neuron</mark>" in out
     assert "<mark>AI</mark>" in out
     assert "<mark>Mitya Chklovskii</mark>" in out  # adjacent marked words merge into one mark
@@ -73,19 +87,38 @@ def test_highlight_marks_shared_content_words_and_escapes() -> None:
 
 
 def test_sources_panel_lists_citation_fields_with_highlight() -> None:
-    answer = Answer(question=QUESTION, text=f"{SPEAKER} gives it [1].", abstained=False, citations=[_citation()],
-                    seconds=1.25)
+    answer = Answer(
+        question=QUESTION, text=f"{SPEAKER} gives it [1].", abstained=False, citations=[_citation()], seconds=1.25
+    )
     panel = render_sources(answer)
-    for expected in ("[1]", TALK_TITLE, "talk", SPEAKER, "Flatiron Institute", "Wednesday 2024-10-02, 4:20 pm",
-                     "003_talks.txt:84", "<mark>", "1.2 s"):
+    for expected in (
+        "[1]",
+        TALK_TITLE,
+        "talk",
+        SPEAKER,
+        "Flatiron Institute",
+        "Wednesday 2024-10-02, 4:20 pm",
+        "003_talks.txt:84",
+        "<mark>",
+        "1.2 s",
+    ):
         assert expected in panel, expected
     assert NOT_FOUND not in panel
 
 
 def test_sources_panel_paper_shows_publication_date_and_author_count() -> None:
-    paper = _citation(kind="paper", title="Pointer Networks", speaker=None, affiliation=None, day=None, time=None,
-                      date="Jun 9, 2015", authors_count=3, quote="Paper: Pointer Networks. Authors: 3.",
-                      sentence="Pointer Networks has 3 authors.")
+    paper = _citation(
+        kind="paper",
+        title="Pointer Networks",
+        speaker=None,
+        affiliation=None,
+        day=None,
+        time=None,
+        date="Jun 9, 2015",
+        authors_count=3,
+        quote="Paper: Pointer Networks. Authors: 3.",
+        sentence="Pointer Networks has 3 authors.",
+    )
     panel = render_sources(Answer(question="q", text="t [1].", abstained=False, citations=[paper]))
     assert "Published" in panel and "Jun 9, 2015 · 3 authors" in panel
     tutorial = _citation(kind="tutorial", speaker=None, affiliation=None, presenters=["Ann Lee", "Bo Chen"])
@@ -99,20 +132,30 @@ def test_sources_panel_shows_abstention_clearly() -> None:
 
 
 def test_sources_panel_escapes_html_in_titles() -> None:
-    panel = render_sources(Answer(question="q", text="t [1].", abstained=False,
-                                  citations=[_citation(title="<script>alert(1)</script>")]))
+    panel = render_sources(
+        Answer(question="q", text="t [1].", abstained=False, citations=[_citation(title="<script>alert(1)</script>")])
+    )
     assert "<script>" not in panel and "&lt;script&gt;" in panel
 
 
 def _entry(title: str, kind: str = "talk", **fields: object) -> Entry:
-    return Entry(id=f"{kind}-{title}", kind=kind, title=title, sources=[SourceRef(file="003_talks.txt", line=7)],
-                 **fields)  # type: ignore[arg-type]
+    return Entry(
+        id=f"{kind}-{title}", kind=kind, title=title, sources=[SourceRef(file="003_talks.txt", line=7)], **fields
+    )  # type: ignore[arg-type]
 
 
 def test_entries_table_rows_and_filtering() -> None:
     rows = [
-        entry_row(_entry("Neuron talk", speaker=SPEAKER, affiliation="Flatiron Institute", day="Wednesday",
-                         time="4:20 pm", date="2024-10-02")),
+        entry_row(
+            _entry(
+                "Neuron talk",
+                speaker=SPEAKER,
+                affiliation="Flatiron Institute",
+                day="Wednesday",
+                time="4:20 pm",
+                date="2024-10-02",
+            )
+        ),
         entry_row(_entry("Brbić talk", speaker="Maria Brbić", affiliation="EPFL", day="Monday")),
         entry_row(_entry("Pointer Networks", kind="paper", authors_count=3, date="Jun 9, 2015")),
     ]
@@ -145,7 +188,8 @@ def test_history_for_model_drops_failed_turns_and_reads_content_blocks() -> None
     ]
     assert message_text(chat[0]["content"]) == QUESTION
     assert history_for_model(chat) == [
-        {"role": "user", "content": QUESTION}, {"role": "assistant", "content": f"{SPEAKER} [1]."},
+        {"role": "user", "content": QUESTION},
+        {"role": "assistant", "content": f"{SPEAKER} [1]."},
     ]
 
 
@@ -170,10 +214,12 @@ def _turn(stub: Any, question: str, chat: list[dict[str, Any]], **kw: Any) -> li
 
 
 def test_answer_turn_streams_text_then_sources_and_status() -> None:
-    answer = Answer(question=QUESTION, text=f"{SPEAKER} gives it [1].", abstained=False, citations=[_citation()],
-                    seconds=0.5)
-    stub = _StubAssistant([AnswerEvent("text", f"{SPEAKER} "), AnswerEvent("text", "gives it [1]."),
-                           AnswerEvent("final", answer=answer)])
+    answer = Answer(
+        question=QUESTION, text=f"{SPEAKER} gives it [1].", abstained=False, citations=[_citation()], seconds=0.5
+    )
+    stub = _StubAssistant(
+        [AnswerEvent("text", f"{SPEAKER} "), AnswerEvent("text", "gives it [1]."), AnswerEvent("final", answer=answer)]
+    )
     earlier = [{"role": "user", "content": "Hi?"}, {"role": "assistant", "content": "Hello [1]."}]
     updates = _turn(stub, QUESTION, [*earlier, {"role": "user", "content": QUESTION}], kind="talk", source="All", k=3)
     texts = [u[0][-1]["content"] for u in updates]
@@ -235,8 +281,9 @@ def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     settings.ui.port = _free_port()
 
     def factory() -> Assistant:
-        return Assistant(settings, chat_model=ScriptedChatModel(["I don't know."], name="scripted"),
-                         embedder=HashingEmbedder())
+        return Assistant(
+            settings, chat_model=ScriptedChatModel(["I don't know."], name="scripted"), embedder=HashingEmbedder()
+        )
 
     app = build_app(factory, settings)
     app.launch(**launch_kwargs(settings), prevent_thread_lock=True, quiet=True)
@@ -306,15 +353,18 @@ def test_browser_asks_and_shows_sources(app_url: str, tmp_path: Path) -> None:
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
             page.goto(app_url)
-            page.wait_for_function("document.querySelector('.ra-status')?.innerText.includes('entries')",
-                                   timeout=120_000)
+            page.wait_for_function(
+                "document.querySelector('.ra-status')?.innerText.includes('entries')", timeout=120_000
+            )
             box = page.locator("#ra-question textarea")
             box.fill(QUESTION)
             box.press("Enter")
-            page.wait_for_function(f"document.querySelector('#ra-chat')?.innerText.includes({SPEAKER!r})",
-                                   timeout=120_000)
-            page.wait_for_function(f"document.querySelector('#ra-sources')?.innerText.includes({TALK_TITLE!r})",
-                                   timeout=60_000)
+            page.wait_for_function(
+                f"document.querySelector('#ra-chat')?.innerText.includes({SPEAKER!r})", timeout=120_000
+            )
+            page.wait_for_function(
+                f"document.querySelector('#ra-sources')?.innerText.includes({TALK_TITLE!r})", timeout=60_000
+            )
             sources = page.inner_text("#ra-sources")
             assert "003_c10c96c1afa68c83.txt:" in sources and "[1]" in sources
             assert page.locator("#ra-sources mark").count() > 0
@@ -324,8 +374,9 @@ def test_browser_asks_and_shows_sources(app_url: str, tmp_path: Path) -> None:
 
             box.fill("")
             page.click("#ra-ask")  # an empty question: a friendly message, not a traceback
-            page.wait_for_function("document.querySelector('#ra-chat')?.innerText.includes('question is empty')",
-                                   timeout=60_000)
+            page.wait_for_function(
+                "document.querySelector('#ra-chat')?.innerText.includes('question is empty')", timeout=60_000
+            )
             assert "Traceback" not in page.inner_text("body")
         finally:
             browser.close()

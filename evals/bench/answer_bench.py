@@ -61,8 +61,10 @@ def main() -> None:
     print(f"answer (all):         p50 {pct(totals, 50):.2f} s, p95 {pct(totals, 95):.2f} s")
     print(f"answer (model calls): p50 {pct(generated, 50):.2f} s, p95 {pct(generated, 95):.2f} s (n={len(generated)})")
     print(f"mean answer:          {statistics.mean(totals):.2f} s")
-    print(f"targets: retrieval p50 <= 50 ms {'OK' if pct(retrieval, 50) <= 50 else 'MISSED'}; "
-          f"answer p50 <= 8 s {'OK' if pct(totals, 50) <= 8 else 'MISSED'}")
+    print(
+        f"targets: retrieval p50 <= 50 ms {'OK' if pct(retrieval, 50) <= 50 else 'MISSED'}; "
+        f"answer p50 <= 8 s {'OK' if pct(totals, 50) <= 8 else 'MISSED'}"
+    )
 
 
 if __name__ == "__main__":

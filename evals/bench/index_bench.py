@@ -32,8 +32,9 @@ print(json.dumps({"wall_s": time.perf_counter() - t0, "build_s": r.seconds, "ent
 
 def run_phase(data_dir: Path, seeds: Path) -> dict[str, float]:
     """One `build_index` in a fresh interpreter; returns its figures."""
-    out = subprocess.run([sys.executable, "-c", CHILD, str(data_dir), str(seeds)], check=True, capture_output=True,
-                         text=True)
+    out = subprocess.run(
+        [sys.executable, "-c", CHILD, str(data_dir), str(seeds)], check=True, capture_output=True, text=True
+    )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -48,14 +49,17 @@ def main() -> None:
     print(f"entries:             {cold['entries']}")
     print(f"chunks:              {cold['chunks']}")
     print(f"cold build:          {cold['wall_s']:.1f} s wall (process incl. imports), {cold['build_s']:.1f} s in build")
-    print(f"no-op re-index:      {noop['wall_s']:.2f} s wall (process incl. imports), {noop['build_s']:.2f} s in build,"
-          f" embedded {noop['embedded']}")
+    print(
+        f"no-op re-index:      {noop['wall_s']:.2f} s wall (process incl. imports), {noop['build_s']:.2f} s in build,"
+        f" embedded {noop['embedded']}"
+    )
     print(f"peak RSS (cold):     {cold['peak_rss_mb']:.0f} MB")
     print(f"peak RSS (no-op):    {noop['peak_rss_mb']:.0f} MB")
     print(f"bench process RSS:   {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
-    print(f"targets: cold <= 30 s {'OK' if cold['wall_s'] <= 30 else 'MISSED'}; "
-          f"no-op <= 3 s {'OK' if noop['wall_s'] <= 3 else 'MISSED'}")
-
+    print(
+        f"targets: cold <= 30 s {'OK' if cold['wall_s'] <= 30 else 'MISSED'}; "
+        f"no-op <= 3 s {'OK' if noop['wall_s'] <= 3 else 'MISSED'}"
+    )
 
 
 if __name__ == "__main__":

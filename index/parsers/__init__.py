@@ -41,8 +41,9 @@ def detect_format(text: str, file: str) -> str:
     best = max(scores, key=lambda n: scores[n])
     if scores[best] < _MIN_SCORE:
         raise SeedError(
-            file, 1, "unknown seed format (expected a tutorial listing, paper library, daily-papers page or "
-                     "symposium agenda)"
+            file,
+            1,
+            "unknown seed format (expected a tutorial listing, paper library, daily-papers page or symposium agenda)",
         )
     return best
 

@@ -6,11 +6,12 @@ import re
 
 from index.entries import Entry, make_entry_id
 from index.parsers.common import Line, ParseResult, SeedWarning, content_lines, is_chrome
+from index.text import MONTH_ABBREVIATION_PATTERN
 
 FORMAT = "daily-papers"
 COLLECTION = "Daily Papers"
 _AUTHORS_RE = re.compile(r"^[•·*\-]?\s*(\d+) authors?$")
-_MONTHS = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)"
+_MONTHS = f"(?:{MONTH_ABBREVIATION_PATTERN})"
 # "Aug 28, 2023", "Apr 21" (current year, as the page shows it), "Jul 5, 2022 1" (a trailing vote count).
 _DATE_RE = re.compile(rf"^({_MONTHS} \d{{1,2}}(?:, \d{{4}})?)(?:\s+\d+)?$")
 
@@ -62,8 +63,11 @@ def parse(text: str, file: str) -> ParseResult:
             i += 1
         if i >= len(lines) and (not abstract or (saw_meta and date is None)):
             result.warnings.append(
-                SeedWarning(file, title.number, f"paper {title.text[:60]!r} is cut off at the end of the file "
-                                                "(missing abstract or date)")
+                SeedWarning(
+                    file,
+                    title.number,
+                    f"paper {title.text[:60]!r} is cut off at the end of the file (missing abstract or date)",
+                )
             )
         result.entries.append(
             Entry(

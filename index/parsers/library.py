@@ -27,8 +27,10 @@ def parse(text: str, file: str) -> ParseResult:
     lines = [ln for ln in content_lines(text) if not is_chrome(ln.text)]
     collection = "Research Papers"
     start = 0
-    while start < len(lines) and start < 3 and (
-        _COUNT_RE.match(lines[start].text) or lines[start].text.lower() == "research papers"
+    while (
+        start < len(lines)
+        and start < 3
+        and (_COUNT_RE.match(lines[start].text) or lines[start].text.lower() == "research papers")
     ):
         if lines[start].text.lower() == "research papers":
             collection = lines[start].text
@@ -45,8 +47,11 @@ def parse(text: str, file: str) -> ParseResult:
             abstract = body[j + 1].text
             if title.text.endswith("...") and len(title.text) > 150:
                 result.warnings.append(
-                    SeedWarning(file, title.number, "expected a title but found an abstract; title/abstract lines "
-                                                    "are out of step")
+                    SeedWarning(
+                        file,
+                        title.number,
+                        "expected a title but found an abstract; title/abstract lines are out of step",
+                    )
                 )
         result.entries.append(
             Entry(

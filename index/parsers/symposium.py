@@ -15,10 +15,11 @@ from index.parsers.common import (
     content_lines,
     looks_like_person,
 )
+from index.text import MONTH_PATTERN, WEEKDAYS, month_number
 
 FORMAT = "symposium"
-_DAYS = "Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday"
-_MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
+_DAYS = "|".join(WEEKDAYS)
+_MONTHS = MONTH_PATTERN
 _TIME = r"\d{1,2}:\d{2}\s*[ap]m"
 _DAY_HEADING_RE = re.compile(
     rf"^#+\s*(?:\*\*)?(?:Abstracts\s*[—–-]\s*)?({_DAYS}),\s*(\d{{1,2}})\s+({_MONTHS})(?:\*\*)?$"
@@ -30,7 +31,6 @@ _YEAR_RE = re.compile(r"\b(19|20)\d{2}\b")
 _NON_TALK_RE = re.compile(
     r"\b(break|lunch|dinner|reception|welcome drink|end of the day|excursion|poster session)\b", re.IGNORECASE
 )
-_MONTH_NUM = {m: i for i, m in enumerate(_MONTHS.split("|"), start=1)}
 
 
 def score(text: str) -> float:
@@ -84,7 +84,7 @@ class _State:
 
     def set_day(self, m: re.Match[str]) -> None:
         self.day = m.group(1)
-        month = _MONTH_NUM[m.group(3)]
+        month = month_number(m.group(3)) or 0
         self.date = f"{self.year}-{month:02d}-{int(m.group(2)):02d}" if self.year else f"{m.group(2)} {m.group(3)}"
         self.current = None
 

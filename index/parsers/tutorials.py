@@ -41,8 +41,11 @@ def parse(text: str, file: str) -> ParseResult:
             continue
         if not _starts_entry(lines, i):
             result.warnings.append(
-                SeedWarning(file, lines[i].number, f"line is not a tutorial title followed by presenters; skipped: "
-                                                   f"{lines[i].text[:60]!r}")
+                SeedWarning(
+                    file,
+                    lines[i].number,
+                    f"line is not a tutorial title followed by presenters; skipped: {lines[i].text[:60]!r}",
+                )
             )
             i += 1
             continue
@@ -72,8 +75,12 @@ def parse(text: str, file: str) -> ParseResult:
             i += 1
         if not terminated and i >= len(lines) and not body:
             result.warnings.append(
-                SeedWarning(file, title_line.number, f"tutorial {title_line.text[:60]!r} ends the file without a "
-                                                     "description or 'View full details' (truncated?)")
+                SeedWarning(
+                    file,
+                    title_line.number,
+                    f"tutorial {title_line.text[:60]!r} ends the file without a "
+                    "description or 'View full details' (truncated?)",
+                )
             )
         result.entries.append(
             Entry(
