@@ -172,7 +172,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def cmd_eval(args: argparse.Namespace) -> int:
     """Run the evaluation suite."""
-    from evals.run import run_from_cli
+    from evals.cli import run_from_cli
 
     return run_from_cli(args, _settings(args))
 
@@ -243,7 +243,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("eval", help="evaluate retrieval and answers on a gold set")
     _add_common(p)
     try:
-        from evals.run import add_eval_arguments
+        from evals.cli import add_eval_arguments
 
         add_eval_arguments(p)
     except ImportError:  # evals not installed

@@ -36,6 +36,14 @@ from urllib.parse import urlparse
 
 from langchain_core.embeddings import Embeddings
 
+from evals.names import (
+    ANSWER_RELEVANCY,
+    CONTEXT_PRECISION,
+    CONTEXT_RECALL,
+    FAITHFULNESS,
+    LLM_METRICS,
+    NON_LLM_METRICS,
+)
 from index.offline import configure_offline_env
 
 __all__ = [
@@ -44,26 +52,11 @@ __all__ = [
     "CallableEmbeddings",
     "JudgeResult",
     "RagasJudge",
+    "all_failed",
     "classify_failure",
     "configure_offline_env",
     "non_llm_scores",
 ]
-
-FAITHFULNESS = "faithfulness"
-ANSWER_RELEVANCY = "answer_relevancy"
-CONTEXT_PRECISION = "context_precision"
-CONTEXT_RECALL = "context_recall"
-LLM_METRICS: tuple[str, ...] = (FAITHFULNESS, ANSWER_RELEVANCY, CONTEXT_PRECISION, CONTEXT_RECALL)
-"""Names of the LLM-judged metrics in :meth:`RagasJudge.score` results."""
-
-NON_LLM_METRICS: tuple[str, ...] = (
-    "non_llm_context_precision",
-    "non_llm_context_recall",
-    "string_similarity",
-    "rouge_l",
-    "bleu",
-)
-"""Names of the metrics in :func:`non_llm_scores` results."""
 
 _R = TypeVar("_R")
 
@@ -101,11 +94,13 @@ class JudgeResult:
         """JSON-serialisable form."""
         return {"scores": dict(self.scores), "failures": dict(self.failures), "skipped": dict(self.skipped)}
 
-    def _skip(self, metric: str, reason: str) -> None:
+    def skip(self, metric: str, reason: str) -> None:
+        """Mark ``metric`` as not applicable to this input."""
         self.scores[metric] = None
         self.skipped[metric] = reason
 
-    def _fail(self, metric: str, reason: str) -> None:
+    def fail(self, metric: str, reason: str) -> None:
+        """Mark ``metric`` as failed (never scored) with a reason."""
         self.scores[metric] = None
         self.failures[metric] = reason
 
@@ -172,6 +167,12 @@ def classify_failure(exc: BaseException) -> str:
     return reason if len(reason) <= 200 else reason[:197] + "..."
 
 
+def all_failed(exc: BaseException) -> JudgeResult:
+    """A result in which every LLM metric failed because the judge itself raised ``exc``."""
+    reason = classify_failure(exc)
+    return JudgeResult(scores=dict.fromkeys(LLM_METRICS), failures=dict.fromkeys(LLM_METRICS, reason))
+
+
 # --------------------------------------------------------------------------------------------------------------
 # Embeddings adapter and sync helper
 # --------------------------------------------------------------------------------------------------------------
@@ -212,15 +213,15 @@ async def _score_metric(result: JudgeResult, name: str, metric: Any, sample: Any
     except asyncio.CancelledError:
         raise
     except Exception as exc:
-        result._fail(name, classify_failure(exc))
+        result.fail(name, classify_failure(exc))
         return
     try:
         number = float(value)
     except (TypeError, ValueError):
-        result._fail(name, f"error: metric returned a non-number {value!r}")
+        result.fail(name, f"error: metric returned a non-number {value!r}")
         return
     if math.isnan(number) or math.isinf(number):
-        result._fail(name, f"nan: {name} returned {number} (the judge produced no usable statements or verdicts)")
+        result.fail(name, f"nan: {name} returned {number} (the judge produced no usable statements or verdicts)")
         return
     result.scores[name] = number
 
@@ -325,7 +326,7 @@ class RagasJudge:
             checks = [(not question.strip(), "empty question"), *reasons[metric]]
             reason = next((why for failed, why in checks if failed), None)
             if reason:
-                result._skip(metric, reason)
+                result.skip(metric, reason)
         return result
 
     async def ascore(
@@ -416,10 +417,10 @@ async def _anon_llm_scores(
     ref = reference if reference and reference.strip() else None
 
     if not ref_contexts:
-        result._skip("non_llm_context_precision", "no reference contexts")
-        result._skip("non_llm_context_recall", "no reference contexts")
+        result.skip("non_llm_context_precision", "no reference contexts")
+        result.skip("non_llm_context_recall", "no reference contexts")
     elif not retrieved:
-        result._skip("non_llm_context_precision", "no retrieved contexts")
+        result.skip("non_llm_context_precision", "no retrieved contexts")
         result.scores["non_llm_context_recall"] = 0.0  # nothing retrieved: no reference context was found
     else:
         ctx_sample = SingleTurnSample(retrieved_contexts=retrieved, reference_contexts=ref_contexts)
@@ -435,9 +436,9 @@ async def _anon_llm_scores(
     }
     for name, metric in text_metrics.items():
         if ref is None:
-            result._skip(name, "no reference")
+            result.skip(name, "no reference")
         elif not answer.strip():
-            result._skip(name, "empty answer")
+            result.skip(name, "empty answer")
         else:
             sample = SingleTurnSample(response=answer, reference=ref)
             await _score_metric(result, name, metric, sample, timeout_s)

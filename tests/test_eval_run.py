@@ -12,19 +12,15 @@ import pytest
 from assistant.api import Assistant
 from assistant.cli import main
 from assistant.llm import ScriptedChatModel
+from evals.answer_scoring import strip_markers
+from evals.errors import EvalError
 from evals.gold import GoldFileError
 from evals.judge import LLM_METRICS, JudgeResult
-from evals.run import (
-    MODES,
-    EvalError,
-    EvalOptions,
-    compare_headlines,
-    config_differences,
-    judge_summary,
-    run_eval,
-    score_ranking,
-    strip_markers,
-)
+from evals.ragas_summary import judge_summary
+from evals.report import compare_headlines
+from evals.runner import EvalOptions, run_eval
+from evals.scoring import MODES, score_ranking
+from evals.store import config_differences
 
 GOLD: list[dict[str, Any]] = [
     {
