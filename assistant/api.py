@@ -16,11 +16,12 @@ from assistant.llm.model_file import ProgressCallback
 from assistant.prompts import PromptSet
 from assistant.retrieve import Filters, HybridRetriever, IndexedCorpus, Passage
 from assistant.settings import Settings
-from index.build import BuildReport, build_index, read_manifest
+from index.build import BuildReport, build_index
 from index.embed import Embedder, SentenceTransformerEmbedder
 from index.entries import Entry
+from index.manifest import read_manifest
 from index.parsers import SeedError
-from index.store import ChromaChunkStore
+from index.store import ChromaChunkStore, ChunkStore
 
 log = logging.getLogger(__name__)
 _FOLLOW_UP_START = re.compile(r"^\s*(and|also|what about|how about|then)\b", re.I)
@@ -46,14 +47,15 @@ class Assistant:
         *,
         chat_model: ChatModel | None = None,
         embedder: Embedder | None = None,
-        store: Any = None,
+        store: ChunkStore | None = None,
         sync_index: bool = True,
         progress: ProgressCallback | None = None,
     ) -> None:
         self.settings = settings or Settings()
         idx = self.settings.index
         self.embedder = embedder or SentenceTransformerEmbedder(idx.embed_model_path)
-        self.store = store if store is not None else ChromaChunkStore(idx)
+        # Opening the store checks its health; a damaged embedded database is wiped there and rebuilt by _sync.
+        self.store: ChunkStore = store if store is not None else ChromaChunkStore(idx)
         self.build_report: BuildReport | None = None
         if sync_index:
             self.build_report = self._sync(progress)

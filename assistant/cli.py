@@ -46,7 +46,11 @@ def cmd_index(args: argparse.Namespace) -> int:
 
     s = _settings(args).index
     report = build_index(
-        s, SentenceTransformerEmbedder(s.embed_model_path), ChromaChunkStore(s), show_progress=not args.quiet
+        s,
+        SentenceTransformerEmbedder(s.embed_model_path),
+        ChromaChunkStore(s),
+        show_progress=not args.quiet,
+        rebuild=args.rebuild,
     )
     for w in report.warnings:
         print(f"warning: {w}", file=sys.stderr)
@@ -203,6 +207,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("index", help="build or update the index (incremental)")
     _add_common(p)
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--rebuild", action="store_true", help="discard the index and build it again from the seeds")
     p.set_defaults(func=cmd_index)
 
     p = sub.add_parser("entries", help="list the parsed entries")

@@ -16,9 +16,10 @@ from llama_index.retrievers.bm25 import BM25Retriever
 
 from assistant.errors import AssistantError, IndexMissingError
 from assistant.metadata import EntityLinker
-from index.build import BM25_DIR, read_manifest
 from index.embed import Embedder, LlamaIndexEmbedding
 from index.entries import Entry
+from index.manifest import BM25_DIR, read_manifest
+from index.store import ChunkStore
 
 
 @dataclass
@@ -91,7 +92,7 @@ class _Recording(BaseRetriever):
 class IndexedCorpus:
     """The published index: entries, chunks, the BM25 index and the dense vector store."""
 
-    def __init__(self, index_dir: Path, store: Any, embedder: Embedder) -> None:
+    def __init__(self, index_dir: Path, store: ChunkStore, embedder: Embedder) -> None:
         manifest = read_manifest(index_dir)
         if manifest is None:
             raise IndexMissingError(f"no index in {index_dir}; run `assistant index` first")

@@ -1,15 +1,17 @@
 """Incremental, idempotent index build: parse seeds, chunk, embed only what changed, store, then publish.
 
-Order matters for safety: new chunks are added first, then the manifest (what readers trust) is replaced
-atomically, and only then are stale chunks deleted. An interrupted build therefore leaves the previous manifest
-and all of its chunks in place, and the chunks it did embed are reused by the next run."""
+Order matters for safety: new chunks are added first, then the BM25 files, then the manifest (what readers trust)
+is replaced atomically, and only then are stale chunks deleted. An interrupted build therefore leaves the previous
+manifest and all of its chunks in place, and the chunks it did embed are reused by the next run. The next run also
+finishes what the interrupted one left: chunks no manifest names are deleted and temporary files removed, so after
+every completed build the store holds exactly the manifest's chunks. Damaged parts (store, manifest, BM25 files)
+are rebuilt from the seeds: the index is derived data."""
 
 from __future__ import annotations
 
 import contextlib
 import fcntl
-import json
-import os
+import logging
 import shutil
 import time
 from collections.abc import Callable, Iterator
@@ -22,20 +24,42 @@ from tqdm import tqdm
 from index.chunk import CHUNKER_VERSION, chunk_entries, embed_text
 from index.corpus import Corpus, load_corpus
 from index.embed import Embedder
-from index.entries import Entry
+from index.manifest import (
+    BM25_DIR,
+    MANIFEST,
+    MANIFEST_FORMAT,
+    ManifestData,
+    bm25_digest,
+    chunk_ids,
+    discard_manifest,
+    inspect_manifest,
+    leftover_temp_paths,
+    read_manifest,
+    remove_paths,
+    write_manifest,
+)
 from index.parsers import SeedWarning
 from index.settings import IndexSettings
+from index.store import ChunkStore, StoreCorruptError
 
-MANIFEST = "manifest.json"
-BM25_DIR = "bm25"
-MANIFEST_FORMAT = 1
+__all__ = [
+    "BM25_DIR",
+    "MANIFEST",
+    "MANIFEST_FORMAT",
+    "BuildReport",
+    "build_index",
+    "build_lock",
+    "fingerprint",
+    "read_manifest",
+]
 
+log = logging.getLogger(__name__)
 Progress = Callable[[float, str], None]
 
 
 @dataclass
 class BuildReport:
-    """What a build did."""
+    """What a build did. ``warnings`` are about the seeds; ``repairs`` about damage or leftovers it cleaned up."""
 
     entries: int = 0
     chunks: int = 0
@@ -45,15 +69,18 @@ class BuildReport:
     seconds: float = 0.0
     noop: bool = False
     warnings: list[SeedWarning] = field(default_factory=list)
+    repairs: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
         """One line for people."""
         if self.noop:
-            return f"index up to date: {self.entries} entries, {self.chunks} chunks ({self.seconds:.2f} s)"
-        return (
-            f"indexed {self.entries} entries as {self.chunks} chunks: {self.embedded} embedded, "
-            f"{self.unchanged} unchanged, {self.deleted} deleted ({self.seconds:.1f} s)"
-        )
+            line = f"index up to date: {self.entries} entries, {self.chunks} chunks ({self.seconds:.2f} s)"
+        else:
+            line = (
+                f"indexed {self.entries} entries as {self.chunks} chunks: {self.embedded} embedded, "
+                f"{self.unchanged} unchanged, {self.deleted} deleted ({self.seconds:.1f} s)"
+            )
+        return line + (f"; repaired: {'; '.join(self.repairs)}" if self.repairs else "")
 
 
 def fingerprint(settings: IndexSettings, embedder: Embedder) -> dict[str, Any]:
@@ -64,25 +91,6 @@ def fingerprint(settings: IndexSettings, embedder: Embedder) -> dict[str, Any]:
         "chunk_overlap": settings.chunk_overlap,
         "model_id": embedder.model_id,
     }
-
-
-def read_manifest(index_dir: Path) -> dict[str, Any] | None:
-    """The published manifest, or None if there is none (or it is unreadable)."""
-    path = index_dir / MANIFEST
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return data if data.get("format") == MANIFEST_FORMAT else None
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "w", encoding="utf-8") as f:
-        f.write(text)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
 
 
 @contextlib.contextmanager
@@ -97,20 +105,158 @@ def build_lock(index_dir: Path) -> Iterator[None]:
             fcntl.flock(lock, fcntl.LOCK_UN)
 
 
-def _is_noop(manifest: dict[str, Any] | None, corpus: Corpus, fp: dict[str, Any], store: Any) -> bool:
-    if manifest is None or manifest.get("fingerprint") != fp:
+def build_index(
+    settings: IndexSettings,
+    embedder: Embedder,
+    store: ChunkStore,
+    *,
+    progress: Progress | None = None,
+    show_progress: bool = True,
+    rebuild: bool = False,
+) -> BuildReport:
+    """Bring the index in line with the seeds. Raises SeedError (and changes nothing) if a seed file is bad.
+
+    ``rebuild`` empties the store and discards the published index first (everything is embedded again). A store
+    found damaged during the build is emptied and the build is run once more."""
+    start = time.perf_counter()
+    corpus = load_corpus(settings.seeds_dir, strict=True, limits=settings.seed_limits)
+    index_dir = settings.index_dir
+    with build_lock(index_dir):
+        repairs = _clean_leftovers(index_dir, store)
+        if rebuild:
+            _reset(index_dir, store)
+            repairs.append("rebuilt from the seeds on request")
+        try:
+            report = _build_locked(settings, corpus, embedder, store, repairs, progress, show_progress)
+        except StoreCorruptError as exc:
+            log.warning("index store damaged during the build (%s); rebuilding it from the seeds", exc)
+            _reset(index_dir, store)
+            repairs.append(f"{exc}; the store was emptied and rebuilt")
+            report = _build_locked(settings, corpus, embedder, store, repairs, progress, show_progress)
+    report.seconds = time.perf_counter() - start
+    for repair in report.repairs:
+        log.info("index repaired: %s", repair)
+    if progress:
+        progress(1.0, "index ready")
+    return report
+
+
+def _clean_leftovers(index_dir: Path, store: ChunkStore) -> list[str]:
+    """Remove what interrupted builds left (caller holds the build lock, so no build is using them)."""
+    repairs: list[str] = []
+    note = getattr(store, "repair_note", None)
+    if note:
+        repairs.append(str(note))
+        store.repair_note = None  # type: ignore[attr-defined]  # reported once
+    leftovers = leftover_temp_paths(index_dir)
+    if leftovers:
+        remove_paths(leftovers)
+        repairs.append(f"removed {len(leftovers)} temporary file(s) left by an interrupted build")
+    return repairs
+
+
+def _reset(index_dir: Path, store: ChunkStore) -> None:
+    """Forget the published index and every stored chunk."""
+    discard_manifest(index_dir)
+    shutil.rmtree(index_dir / BM25_DIR, ignore_errors=True)
+    store.clear()
+
+
+def _build_locked(
+    settings: IndexSettings,
+    corpus: Corpus,
+    embedder: Embedder,
+    store: ChunkStore,
+    repairs: list[str],
+    progress: Progress | None,
+    show_progress: bool,
+) -> BuildReport:
+    index_dir = settings.index_dir
+    fp = fingerprint(settings, embedder)
+    state = inspect_manifest(index_dir)
+    if state.status == "corrupt":
+        log.warning("index manifest damaged: %s; rebuilding the index from the seeds", state.problem)
+        repairs.append(f"manifest damaged ({state.problem}); rebuilt")
+    manifest = state.data
+    warnings = list(corpus.warnings) + _drop_warnings(manifest, corpus, settings)
+    bm25_ok = manifest is not None and manifest.get("bm25_digest") == bm25_digest(index_dir / BM25_DIR) != ""
+    if manifest is not None and bm25_ok and _is_noop(manifest, corpus, fp, store):
+        return BuildReport(
+            entries=len(corpus.entries),
+            chunks=len(manifest["chunks"]),
+            noop=True,
+            warnings=warnings,
+            repairs=repairs,
+        )
+    for w in warnings:
+        if w.loud:
+            log.warning("%s", w)
+    if manifest is not None and not bm25_ok:
+        repairs.append("BM25 files missing or damaged; rewritten")
+    nodes = chunk_entries(corpus.entries, settings.chunk_tokens, settings.chunk_overlap, embedder.model_id)
+    existing = store.ids()
+    todo = [n for n in nodes if n.node_id not in existing]
+    _embed_and_add(todo, embedder, store, settings.embed_batch_size, progress, show_progress)
+    _publish_bm25(nodes, index_dir)
+    write_manifest(
+        index_dir,
+        fingerprint=fp,
+        entry_hashes={e.id: e.content_hash() for e in corpus.entries},
+        entries=[e.model_dump(mode="json") for e in corpus.entries],
+        chunks=_chunk_dicts(nodes),
+        bm25_digest=bm25_digest(index_dir / BM25_DIR),
+    )
+    wanted = {n.node_id for n in nodes}
+    stale = sorted(existing - wanted)
+    orphans = len(set(stale) - (chunk_ids(manifest) if manifest else set()))
+    if orphans and manifest is not None:
+        repairs.append(f"removed {orphans} chunk(s) no published index named (left by an interrupted build)")
+    store.delete(stale)
+    return BuildReport(
+        entries=len(corpus.entries),
+        chunks=len(nodes),
+        embedded=len(todo),
+        deleted=len(stale),
+        unchanged=len(nodes) - len(todo),
+        warnings=warnings,
+        repairs=repairs,
+    )
+
+
+def _is_noop(manifest: ManifestData, corpus: Corpus, fp: dict[str, Any], store: ChunkStore) -> bool:
+    """Nothing to do: same fingerprint and entries, and the store holds exactly the published chunks."""
+    if manifest.get("fingerprint") != fp:
         return False
-    hashes = {e.id: e.content_hash() for e in corpus.entries}
-    if manifest.get("entry_hashes") != hashes:
+    if manifest.get("entry_hashes") != {e.id: e.content_hash() for e in corpus.entries}:
         return False
-    wanted = {c["id_"] for c in manifest["chunks"]}
-    return wanted <= store.ids()
+    wanted = chunk_ids(manifest)
+    # The count is cheap and catches most extra or missing chunks; the id set settles the rest.
+    return store.count() == len(wanted) and store.ids() == wanted
+
+
+def _drop_warnings(manifest: ManifestData | None, corpus: Corpus, settings: IndexSettings) -> list[SeedWarning]:
+    """A loud warning when this build would drop more than the allowed share of the indexed entries."""
+    if manifest is None:
+        return []
+    before = {str(e["id"]) for e in manifest.get("entries", [])}
+    if not before:
+        return []
+    dropped = before - {e.id for e in corpus.entries}
+    share = len(dropped) / len(before)
+    if share <= settings.max_drop_share:
+        return []
+    message = (
+        f"this build drops {len(dropped)} of the {len(before)} indexed entries ({share:.0%}, more than "
+        f"ASSISTANT_INDEX__MAX_DROP_SHARE={settings.max_drop_share:g}); "
+        "check that no seed file was truncated or removed"
+    )
+    return [SeedWarning(str(settings.seeds_dir), 0, message, loud=True)]
 
 
 def _publish_bm25(nodes: list[Any], index_dir: Path) -> None:
     from llama_index.retrievers.bm25 import BM25Retriever
 
-    tmp = index_dir / f".{BM25_DIR}.{os.getpid()}.tmp"
+    tmp = index_dir / f".{BM25_DIR}.build.tmp"
     shutil.rmtree(tmp, ignore_errors=True)
     BM25Retriever.from_defaults(nodes=nodes, similarity_top_k=min(10, len(nodes))).persist(str(tmp))
     final, old = index_dir / BM25_DIR, index_dir / f".{BM25_DIR}.old"
@@ -121,52 +267,8 @@ def _publish_bm25(nodes: list[Any], index_dir: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
-def build_index(
-    settings: IndexSettings,
-    embedder: Embedder,
-    store: Any,
-    *,
-    progress: Progress | None = None,
-    show_progress: bool = True,
-) -> BuildReport:
-    """Bring the index in line with the seeds. Raises SeedError (and changes nothing) if a seed file is bad."""
-    start = time.perf_counter()
-    corpus = load_corpus(settings.seeds_dir, strict=True)
-    index_dir = settings.index_dir
-    fp = fingerprint(settings, embedder)
-    with build_lock(index_dir):
-        manifest = read_manifest(index_dir)
-        if _is_noop(manifest, corpus, fp, store) and (index_dir / BM25_DIR).is_dir():
-            return BuildReport(
-                entries=len(corpus.entries),
-                chunks=len(manifest["chunks"]),
-                noop=True,  # type: ignore[index]
-                seconds=time.perf_counter() - start,
-                warnings=corpus.warnings,
-            )
-        nodes = chunk_entries(corpus.entries, settings.chunk_tokens, settings.chunk_overlap, embedder.model_id)
-        existing = store.ids()
-        todo = [n for n in nodes if n.node_id not in existing]
-        _embed_and_add(todo, embedder, store, settings.embed_batch_size, progress, show_progress)
-        _publish_bm25(nodes, index_dir)
-        _write_atomic(index_dir / MANIFEST, _manifest_json(corpus.entries, nodes, fp))
-        stale = sorted(existing - {n.node_id for n in nodes})
-        store.delete(stale)
-    if progress:
-        progress(1.0, "index ready")
-    return BuildReport(
-        entries=len(corpus.entries),
-        chunks=len(nodes),
-        embedded=len(todo),
-        deleted=len(stale),
-        unchanged=len(nodes) - len(todo),
-        seconds=time.perf_counter() - start,
-        warnings=corpus.warnings,
-    )
-
-
 def _embed_and_add(
-    todo: list[Any], embedder: Embedder, store: Any, batch: int, progress: Progress | None, show: bool
+    todo: list[Any], embedder: Embedder, store: ChunkStore, batch: int, progress: Progress | None, show: bool
 ) -> None:
     if not todo:
         return
@@ -181,20 +283,11 @@ def _embed_and_add(
                 progress((start + len(part)) / len(todo), f"embedded {start + len(part)}/{len(todo)} chunks")
 
 
-def _manifest_json(entries: list[Entry], nodes: list[Any], fp: dict[str, Any]) -> str:
+def _chunk_dicts(nodes: list[Any]) -> list[dict[str, Any]]:
+    """Chunks as the manifest stores them: node dicts without their embeddings."""
     chunks = []
     for n in nodes:
         d = n.to_dict()
         d.pop("embedding", None)
         chunks.append(d)
-    return json.dumps(
-        {
-            "format": MANIFEST_FORMAT,
-            "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-            "fingerprint": fp,
-            "entry_hashes": {e.id: e.content_hash() for e in entries},
-            "entries": [e.model_dump(mode="json") for e in entries],
-            "chunks": chunks,
-        },
-        ensure_ascii=False,
-    )
+    return chunks

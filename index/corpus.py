@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from index.entries import Entry, normalize_title
-from index.parsers import ParseResult, SeedError, SeedWarning, parse_seed_file
+from index.parsers import ParseResult, SeedError, SeedLimits, SeedWarning, parse_seed_file
+from index.parsers.common import DEFAULT_SEED_LIMITS
 
 _MERGEABLE = ("speaker", "affiliation", "day", "date", "time", "event", "location", "authors_count", "page_date")
 
@@ -72,14 +73,14 @@ def merge_entries(entries: list[Entry]) -> list[Entry]:
     return list(merged.values())
 
 
-def load_corpus(seeds_dir: Path, *, strict: bool = True) -> Corpus:
-    """Parse every seed file and merge duplicates. With strict, the first bad file raises SeedError;
-    otherwise bad files are recorded in `errors` and skipped."""
+def load_corpus(seeds_dir: Path, *, strict: bool = True, limits: SeedLimits = DEFAULT_SEED_LIMITS) -> Corpus:
+    """Parse every seed file (within ``limits``) and merge duplicates. With strict, the first bad file raises
+    SeedError; otherwise bad files are recorded in `errors` and skipped."""
     results: list[ParseResult] = []
     errors: list[SeedError] = []
     for path in seed_files(seeds_dir):
         try:
-            results.append(parse_seed_file(path))
+            results.append(parse_seed_file(path, limits))
         except SeedError as exc:
             if strict:
                 raise

@@ -7,6 +7,8 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field
 
+from index.parsers.common import SeedLimits
+
 
 def default_data_dir() -> Path:
     """Where the index and the assembled model live unless configured: a per-user cache, outside the repo."""
@@ -29,6 +31,23 @@ class IndexSettings(BaseModel):
     chunk_tokens: int = Field(default=200, ge=32, le=230, description="Chunk size in tokens (cl100k).")
     chunk_overlap: int = Field(default=30, ge=0, le=128, description="Token overlap between chunks.")
     embed_batch_size: int = Field(default=64, ge=1, le=512, description="Chunks per embedding call.")
+    max_seed_bytes: int = Field(
+        default=SeedLimits.max_bytes, ge=1, description="Largest seed file read, in bytes; a larger one is an error."
+    )
+    max_entries_per_file: int = Field(
+        default=SeedLimits.max_entries, ge=1, description="Most entries one seed file may yield; more is an error."
+    )
+    max_drop_share: float = Field(
+        default=0.5,
+        ge=0.0,
+        le=1.0,
+        description="Share of the indexed entries a build may drop before it warns loudly (the build still runs).",
+    )
+
+    @property
+    def seed_limits(self) -> SeedLimits:
+        """The seed file limits, for the parsers."""
+        return SeedLimits(max_bytes=self.max_seed_bytes, max_entries=self.max_entries_per_file)
 
     @property
     def index_dir(self) -> Path:

@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 
 from index.parsers import daily, library, symposium, tutorials
-from index.parsers.common import ParseResult, SeedError, SeedWarning
+from index.parsers.common import DEFAULT_SEED_LIMITS, ParseResult, SeedError, SeedLimits, SeedWarning, content_lines
 
-__all__ = ["FORMATS", "ParseResult", "SeedError", "SeedWarning", "detect_format", "parse_seed_file", "read_seed_text"]
+__all__ = [
+    "FORMATS",
+    "ParseResult",
+    "SeedError",
+    "SeedLimits",
+    "SeedWarning",
+    "detect_format",
+    "parse_seed_file",
+    "read_seed_text",
+    "stated_count_warning",
+]
 
 # name -> (score, parse)
 FORMATS: dict[str, tuple[Callable[[str], float], Callable[[str, str], ParseResult]]] = {
@@ -18,12 +29,20 @@ FORMATS: dict[str, tuple[Callable[[str], float], Callable[[str, str], ParseResul
     symposium.FORMAT: (symposium.score, symposium.parse),
 }
 _MIN_SCORE = 2.0
+# A header line stating how many entries the file holds ("212 papers in library").
+_STATED_COUNT = re.compile(r"^(\d[\d,]*)\s+(papers?|talks?|tutorials?|entries|items)\b", re.I)
+_HEADER_LINES = 8
 
 
-def read_seed_text(path: Path) -> str:
-    """The file's text; SeedError naming file and line if it is empty, binary or not UTF-8."""
-    data = path.read_bytes()
+def read_seed_text(path: Path, max_bytes: int = SeedLimits.max_bytes) -> str:
+    """The file's text; SeedError naming file and line if it is too large, empty, binary or not UTF-8."""
     name = path.name
+    size = path.stat().st_size
+    if size > max_bytes:
+        raise SeedError(
+            name, 1, f"file is {size:,} bytes, over the limit of {max_bytes:,} (ASSISTANT_INDEX__MAX_SEED_BYTES)"
+        )
+    data = path.read_bytes()
     if not data.strip():
         raise SeedError(name, 1, "file is empty")
     if b"\x00" in data:
@@ -48,11 +67,40 @@ def detect_format(text: str, file: str) -> str:
     return best
 
 
-def parse_seed_file(path: Path) -> ParseResult:
-    """Parse one seed file. Raises SeedError for unreadable or unrecognisable files."""
-    text = read_seed_text(path)
+def parse_seed_file(path: Path, limits: SeedLimits = DEFAULT_SEED_LIMITS) -> ParseResult:
+    """Parse one seed file. Raises SeedError for unreadable, unrecognisable or over-limit files; warns (loudly)
+    when the file states an entry count that the parse does not reach or exceeds."""
+    text = read_seed_text(path, limits.max_bytes)
     fmt = detect_format(text, path.name)
     result = FORMATS[fmt][1](text, path.name)
     if not result.entries:
         raise SeedError(path.name, 1, f"no entries found (read as {fmt})")
+    if len(result.entries) > limits.max_entries:
+        raise SeedError(
+            path.name,
+            1,
+            f"{len(result.entries):,} entries, over the limit of {limits.max_entries:,} per file "
+            "(ASSISTANT_INDEX__MAX_ENTRIES_PER_FILE)",
+        )
+    warning = stated_count_warning(text, path.name, len(result.entries))
+    if warning is not None:
+        result.warnings.append(warning)
     return result
+
+
+def stated_count_warning(text: str, file: str, parsed: int) -> SeedWarning | None:
+    """A loud warning if a header line states a count ("212 papers in library") other than ``parsed``."""
+    for line in content_lines(text)[:_HEADER_LINES]:
+        match = _STATED_COUNT.match(line.text)
+        if match:
+            stated = int(match.group(1).replace(",", ""))
+            if stated == parsed:
+                return None
+            return SeedWarning(
+                file,
+                line.number,
+                f"the file states {stated} {match.group(2).lower()} but {parsed} entries were parsed "
+                "(truncated, or entries the parser could not read)",
+                loud=True,
+            )
+    return None

@@ -33,14 +33,27 @@ class SeedError(ValueError):
 
 @dataclass(frozen=True)
 class SeedWarning:
-    """Something odd but survivable in a seed file (e.g. a truncated last entry)."""
+    """Something odd but survivable in a seed file (e.g. a truncated last entry). ``loud`` ones may mean lost data
+    (a stated count not met, many entries gone) and are logged as warnings when a build changes the index."""
 
     file: str
     line: int
     message: str
+    loud: bool = False
 
     def __str__(self) -> str:
         return f"{self.file}:{self.line}: {self.message}"
+
+
+@dataclass(frozen=True)
+class SeedLimits:
+    """Guards against runaway seed files: the largest file read and the most entries one file may yield."""
+
+    max_bytes: int = 10_000_000
+    max_entries: int = 20_000
+
+
+DEFAULT_SEED_LIMITS = SeedLimits()
 
 
 @dataclass
