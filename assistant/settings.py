@@ -52,6 +52,14 @@ class UISettings(BaseModel):
     port: int = Field(default=7860, ge=0, le=65535)
     username: str | None = None
     password: str | None = None
+    allow_public: bool = Field(
+        default=False, description="Serve on a non-loopback address without a login (refused unless true)."
+    )
+    max_upload_mb: float = Field(default=5.0, gt=0, le=200, description="Largest file the server accepts, in MB.")
+    login_attempts_per_minute: int = Field(default=5, ge=1, le=1000, description="Failed logins allowed per minute.")
+    concurrency: int = Field(
+        default=8, ge=1, le=64, description="Questions answered at once (the model itself runs one at a time)."
+    )
 
 
 class Settings(BaseSettings):
