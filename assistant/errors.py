@@ -9,3 +9,7 @@ class AssistantError(ValueError):
 
 class IndexMissingError(AssistantError):
     """No index has been built yet in the configured folder."""
+
+
+class LanguageModelError(AssistantError):
+    """The chat model failed to answer (unreachable, timed out, or sent a malformed reply); never an abstention."""
