@@ -1,382 +1,335 @@
-"""The Gradio UI: pure helpers (fast), the named API through gradio_client, and a real browser (slow)."""
+"""The web UI's parts without a server: rendering (escaping, linked markers, highlighting), readable sources and
+dates, exports, parameter checks, the login guard, the model guard, and one question through ``answer_turn``."""
 
 from __future__ import annotations
 
-import os
-import socket
+import re
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
 
-os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
-os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
-
-from assistant import Assistant, AssistantError, Settings
-from assistant.answer import Answer, AnswerEvent, Citation
-from assistant.llm import LLMError, ScriptedChatModel
+from assistant import AssistantError, Settings
+from assistant.llm import ScriptedChatModel
 from assistant.ui import (
-    ENTRY_COLUMNS,
-    NOT_FOUND,
-    answer_turn,
-    build_app,
-    entry_row,
+    LoginGuard,
+    answer_markdown,
+    bibtex,
+    check_exposure,
+    conversation_markdown,
     filter_rows,
-    friendly_error,
     highlight_shared_words,
-    history_for_model,
     launch_kwargs,
-    message_text,
-    render_sources,
-    rows_to_table,
+    render_turn,
+    sortable_date,
+    source_names,
 )
-from index.embed import HashingEmbedder
-from index.entries import Entry, SourceRef
+from assistant.ui.render import linked_text
+from assistant.ui.session import DONE, ERROR, STOPPED, Conversation, GuardedChatModel, new_turn, run_events
+from assistant.ui.turns import Shared, answer_turn, check_k, check_kind, check_source
+from index.parsers import parse_seed_file
 
 ROOT = Path(__file__).resolve().parent.parent
-QUESTION = "Who talks at 4:20 pm on Wednesday?"
-TALK_TITLE = "What does the neuron do? A new model for neuroscience and AI"
-SPEAKER = "Mitya Chklovskii"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+NEURON = "What does the neuron do? A new model for neuroscience and AI"
+CITATION: dict[str, Any] = {
+    "marker": 1,
+    "entry_id": "talk-what-does-the-neuron-do-1234",
+    "title": NEURON,
+    "kind": "talk",
+    "source": "003_c10c96c1afa68c83.txt",
+    "source_name": "Symposium agenda (Rovinj 2024)",
+    "line": 84,
+    "quote": "Speaker: Mitya Chklovskii (Flatiron Institute). When: Wednesday 4:20 pm.",
+    "sentence": "Mitya Chklovskii talks on Wednesday at 4:20 pm.",
+    "speaker": "Mitya Chklovskii",
+    "affiliation": "Flatiron Institute",
+    "day": "Wednesday",
+    "date": "2024-10-02",
+    "time": "4:20 pm",
+    "event": "1st Symposium on Machine Learning for Theories and Theories of Machine Learning",
+    "location": "Rovinj, Croatia",
+}
 
 
-# -- (a) pure helpers ---------------------------------------------------------------------------------------------
+def _done_turn(text: str, citations: list[dict[str, Any]], question: str = "Who talks at 4:20 pm?") -> dict[str, Any]:
+    turn = new_turn(question, "All", "All", 6)
+    turn.update(status=DONE, answer={"text": text, "abstained": False, "route": "record:who", "citations": citations})
+    return turn
 
 
-def _citation(**fields: object) -> Citation:
-    base: dict[str, object] = {
-        "marker": 1,
-        "entry_id": "talk-x",
-        "title": TALK_TITLE,
-        "kind": "talk",
-        "source": "003_talks.txt",
-        "line": 84,
-        "quote": f"Talk: {TALK_TITLE}. Speaker: {SPEAKER} (Flatiron Institute). When: Wednesday 4:20 pm.",
-        "sentence": f"On Wednesday at 4:20 pm, {SPEAKER} gives the talk about the neuron.",
-        "speaker": SPEAKER,
-        "affiliation": "Flatiron Institute",
-        "day": "Wednesday",
-        "date": "2024-10-02",
-        "time": "4:20 pm",
-    }
-    base.update(fields)
-    return Citation(**base)  # type: ignore[arg-type]
+# -- rendering -----------------------------------------------------------------------------------------------------
 
 
-def test_highlight_marks_shared_content_words_and_escapes() -> None:
-    out = highlight_shared_words(
-        "The <neuron> model & the AI of Mitya Chklovskii", "What does Mitya Chklovskii say about the neuron and AI?"
-    )
-    assert "<mark>neuron</mark>" in out
-    assert "<mark>AI</mark>" in out
-    assert "<mark>Mitya Chklovskii</mark>" in out  # adjacent marked words merge into one mark
-    assert "&lt;" in out and "&amp;" in out and "<neuron>" not in out
-    assert "<mark>The</mark>" not in out and "<mark>the</mark>" not in out  # stop words are never marked
-    assert "model" in out and "<mark>model</mark>" not in out
+def test_highlight_uses_the_verifier_vocabulary_stems_and_accents() -> None:
+    out = highlight_shared_words("The Neurons of Stéphane & <b>the</b> model", "What does stephane say about a neuron?")
+    assert "<mark>Neurons</mark>" in out and "<mark>Stéphane</mark>" in out  # stem and accent-folded matches
+    assert "<mark>The" not in out and "<mark>the" not in out  # stop words never marked
+    assert "&lt;b&gt;" in out and "<b>" not in out  # quote text is escaped
 
 
-def test_sources_panel_lists_citation_fields_with_highlight() -> None:
-    answer = Answer(
-        question=QUESTION, text=f"{SPEAKER} gives it [1].", abstained=False, citations=[_citation()], seconds=1.25
-    )
-    panel = render_sources(answer)
-    for expected in (
-        "[1]",
-        TALK_TITLE,
-        "talk",
-        SPEAKER,
-        "Flatiron Institute",
-        "Wednesday 2024-10-02, 4:20 pm",
-        "003_talks.txt:84",
-        "<mark>",
-        "1.2 s",
-    ):
-        assert expected in panel, expected
-    assert NOT_FOUND not in panel
+def test_markers_become_links_to_this_turns_cards_and_text_stays_plain() -> None:
+    text = 'See <a href="http://evil.example">here</a> ${alert} [1] and [7].'
+    out = linked_text(text, [CITATION], "abc123")
+    assert '<a class="ra-cite" href="#ra-c-abc123-1" data-target="ra-c-abc123-1"' in out
+    assert f'title="{NEURON}"' in out.replace("&#x27;", "'")
+    assert "[7]" in out and 'data-target="ra-c-abc123-7"' not in out  # a marker without a source stays text
+    assert "<a href" not in out and "&lt;a href" in out  # a link from the text is shown, not live
+    assert "${" not in out  # no template syntax reaches Gradio's HTML component
 
 
-def test_sources_panel_paper_shows_publication_date_and_author_count() -> None:
-    paper = _citation(
-        kind="paper",
-        title="Pointer Networks",
-        speaker=None,
-        affiliation=None,
-        day=None,
-        time=None,
-        date="Jun 9, 2015",
-        authors_count=3,
-        quote="Paper: Pointer Networks. Authors: 3.",
-        sentence="Pointer Networks has 3 authors.",
-    )
-    panel = render_sources(Answer(question="q", text="t [1].", abstained=False, citations=[paper]))
-    assert "Published" in panel and "Jun 9, 2015 · 3 authors" in panel
-    tutorial = _citation(kind="tutorial", speaker=None, affiliation=None, presenters=["Ann Lee", "Bo Chen"])
-    assert "Presenters" in render_sources(Answer(question="q", text="t", abstained=False, citations=[tutorial]))
+def test_rendered_turn_has_its_own_cards_exports_and_votes() -> None:
+    turn = _done_turn("Mitya Chklovskii talks then [1].", [CITATION])
+    html = render_turn(turn, 1)
+    tid = turn["id"]
+    assert f'id="ra-c-{tid}-1"' in html and "Symposium agenda (Rovinj 2024)" in html
+    assert "003_c10c96c1afa68c83.txt:84" in html and "<mark>" in html
+    assert 'class="ra-export-md"' in html and 'class="ra-export-bib"' in html
+    assert html.count('class="ra-vote"') == 2
 
 
-def test_sources_panel_shows_abstention_clearly() -> None:
-    panel = render_sources(Answer(question="q", text="The corpus does not say.", abstained=True))
-    assert NOT_FOUND in panel
-    assert "<mark>" not in panel
+def test_seed_links_in_quotes_are_not_clickable() -> None:
+    evil = dict(CITATION, quote="Read [this](http://evil.example/x) and <a href='http://evil.example'>that</a>.")
+    html = render_turn(_done_turn("It says so [1].", [evil]), 1)
+    assert "http://evil.example" in html  # shown as text
+    assert not re.search(r"<a [^>]*href=['\"]http", html)
 
 
-def test_sources_panel_escapes_html_in_titles() -> None:
-    panel = render_sources(
-        Answer(question="q", text="t [1].", abstained=False, citations=[_citation(title="<script>alert(1)</script>")])
-    )
-    assert "<script>" not in panel and "&lt;script&gt;" in panel
+def test_error_and_stopped_turns_say_what_happened() -> None:
+    turn = new_turn("q", "All", "All", 6)
+    turn.update(status=ERROR, error="⚠️ No entries match these filters (kind: talk).")
+    assert "No entries match these filters" in render_turn(turn, 1)
+    turn.update(status=STOPPED, error="Stopped.", text="Half an answer")
+    html = render_turn(turn, 1)
+    assert "Stopped." in html and "Half an answer" in html
 
 
-def _entry(title: str, kind: str = "talk", **fields: object) -> Entry:
-    return Entry(
-        id=f"{kind}-{title}", kind=kind, title=title, sources=[SourceRef(file="003_talks.txt", line=7)], **fields
-    )  # type: ignore[arg-type]
+# -- corpus: names, dates, search ------------------------------------------------------------------------------------
 
 
-def test_entries_table_rows_and_filtering() -> None:
-    rows = [
-        entry_row(
-            _entry(
-                "Neuron talk",
-                speaker=SPEAKER,
-                affiliation="Flatiron Institute",
-                day="Wednesday",
-                time="4:20 pm",
-                date="2024-10-02",
-            )
-        ),
-        entry_row(_entry("Brbić talk", speaker="Maria Brbić", affiliation="EPFL", day="Monday")),
-        entry_row(_entry("Pointer Networks", kind="paper", authors_count=3, date="Jun 9, 2015")),
-    ]
-    assert list(rows[0]) == list(ENTRY_COLUMNS)
-    assert rows[0]["people"] == SPEAKER and rows[0]["source"] == "003_talks.txt" and rows[0]["line"] == 7
-    assert rows[2]["authors"] == 3
-    assert [r["title"] for r in filter_rows(rows, "epfl")] == ["Brbić talk"]
-    assert [r["title"] for r in filter_rows(rows, "wednesday FLATIRON")] == ["Neuron talk"]
-    assert [r["title"] for r in filter_rows(rows, "paper 2015")] == ["Pointer Networks"]
-    assert filter_rows(rows, "  ") == rows
-    assert filter_rows(rows, "nothing-like-this") == []
-    assert rows_to_table(rows[:1])[0][:2] == ["talk", "Neuron talk"]
+def test_sortable_dates() -> None:
+    assert sortable_date("Aug 28, 2023") == "2023-08-28"
+    assert sortable_date("2024-10-02") == "2024-10-02"
+    assert sortable_date("Jan 19") == "--01-19"
+    assert sortable_date("3 October 2024") == "2024-10-03"
+    assert sortable_date(None) == "" and sortable_date("sometime") == "sometime"
+    assert sorted(["2023-08-28", "--01-19", "2021-12-20"]) == ["--01-19", "2021-12-20", "2023-08-28"]
 
 
-def test_errors_become_friendly_messages() -> None:
-    empty = friendly_error(AssistantError("the question is empty; type a question about the papers"))
-    assert empty.startswith("⚠️ The question is empty")
-    assert "language model failed" in friendly_error(LLMError("connection refused"))
-    assert "took too long" in friendly_error(TimeoutError())
-    crash = friendly_error(KeyError("boom"))
-    assert crash.startswith("⚠️") and "KeyError" in crash and "Traceback" not in crash
+def test_source_names_are_readable_for_the_real_seeds() -> None:
+    entries = [e for p in sorted((ROOT / "seeds").glob("*.txt")) for e in parse_seed_file(p).entries]
+    names = source_names(entries)
+    assert names["003_c10c96c1afa68c83.txt"] == "Symposium agenda (Rovinj 2024)"
+    assert names["002_5ebcb6642b623e7b.txt"] == "Daily Papers (page 1)"
+    assert names["004_d8db48d4075f29ae.txt"] == "Daily Papers (page 2)"
+    assert names["000_fd45bc4d7915428a.txt"] == "Tutorials"
+    assert len(set(names.values())) == len(names)
 
 
-def test_history_for_model_drops_failed_turns_and_reads_content_blocks() -> None:
-    chat = [
-        {"role": "user", "content": [{"type": "text", "text": QUESTION}]},
-        {"role": "assistant", "content": f"{SPEAKER} [1]."},
-        {"role": "user", "content": ""},
-        {"role": "assistant", "content": "⚠️ The question is empty."},
-    ]
-    assert message_text(chat[0]["content"]) == QUESTION
-    assert history_for_model(chat) == [
-        {"role": "user", "content": QUESTION},
-        {"role": "assistant", "content": f"{SPEAKER} [1]."},
-    ]
+def test_search_ignores_accents_and_case() -> None:
+    rows = [{"title": "Score Diffusion", "people": "Stéphane Mallat"}, {"title": "Other", "people": "Ann"}]
+    assert filter_rows(rows, "stephane MALLAT") == rows[:1]
+    assert filter_rows(rows, "Stéphane") == rows[:1]
+    assert filter_rows(rows, "") == rows and filter_rows(rows, "nobody") == []
 
 
-class _StubAssistant:
-    """Stands in for Assistant in answer_turn: replays events, then optionally fails."""
-
-    def __init__(self, events: list[AnswerEvent], error: Exception | None = None) -> None:
-        self.events, self.error = events, error
-        self.corpus = SimpleNamespace(entries={"e1": None, "e2": None}, nodes={"c1": None})
-        self.calls: list[tuple[Any, str, dict[str, Any]]] = []
-
-    def chat_stream(self, history: Any, question: str, **options: Any) -> Iterator[AnswerEvent]:
-        self.calls.append((history, question, options))
-        yield from self.events
-        if self.error is not None:
-            raise self.error
+# -- exports -----------------------------------------------------------------------------------------------------------
 
 
-def _turn(stub: Any, question: str, chat: list[dict[str, Any]], **kw: Any) -> list[tuple[Any, Any, Any]]:
-    get = stub if callable(stub) and not isinstance(stub, _StubAssistant) else (lambda: stub)
-    return list(answer_turn(get, Settings(), question, chat, **kw))
+def parse_bibtex(text: str) -> list[dict[str, str]]:
+    """A strict little BibTeX reader: @type{key, name = {value}, ...}; raises on unbalanced braces."""
+    records = []
+    for m in re.finditer(r"@(\w+)\{([^,\s]+),", text):
+        i, depth, fields = m.end(), 1, {"ENTRYTYPE": m.group(1), "ID": m.group(2)}
+        body_start = i
+        while depth:
+            if i >= len(text):
+                raise ValueError("unbalanced braces")
+            depth += {"{": 1, "}": -1}.get(text[i], 0)
+            i += 1
+        body = text[body_start : i - 1]
+        for f in re.finditer(r"(\w+)\s*=\s*\{((?:[^{}]|\{[^{}]*\})*)\}", body):
+            fields[f.group(1).lower()] = f.group(2)
+        records.append(fields)
+    return records
 
 
-def test_answer_turn_streams_text_then_sources_and_status() -> None:
-    answer = Answer(
-        question=QUESTION, text=f"{SPEAKER} gives it [1].", abstained=False, citations=[_citation()], seconds=0.5
-    )
-    stub = _StubAssistant(
-        [AnswerEvent("text", f"{SPEAKER} "), AnswerEvent("text", "gives it [1]."), AnswerEvent("final", answer=answer)]
-    )
-    earlier = [{"role": "user", "content": "Hi?"}, {"role": "assistant", "content": "Hello [1]."}]
-    updates = _turn(stub, QUESTION, [*earlier, {"role": "user", "content": QUESTION}], kind="talk", source="All", k=3)
-    texts = [u[0][-1]["content"] for u in updates]
-    assert texts[0] == "" and texts[1] == f"{SPEAKER} " and texts[-1] == answer.text  # grows as it streams
-    chat, panel, status = updates[-1]
-    assert [m["role"] for m in chat] == ["user", "assistant", "user", "assistant"]
-    assert TALK_TITLE in panel and "<mark>" in panel
-    assert "**2** entries" in status and "Last answer: 0.5 s" in status
-    history, question, options = stub.calls[0]
-    assert history == earlier and question == QUESTION
-    assert options == {"k": 3, "kind": "talk", "source": None}
+def test_markdown_export_has_a_numbered_reference_list() -> None:
+    paper = {"marker": 2, "entry_id": "paper-x", "title": "Pointer *Networks*", "kind": "paper", "authors_count": 3}
+    turn = _done_turn("Chklovskii talks [1]; see also [2].", [CITATION, paper])
+    md = answer_markdown(turn)
+    assert md.startswith("## Who talks at 4:20 pm?")
+    assert "Chklovskii talks [1]; see also [2]." in md
+    refs = re.findall(r"^\[(\d+)\] (.+)$", md, re.M)
+    assert [n for n, _ in refs] == ["1", "2"]
+    assert NEURON in refs[0][1] and "Mitya Chklovskii" in refs[0][1] and "003_c10c96c1afa68c83.txt:84" in refs[0][1]
+    assert "3 authors" in refs[1][1] and r"Pointer \*Networks\*" in refs[1][1]
+    conv = conversation_markdown([turn, _done_turn("Other [1].", [paper], "Second?")])
+    assert conv.count("**References**") == 2 and "## 2. Second?" in conv
 
 
-def test_answer_turn_turns_failures_into_friendly_messages() -> None:
-    stub = _StubAssistant([AnswerEvent("text", "Partial answer [1].")], error=LLMError("server went away"))
-    chat, panel, _ = _turn(stub, "What is TabPFN?", [{"role": "user", "content": "What is TabPFN?"}])[-1]
-    reply = chat[-1]["content"]
-    assert reply.startswith("Partial answer [1].") and "⚠️ The language model failed: server went away" in reply
-    assert "server went away" in panel and "Traceback" not in reply
-
-    empty = _StubAssistant([], error=AssistantError("the question is empty; type a question"))
-    chat, _, _ = _turn(empty, "", [])[-1]
-    assert chat == [{"role": "assistant", "content": "⚠️ The question is empty; type a question."}]
-
-    def broken() -> Any:
-        raise RuntimeError("disk on fire")
-
-    chat, panel, _ = _turn(broken, QUESTION, [{"role": "user", "content": QUESTION}])[-1]
-    assert chat[-1]["content"].startswith("⚠️ Something went wrong") and "RuntimeError" in chat[-1]["content"]
+def test_bibtex_export_parses_with_the_fields_the_corpus_has() -> None:
+    tutorial = {"marker": 2, "entry_id": "tut-1", "title": "Proofs & {types}", "kind": "tutorial"}
+    tutorial["presenters"] = ["Ann Lee", "Bo Chen"]
+    records = parse_bibtex(bibtex([CITATION, tutorial, CITATION]))
+    assert len(records) == 2  # deduplicated by entry
+    talk, tut = records
+    assert talk["title"] == NEURON and talk["author"] == "Mitya Chklovskii"
+    assert "Rovinj, Croatia" in talk["howpublished"] and talk["year"] == "2024" and talk["date"] == "2024-10-02"
+    assert tut["author"] == "Ann Lee and Bo Chen" and tut["title"] == r"Proofs \& (types)"
 
 
-def test_launch_kwargs_auth_needs_both_username_and_password() -> None:
+# -- parameters, login, exposure ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("bad", [-5, 0, 11, "abc", 2.5, None, True])
+def test_k_is_checked_with_a_clear_message(bad: object) -> None:
+    with pytest.raises(AssistantError, match="whole number from 1 to 10"):
+        check_k(bad)
+
+
+def test_kind_and_source_are_checked_by_name() -> None:
+    names = {"003_x.txt": "Symposium agenda (Rovinj 2024)"}
+    assert check_k("5") == 5 and check_kind("All") is None and check_kind("Talk") == "talk"
+    assert check_source("Symposium agenda (Rovinj 2024)", names) == "003_x.txt"
+    assert check_source("003_x.txt", names) == "003_x.txt" and check_source("All", names) is None
+    with pytest.raises(AssistantError, match="kind must be"):
+        check_kind("poem")
+    with pytest.raises(AssistantError, match=r"unknown source 'nope'.*Rovinj"):
+        check_source("nope", names)
+
+
+def test_login_attempts_are_rate_limited() -> None:
+    guard = LoginGuard("ann", "s3cret", per_minute=3)
+    assert guard("ann", "s3cret")
+    assert not any(guard("ann", f"guess{i}") for i in range(3))
+    assert not guard("ann", "s3cret")  # locked for the rest of the minute, even with the right password
+
+
+def test_public_address_without_login_is_refused_unless_allowed() -> None:
     settings = Settings()
+    settings.ui.host = "0.0.0.0"
+    with pytest.raises(AssistantError, match="allow-public"):
+        check_exposure(settings)
+    settings.ui.allow_public = True
+    check_exposure(settings)
+    settings.ui.allow_public, settings.ui.username, settings.ui.password = False, "ann", "pw"
+    check_exposure(settings)
     options = launch_kwargs(settings)
-    assert options["auth"] is None and options["server_name"] == "127.0.0.1" and options["show_error"] is False
-    settings.ui.username, settings.ui.password = "ana", "secret"
-    assert launch_kwargs(settings)["auth"] == ("ana", "secret")
+    assert isinstance(options["auth"], LoginGuard) and options["max_file_size"] == 5 * 1024 * 1024
     settings.ui.password = None
     with pytest.raises(AssistantError, match="both"):
         launch_kwargs(settings)
 
 
-# -- (b) the app in process, through gradio_client ----------------------------------------------------------------
+# -- the model guard and the answer runner --------------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+class SlowModel(ScriptedChatModel):
+    """A scripted model that takes ``delay`` seconds per word and records when its stream is closed."""
 
+    def __init__(self, reply: Any, delay: float = 0.02) -> None:
+        super().__init__(reply)
+        self.delay = delay
+        self.active = 0
+        self.most_active = 0
+        self.closed = threading.Event()
 
-@pytest.fixture(scope="module")
-def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The UI over a fresh index of the real seeds (hashing embedder, scripted chat model), on a loopback port."""
-    settings = Settings()
-    settings.index.data_dir = tmp_path_factory.mktemp("ui-index")
-    settings.index.seeds_dir = ROOT / "seeds"
-    settings.llm.backend = "fake"
-    settings.ui.port = _free_port()
-
-    def factory() -> Assistant:
-        return Assistant(
-            settings, chat_model=ScriptedChatModel(["I don't know."], name="scripted"), embedder=HashingEmbedder()
-        )
-
-    app = build_app(factory, settings)
-    app.launch(**launch_kwargs(settings), prevent_thread_lock=True, quiet=True)
-    try:
-        yield f"http://127.0.0.1:{settings.ui.port}/"
-    finally:
-        app.close()
-
-
-@pytest.fixture(scope="module")
-def client(app_url: str):  # type: ignore[no-untyped-def]
-    from gradio_client import Client
-
-    return Client(app_url, verbose=False)
-
-
-def test_api_lists_only_the_named_endpoints(client) -> None:  # type: ignore[no-untyped-def]
-    api = client.view_api(print_info=False, return_format="dict")
-    assert set(api["named_endpoints"]) == {"/ask", "/entries"}
-    assert not api["unnamed_endpoints"]
-    params = [p["parameter_name"] for p in api["named_endpoints"]["/ask"]["parameters"]]
-    assert params == ["question", "kind", "source", "k"]
-
-
-def test_ask_endpoint_answers_with_structured_sources(client) -> None:  # type: ignore[no-untyped-def]
-    text, sources = client.predict(QUESTION, "All", "All", 5, api_name="/ask")
-    assert SPEAKER in text and "[1]" in text
-    assert sources["abstained"] is False
-    titles = [c["title"] for c in sources["citations"]]
-    assert TALK_TITLE in titles
-    first = sources["citations"][0]
-    assert first["marker"] == 1 and first["speaker"] == SPEAKER and first["source"].endswith(".txt") and first["line"]
-
-
-def test_ask_endpoint_filters_and_defaults(client) -> None:  # type: ignore[no-untyped-def]
-    text, sources = client.predict("Which speakers are from EPFL?", api_name="/ask")  # kind/source/k defaulted
-    assert "EPFL" in text and len(sources["citations"]) >= 2
-    text, sources = client.predict(QUESTION, "paper", "All", 3, api_name="/ask")  # the talk is filtered out
-    assert TALK_TITLE not in [c["title"] for c in sources["citations"]]
-
-
-def test_ask_endpoint_reports_errors_in_words(client) -> None:  # type: ignore[no-untyped-def]
-    with pytest.raises(Exception, match="question is empty") as info:
-        client.predict("   ", api_name="/ask")
-    assert "Traceback" not in str(info.value)
-
-
-def test_entries_endpoint_returns_the_table(client) -> None:  # type: ignore[no-untyped-def]
-    rows = client.predict(api_name="/entries")
-    assert len(rows) > 100 and set(rows[0]) == set(ENTRY_COLUMNS)
-    found = client.predict("Pointer Networks", api_name="/entries")
-    assert any(r["title"] == "Pointer Networks" and r["authors"] == 3 for r in found)
-
-
-# -- (c) a real browser --------------------------------------------------------------------------------------------
-
-
-@pytest.mark.slow
-def test_browser_asks_and_shows_sources(app_url: str, tmp_path: Path) -> None:
-    if not CHROMIUM.exists():
-        pytest.skip("Debian chromium is not installed at /usr/bin/chromium (apt-get install -y chromium)")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    out_dir = ROOT / "test-output"
-    out_dir.mkdir(exist_ok=True)
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+    def _pieces(self, reply: str) -> Iterator[str]:
+        self.active += 1
+        self.most_active = max(self.most_active, self.active)
         try:
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            page.goto(app_url)
-            page.wait_for_function(
-                "document.querySelector('.ra-status')?.innerText.includes('entries')", timeout=120_000
-            )
-            box = page.locator("#ra-question textarea")
-            box.fill(QUESTION)
-            box.press("Enter")
-            page.wait_for_function(
-                f"document.querySelector('#ra-chat')?.innerText.includes({SPEAKER!r})", timeout=120_000
-            )
-            page.wait_for_function(
-                f"document.querySelector('#ra-sources')?.innerText.includes({TALK_TITLE!r})", timeout=60_000
-            )
-            sources = page.inner_text("#ra-sources")
-            assert "003_c10c96c1afa68c83.txt:" in sources and "[1]" in sources
-            assert page.locator("#ra-sources mark").count() > 0
-            assert "[1]" in page.inner_text("#ra-chat")
-            page.screenshot(path=str(tmp_path / "chat.png"), full_page=True)
-            page.screenshot(path=str(out_dir / "ui-chat.png"), full_page=True)
-
-            box.fill("")
-            page.click("#ra-ask")  # an empty question: a friendly message, not a traceback
-            page.wait_for_function(
-                "document.querySelector('#ra-chat')?.innerText.includes('question is empty')", timeout=60_000
-            )
-            assert "Traceback" not in page.inner_text("body")
+            for piece in super()._pieces(reply):
+                time.sleep(self.delay)
+                yield piece
         finally:
-            browser.close()
+            self.active -= 1
+            self.closed.set()
+
+
+def test_guard_runs_one_generation_at_a_time_and_times_it() -> None:
+    inner = SlowModel("one two three four", delay=0.01)
+    guard = GuardedChatModel(inner)
+    outputs: list[str] = []
+    threads = [
+        threading.Thread(target=lambda: outputs.append("".join(guard.stream([], max_tokens=5)))) for _ in range(3)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert outputs == ["one two three four"] * 3 and inner.most_active == 1
+    assert guard.typical_seconds() is not None and "about" in guard.wait_estimate()
+
+
+def test_stop_closes_the_model_stream_between_tokens() -> None:
+    inner = SlowModel(" ".join(["word"] * 400), delay=0.01)
+    guard = GuardedChatModel(inner)
+    cancel = threading.Event()
+    got: list[tuple[str, Any]] = []
+    started = time.perf_counter()
+    for kind, item in run_events(lambda: guard.stream([], max_tokens=500), cancel, poll_s=0.05):
+        got.append((kind, item))
+        if len(got) == 5:
+            cancel.set()
+    assert got[-1][0] == "stopped" and time.perf_counter() - started < 2
+    assert inner.closed.wait(2)  # the generation itself ended, not just the display
+
+
+@pytest.fixture
+def shared_fake(fake_assistant: Any) -> Any:
+    def make(reply: Any) -> Shared:
+        model = reply if isinstance(reply, ScriptedChatModel) else ScriptedChatModel(reply)
+        assistant = fake_assistant(model)
+        return Shared(lambda: assistant)
+
+    return make
+
+
+def test_answer_turn_record_answer_keeps_enriched_sources(shared_fake: Any) -> None:
+    shared = shared_fake("I don't know.")
+    conv = Conversation()
+    turn = new_turn("Who talks at 4:20 pm on Wednesday?", "All", "All", 6)
+    conv.add(turn)
+    list(answer_turn(shared, conv, turn))
+    assert turn["status"] == DONE and "Mitya Chklovskii" in turn["answer"]["text"]
+    cited = turn["answer"]["citations"][0]
+    assert cited["title"] == NEURON and cited["source_name"] == "Symposium agenda (Rovinj 2024)"
+    assert cited["event"].startswith("1st Symposium") and turn["evidence"]
+
+
+def test_answer_turn_says_when_filters_match_nothing(shared_fake: Any) -> None:
+    shared = shared_fake("I don't know.")
+    conv = Conversation()
+    turn = new_turn("Who talks at 4:20 pm on Wednesday?", "talk", "Daily Papers (page 1)", 6)
+    conv.add(turn)
+    list(answer_turn(shared, conv, turn))
+    assert turn["status"] == ERROR
+    assert "No entries match these filters (kind: talk, source: Daily Papers (page 1))" in turn["error"]
+
+
+def test_answer_turn_stop_ends_generation(shared_fake: Any) -> None:
+    model = SlowModel("Pointer Networks are a neural architecture. " * 60, delay=0.01)
+    shared = shared_fake(model)
+    conv = Conversation()
+    turn = new_turn("What is Pointer Networks about?", "All", "All", 6)
+    conv.add(turn)
+    stopper = threading.Timer(0.5, conv.stop)
+    stopper.start()
+    started = time.perf_counter()
+    list(answer_turn(shared, conv, turn))
+    assert turn["status"] == STOPPED and "Stopped" in turn["error"]
+    assert time.perf_counter() - started < 3 and model.closed.wait(2)
+
+
+def test_reload_restores_finished_turns_and_marks_unfinished_ones() -> None:
+    done = _done_turn("Yes [1].", [CITATION])
+    running = new_turn("still going", "All", "All", 6)
+    conv = Conversation([done, running, {"junk": True}])
+    assert [t["status"] for t in conv.turns] == [DONE, STOPPED]
+    assert conv.history(conv.turns[1]) == [
+        {"role": "user", "content": done["question"]},
+        {"role": "assistant", "content": "Yes [1]."},
+    ]

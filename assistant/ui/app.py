@@ -1,0 +1,465 @@
+"""The Gradio app: a Chat tab (a conversation that keeps each answer's sources) and a Corpus tab.
+
+Named API endpoints for ``gradio_client``:
+
+- ``/ask``: ``(question: str, kind: str = "All", source: str = "All", k: int = 6) -> (answer_text: str, sources:
+  dict)`` where ``sources`` is ``{"abstained", "route", "citations": [citation dicts], "seconds"}``.
+- ``/entries``: ``(query: str = "") -> list[dict]``, one row per entry, filtered by ``query`` (accents and case
+  ignored).
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import gradio as gr
+
+from assistant.api import Assistant
+from assistant.errors import AssistantError
+from assistant.feedback import feedback_path, record_vote
+from assistant.llm.base import LLMError
+from assistant.settings import Settings
+from assistant.ui.corpus import (
+    TABLE_HEADERS,
+    count_text,
+    entry_row,
+    filter_rows,
+    render_entry_details,
+    rows_to_table,
+)
+from assistant.ui.render import CONVERSATION_CSS, CONVERSATION_JS, render_conversation
+from assistant.ui.session import DONE, FINISHED, Sessions, new_turn
+from assistant.ui.turns import (
+    ALL,
+    MAX_K,
+    Shared,
+    answer_dict,
+    answer_turn,
+    check_k,
+    check_kind,
+    check_source,
+    describe_filters,
+    friendly_error,
+)
+from index.entries import KINDS
+
+log = logging.getLogger(__name__)
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+EXAMPLE_QUESTIONS: tuple[str, ...] = (
+    "Who talks at 4:20 pm on Wednesday?",
+    "Which speakers are from EPFL?",
+    "How many authors does Pointer Networks have?",
+    "Which tutorial teaches how to write machine-checkable proofs?",
+)
+CSS = """
+.ra-status { font-size: 13px; color: var(--body-text-color-subdued); }
+.ra-status p { margin: 0; }
+#ra-conv { min-height: 240px; }
+#ra-table .virtual-row, #ra-table .header-table, #ra-table td, #ra-table th { font-family: var(--font) !important; }
+.ra-details { font-size: 14px; line-height: 1.5; }
+.ra-details .ra-meta { display: grid; grid-template-columns: max-content 1fr; gap: 2px 10px; }
+.ra-details dt { color: var(--body-text-color-subdued); }
+.ra-details dd { margin: 0; }
+.ra-fulltext { white-space: pre-wrap; overflow-wrap: anywhere; margin-top: 8px; }
+@media (max-width: 600px) { #ra-ask-row { flex-wrap: wrap; } #ra-ask-row > * { min-width: 70px !important; } }
+"""
+_ANSWERS = "answers"
+DARK_JS = "() => { document.body.classList.toggle('dark'); }"
+
+
+class LoginGuard:
+    """Basic-auth check with a limit on failed attempts per minute (all clients together); compares in constant
+    time. Once the limit is reached every attempt is refused until the minute is over."""
+
+    def __init__(self, username: str, password: str, per_minute: int = 5) -> None:
+        self._user, self._password = username.encode(), password.encode()
+        self._per_minute = per_minute
+        self._failures: list[float] = []
+        self._lock = threading.Lock()
+
+    def __call__(self, username: str, password: str) -> bool:
+        """True for the right login while fewer than the allowed attempts failed in the last minute."""
+        now = time.monotonic()
+        with self._lock:
+            self._failures = [t for t in self._failures if now - t < 60]
+            if len(self._failures) >= self._per_minute:
+                log.warning("login refused: %d failed attempts in the last minute", len(self._failures))
+                return False
+            ok = hmac.compare_digest(str(username).encode(), self._user) & hmac.compare_digest(
+                str(password).encode(), self._password
+            )
+            if not ok:
+                self._failures.append(now)
+            return bool(ok)
+
+
+def launch_kwargs(settings: Settings) -> dict[str, Any]:
+    """Arguments for ``app.launch()``: address, optional rate-limited login, upload limit, styling, no error
+    details for users."""
+    ui = settings.ui
+    if bool(ui.username) != bool(ui.password):
+        raise AssistantError(
+            "set both ASSISTANT_UI__USERNAME and ASSISTANT_UI__PASSWORD to require a login, or neither"
+        )
+    auth = LoginGuard(ui.username, ui.password, ui.login_attempts_per_minute) if ui.username and ui.password else None
+    return {
+        "server_name": ui.host,
+        "server_port": ui.port,
+        "auth": auth,
+        "max_file_size": int(ui.max_upload_mb * 1024 * 1024),
+        "show_error": False,
+        "css": CSS,
+        "theme": make_theme(),
+        "ssr_mode": False,
+        "footer_links": ["api"],
+    }
+
+
+def check_exposure(settings: Settings) -> None:
+    """Refuse to serve on a non-loopback address without a login unless that was explicitly allowed."""
+    ui = settings.ui
+    if ui.host not in LOOPBACK and not (ui.username and ui.password) and not ui.allow_public:
+        raise AssistantError(
+            f"refusing to serve on {ui.host} without a login: set ASSISTANT_UI__USERNAME and "
+            "ASSISTANT_UI__PASSWORD, or allow it explicitly with --allow-public (ASSISTANT_UI__ALLOW_PUBLIC=true)"
+        )
+
+
+def make_theme() -> gr.themes.Base:
+    """The app's theme: fonts shipped with Gradio, so nothing is fetched from the network."""
+    return gr.themes.Soft(
+        primary_hue="indigo",
+        neutral_hue="slate",
+        font=[gr.themes.LocalFont("Source Sans Pro", weights=(400, 700)), "ui-sans-serif", "system-ui", "sans-serif"],
+        font_mono=[gr.themes.LocalFont("IBM Plex Mono", weights=(400, 700)), "ui-monospace", "monospace"],
+    )
+
+
+def status_text(shared: Shared, settings: Settings, assistant: Assistant) -> str:
+    """Entries and chunks indexed, the model in use, and how long model answers take here."""
+    model = getattr(assistant, "_chat_model", None)
+    name = getattr(model, "name", None) or (
+        settings.llm.model_path.name if settings.llm.model_path else settings.llm.model
+    )
+    parts = [
+        f"**{len(assistant.corpus.entries)}** entries · **{len(assistant.corpus.nodes)}** chunks indexed",
+        f"Model: {settings.llm.backend} · {name}",
+    ]
+    typical = shared.guard.typical_seconds() if shared.guard else None
+    if typical is not None:
+        parts.append(f"model answers take about {typical:.0f} s")
+    return "  |  ".join(parts)
+
+
+def build_app(assistant_factory: Callable[[], Assistant], settings: Settings) -> gr.Blocks:
+    """The Gradio app. ``assistant_factory`` is called once, on the first page load or question, and shared."""
+    shared = Shared(assistant_factory)
+    sessions = Sessions()
+    rows_cache: list[dict[str, Any]] = []
+    default_k = max(1, min(MAX_K, settings.retrieval.top_k))
+    votes_file = feedback_path(settings.index.data_dir)
+
+    def rows() -> list[dict[str, Any]]:
+        if not rows_cache:
+            entries = sorted(shared.get().entries, key=lambda e: (e.source, e.line, e.title))
+            rows_cache.extend(entry_row(e, shared.names) for e in entries)
+        return rows_cache
+
+    def startup(progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:  # noqa: B008
+        """Create the Assistant (building the index on first run) and prepare the model, showing progress."""
+        try:
+            progress(0.05, desc="Opening the index (the first run builds it)…")
+            assistant = shared.get()
+            progress(0.7, desc="Preparing the language model (the first run assembles it)…")
+            note = ""
+            try:
+                shared.guard_model()
+            except Exception as exc:  # the index still works: say why model answers will fail
+                log.warning("chat model unavailable: %s", exc)
+                note = f"  |  {friendly_error(exc)}"
+            table = rows()
+            choices = [(ALL, ALL)] + [(name, file) for file, name in sorted(shared.names.items(), key=lambda x: x[1])]
+            return (
+                status_text(shared, settings, assistant) + note,
+                gr.update(choices=choices),
+                rows_to_table(table),
+                count_text(len(table), len(table)),
+                match_text(ALL, ALL),
+            )
+        except Exception as exc:
+            log.error("could not start the assistant: %s", exc)
+            return (f"⚠️ Could not open the index: {exc}", gr.update(), [], "", "")
+
+    def restore(stored: Any, request: gr.Request) -> str:
+        """After a page (re)load: the conversation kept in this browser."""
+        turns = stored if isinstance(stored, list) else []
+        conv = sessions.replace(request.session_hash or "", turns)
+        return render_conversation(conv.snapshot())
+
+    def add_question(question: str, kind: str, source: str, k: float, request: gr.Request) -> tuple[str, str]:
+        """Show the question at once (queued if an answer is running) and clear the box; the answer follows."""
+        conv = sessions.get(request.session_hash or "")
+        text = " ".join((question or "").split()) if question and "\n" not in question else (question or "").strip()
+        if text:
+            conv.add(new_turn(text, kind or ALL, source or ALL, int(k or default_k)))
+        else:
+            turn = new_turn("", ALL, ALL, default_k)
+            turn.update(status="error", progress="", error=friendly_error(_empty_question()))
+            conv.add(turn)
+        return "", render_conversation(conv.snapshot())
+
+    def respond(request: gr.Request) -> Iterator[tuple[Any, Any, Any]]:
+        """Answer this session's next queued question (answers of one session run in order)."""
+        conv = sessions.get(request.session_hash or "")
+        with conv.run_lock:
+            # Every queued question is answered here, in order: a trigger the browser merged still gets its answer.
+            while (turn := conv.next_queued()) is not None:
+                for _ in answer_turn(shared, conv, turn):
+                    yield render_conversation(conv.snapshot()), gr.skip(), gr.skip()
+                status_line = status_text(shared, settings, shared.get())
+                yield render_conversation(conv.snapshot()), conv.snapshot(), status_line
+
+    def stop(request: gr.Request) -> str:
+        """Stop the answer being written (queued questions still follow)."""
+        conv = sessions.get(request.session_hash or "")
+        conv.stop()
+        return render_conversation(conv.snapshot())
+
+    def clear(request: gr.Request) -> tuple[str, list[Any], str]:
+        """Start a new conversation (stops a running answer and forgets every turn and source)."""
+        sessions.get(request.session_hash or "").clear()
+        return render_conversation([]), [], ""
+
+    def regenerate(request: gr.Request) -> str:
+        """Ask the last finished question again, replacing its answer."""
+        conv = sessions.get(request.session_hash or "")
+        with conv.lock:
+            last = next((t for t in reversed(conv.turns) if t.get("question")), None)
+            if last is not None and last["status"] in FINISHED:
+                conv.turns.remove(last)
+                f = last.get("filters") or {}
+                conv.add(new_turn(last["question"], f.get("kind", ALL), f.get("source", ALL), f.get("k", default_k)))
+        return render_conversation(conv.snapshot())
+
+    def vote(payload: Any, request: gr.Request) -> str:
+        """Store a thumbs up/down (and comment) on one answer in the data folder's feedback file."""
+        data = payload[0] if isinstance(payload, list) and payload else payload
+        if not isinstance(data, dict):
+            return "Could not read the feedback."
+        conv = sessions.get(request.session_hash or "")
+        turn = conv.find(str(data.get("turn", "")))
+        if turn is None or turn.get("status") != DONE:
+            return "This answer is no longer on the server; ask again to rate it."
+        try:
+            record_vote(votes_file, turn, str(data.get("vote", "")), str(data.get("comment", "")))
+        except AssistantError as exc:
+            return friendly_error(exc)
+        turn["vote"] = data.get("vote")
+        return "Thanks, feedback saved."
+
+    def match_text(kind: str, source: str) -> str:
+        try:
+            names = shared.names
+            kind_v, source_v = check_kind(kind), check_source(source, names)
+        except AssistantError as exc:
+            return friendly_error(exc)
+        if kind_v is None and source_v is None:
+            return f"All {len(shared.get().entries)} entries are searched."
+        from assistant.retrieve import Filters
+
+        n = sum(Filters(kind_v, source_v).accepts(e) for e in shared.get().entries)
+        if n == 0:
+            return f"⚠️ No entries match these filters ({describe_filters(kind_v, source_v, names)})."
+        return f"{n} entries match these filters."
+
+    def search_corpus(query: str) -> tuple[list[list[Any]], str]:
+        try:
+            table = rows()
+        except Exception as exc:
+            return [], friendly_error(exc)
+        found = filter_rows(table, query or "")
+        return rows_to_table(found), count_text(len(found), len(table))
+
+    def show_entry(query: str, evt: gr.SelectData) -> str:
+        found = filter_rows(rows(), query or "")
+        index = evt.index[0] if isinstance(evt.index, list | tuple) else evt.index
+        if not isinstance(index, int) or not 0 <= index < len(found):
+            return ""
+        entry = shared.get().corpus.entries.get(found[index]["id"])
+        return render_entry_details(entry, shared.names) if entry else ""
+
+    def ask(question: str, kind: str = ALL, source: str = ALL, k: int = default_k) -> tuple[str, dict[str, Any]]:
+        """Answer one question. Returns the answer text (with [n] markers) and {abstained, route, citations,
+        seconds}."""
+        try:
+            if not isinstance(question, str):
+                raise AssistantError(f"the question must be text, got {type(question).__name__}")
+            k_v, kind_v, source_v = check_k(k), check_kind(kind), check_source(source, shared.names)
+            try:
+                shared.guard_model()
+            except Exception as exc:
+                log.warning("chat model unavailable: %s", exc)
+            answer = shared.get().ask(question, k=k_v, kind=kind_v, source=source_v)
+            data = answer_dict(answer, shared.get(), shared.names)
+        except Exception as exc:
+            if not isinstance(exc, AssistantError | LLMError | TimeoutError):
+                log.error("answering failed: %s: %s", type(exc).__name__, exc)
+            raise gr.Error(friendly_error(exc), print_exception=False) from None
+        keys = ("abstained", "route", "citations", "seconds")
+        return data["text"], {key: data.get(key) for key in keys}
+
+    def entries(query: str = "") -> list[dict[str, Any]]:
+        """Every indexed entry as a row (kind, title, people, affiliation, day, time, date, authors, source, line,
+        id, source_name), filtered by ``query`` (all words must appear in some field; accents and case ignored)."""
+        try:
+            if not isinstance(query, str):
+                raise AssistantError(f"the query must be text, got {type(query).__name__}")
+            return filter_rows(rows(), query)
+        except Exception as exc:
+            raise gr.Error(friendly_error(exc), print_exception=False) from None
+
+    with gr.Blocks(title="Research Assistant") as app:
+        gr.Markdown(
+            "## Research Assistant\nQuestions about the indexed ML papers, talks and tutorials. Every answer "
+            "sentence is checked against the corpus and cites the entry it comes from; when the corpus does not "
+            "say, the assistant says so."
+        )
+        with gr.Row(equal_height=True):
+            status = gr.Markdown(
+                "Opening the index… the first run builds it (a few minutes).", elem_classes="ra-status"
+            )
+            dark = gr.Button("◐ Dark mode", size="sm", scale=0, min_width=110, elem_id="ra-dark")
+        store = gr.BrowserState([], storage_key="research-assistant-conversation")
+        with gr.Tabs():
+            with gr.Tab("Chat", id="chat"):
+                conversation = gr.HTML(
+                    render_conversation([]),
+                    elem_id="ra-conv",
+                    css_template=CONVERSATION_CSS,
+                    js_on_load=CONVERSATION_JS,
+                    server_functions=[vote],
+                    padding=True,
+                    autoscroll=True,
+                )
+                with gr.Row(elem_id="ra-ask-row"):
+                    question = gr.Textbox(
+                        show_label=False,
+                        placeholder="Ask a question and press Enter (you can ask the next one while it answers)…",
+                        scale=6,
+                        container=False,
+                        elem_id="ra-question",
+                        max_lines=4,
+                        min_width=200,
+                    )
+                    ask_btn = gr.Button("Ask", variant="primary", scale=1, min_width=70, elem_id="ra-ask")
+                    stop_btn = gr.Button("Stop", variant="stop", scale=1, min_width=70, elem_id="ra-stop")
+                with gr.Row():
+                    regen_btn = gr.Button("↻ Regenerate last", size="sm", elem_id="ra-regenerate", scale=0)
+                    clear_btn = gr.Button("Clear conversation", size="sm", elem_id="ra-clear", scale=0)
+                with gr.Row():
+                    kind = gr.Dropdown(
+                        [ALL, *KINDS], value=ALL, label="Kind", scale=1, min_width=120, elem_id="ra-kind"
+                    )
+                    source = gr.Dropdown([ALL], value=ALL, label="Source", scale=2, min_width=200, elem_id="ra-source")
+                    k = gr.Slider(
+                        1,
+                        MAX_K,
+                        value=default_k,
+                        step=1,
+                        label="Passages read",
+                        info="How many retrieved entries the model reads (more: broader, slower).",
+                        scale=2,
+                        min_width=180,
+                    )
+                matches = gr.Markdown("", elem_classes="ra-status", elem_id="ra-matches")
+                examples = gr.Examples(
+                    examples=[[q] for q in EXAMPLE_QUESTIONS],
+                    inputs=[question],
+                    label="Examples",
+                    api_visibility="private",
+                )
+            with gr.Tab("Corpus", id="corpus"):
+                with gr.Row():
+                    search = gr.Textbox(
+                        label="Search (accents and case ignored)",
+                        placeholder="Title, speaker, EPFL, Wednesday, tutorial, Daily Papers…",
+                        scale=4,
+                        elem_id="ra-search",
+                    )
+                    count = gr.Markdown("", elem_classes="ra-status", elem_id="ra-count")
+                gr.Markdown(
+                    "Click a row for the full entry. Dates are YYYY-MM-DD (--MM-DD where the source gives no year).",
+                    elem_classes="ra-status",
+                )
+                details = gr.HTML("", elem_id="ra-details", padding=True)
+                table = gr.Dataframe(
+                    headers=list(TABLE_HEADERS),
+                    datatype=["str"] * len(TABLE_HEADERS),
+                    interactive=False,
+                    wrap=True,
+                    max_height=640,
+                    elem_id="ra-table",
+                    column_widths=["9%", "43%", "18%", "11%", "19%"],
+                )
+
+        app.load(
+            startup, outputs=[status, source, table, count, matches], api_visibility="private", concurrency_limit=None
+        )
+        app.load(restore, inputs=[store], outputs=[conversation], api_visibility="private", queue=False)
+
+        answer_args: dict[str, Any] = {
+            "outputs": [conversation, store, status],
+            "api_visibility": "private",
+            "concurrency_id": _ANSWERS,
+            "concurrency_limit": settings.ui.concurrency,
+            "show_progress": "hidden",
+        }
+        ask_inputs = [question, kind, source, k]
+        for trigger in (question.submit, ask_btn.click):
+            trigger(
+                add_question,
+                ask_inputs,
+                [question, conversation],
+                queue=False,
+                api_visibility="private",
+                trigger_mode="multiple",
+            ).then(respond, None, **answer_args)
+        examples.load_input_event.then(
+            add_question, ask_inputs, [question, conversation], queue=False, api_visibility="private"
+        ).then(respond, None, **answer_args)
+        regen_btn.click(regenerate, None, [conversation], queue=False, api_visibility="private").then(
+            respond, None, **answer_args
+        )
+        stop_btn.click(stop, None, [conversation], queue=False, api_visibility="private")
+        clear_btn.click(clear, None, [conversation, store, question], queue=False, api_visibility="private")
+        dark.click(None, js=DARK_JS, api_visibility="private")
+        for dropdown in (kind, source):
+            dropdown.change(match_text, [kind, source], [matches], queue=False, api_visibility="private")
+        search.change(search_corpus, [search], [table, count], queue=False, api_visibility="private")
+        table.select(show_entry, [search], [details], queue=False, api_visibility="private")
+
+        gr.api(ask, api_name="ask", concurrency_id=_ANSWERS, concurrency_limit=settings.ui.concurrency)
+        gr.api(entries, api_name="entries", concurrency_limit=None)
+
+    app.queue(default_concurrency_limit=settings.ui.concurrency, max_size=256)
+    return app
+
+
+def _empty_question() -> AssistantError:
+    return AssistantError("the question is empty; type a question about the papers, talks or tutorials")
+
+
+def serve(settings: Settings) -> None:
+    """Run the web UI on ``settings.ui.host:port`` (default 127.0.0.1:7860) until interrupted."""
+    check_exposure(settings)
+    options = launch_kwargs(settings)
+    if options["auth"] is None and settings.ui.host not in LOOPBACK:
+        log.warning("serving on %s without a login (allowed explicitly)", settings.ui.host)
+    app = build_app(lambda: Assistant(settings), settings)
+    print(f"Research assistant UI on http://{settings.ui.host}:{settings.ui.port} (Ctrl-C to stop)", flush=True)
+    app.launch(**options)

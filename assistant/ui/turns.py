@@ -1,0 +1,249 @@
+"""One question through the pipeline, as updates of its turn dict: validation, evidence, verified text, the final
+answer (or a friendly error, or Stopped). No Gradio here, so it is tested directly."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from assistant.api import Assistant
+from assistant.errors import AssistantError
+from assistant.llm.base import LLMError
+from assistant.retrieve import Filters
+from assistant.ui.corpus import source_names
+from assistant.ui.session import DONE, ERROR, READING, STOPPED, WRITING, Conversation, GuardedChatModel, run_events
+from index.entries import KINDS
+
+log = logging.getLogger(__name__)
+ALL = "All"
+MAX_K = 10
+
+
+def friendly_error(exc: BaseException) -> str:
+    """A message for any failure: the reason a person can act on, never a traceback."""
+    if isinstance(exc, AssistantError):
+        message = _capitalize(str(exc))
+        if message.lower().startswith("the language model failed"):
+            return f"⚠️ {message}. Check the model settings (ASSISTANT_LLM__*) and try again."
+        return f"⚠️ {message}."
+    if isinstance(exc, LLMError):
+        return f"⚠️ The language model failed: {exc}. Check the model settings (ASSISTANT_LLM__*) and try again."
+    if isinstance(exc, TimeoutError):
+        return "⚠️ The model took too long to answer. Try again, ask a shorter question, or read fewer passages."
+    return (
+        f"⚠️ Something went wrong while answering ({type(exc).__name__}). The details are in the server log; "
+        "please try again."
+    )
+
+
+def _capitalize(text: str) -> str:
+    text = text.strip().rstrip(".")
+    return text[:1].upper() + text[1:]
+
+
+def check_k(k: Any) -> int:
+    """``k`` as an int from 1 to ``MAX_K``, or AssistantError saying what was wrong."""
+    try:
+        value = float(k)
+    except (TypeError, ValueError):
+        value = float("nan")
+    if isinstance(k, bool) or value != value or value != int(value) or not 1 <= value <= MAX_K:
+        raise AssistantError(f"passages (k) must be a whole number from 1 to {MAX_K}, got {k!r}")
+    return int(value)
+
+
+def check_kind(kind: Any) -> str | None:
+    """None for "All"/empty, the kind otherwise, or AssistantError listing the kinds."""
+    if kind in (None, "", ALL):
+        return None
+    if not isinstance(kind, str) or kind.strip().lower() not in KINDS:
+        raise AssistantError(f"kind must be All, {', '.join(KINDS)}; got {kind!r}")
+    return kind.strip().lower()
+
+
+def check_source(source: Any, names: dict[str, str]) -> str | None:
+    """None for "All"/empty, the seed file for a file name or a readable source name, else AssistantError."""
+    if source in (None, "", ALL):
+        return None
+    if isinstance(source, str):
+        wanted = source.strip()
+        if wanted in names:
+            return wanted
+        for file, name in names.items():
+            if name.lower() == wanted.lower():
+                return file
+    shown = ", ".join(f"{n} ({f})" for f, n in sorted(names.items()))
+    raise AssistantError(f"unknown source {source!r}; known sources: {shown}")
+
+
+class Shared:
+    """The one Assistant for every session (created on first use), its readable source names and entry rows."""
+
+    def __init__(self, factory: Callable[[], Assistant]) -> None:
+        self._factory = factory
+        self._lock = threading.Lock()
+        self._assistant: Assistant | None = None
+        self._names: dict[str, str] | None = None
+        self.guard: GuardedChatModel | None = None
+
+    def get(self) -> Assistant:
+        """The Assistant, created by the first caller while the others wait."""
+        if self._assistant is None:
+            with self._lock:
+                if self._assistant is None:
+                    self._assistant = self._factory()
+        return self._assistant
+
+    def guard_model(self) -> GuardedChatModel | None:
+        """Put the shared chat model behind the guard (once); None while the model cannot be set up."""
+        assistant = self.get()
+        with self._lock:
+            if self.guard is None:
+                model = assistant.chat_model  # may raise: the caller reports why answers will fail
+                self.guard = model if isinstance(model, GuardedChatModel) else GuardedChatModel(model)
+                assistant._chat_model = self.guard
+        return self.guard
+
+    @property
+    def names(self) -> dict[str, str]:
+        """Readable name of every seed file."""
+        if self._names is None:
+            self._names = source_names(self.get().entries)
+        return self._names
+
+
+def _evidence(passages: Any, names: dict[str, str]) -> list[dict[str, str]]:
+    out = []
+    for p in passages or []:
+        source = str(getattr(p, "source", ""))
+        out.append(
+            {
+                "entry_id": str(getattr(p, "entry_id", "")),
+                "title": str(getattr(p, "title", "")),
+                "kind": str(getattr(p, "kind", "")),
+                "source_name": names.get(source, source),
+            }
+        )
+    return out
+
+
+def answer_dict(answer: Any, assistant: Assistant, names: dict[str, str]) -> dict[str, Any]:
+    """The answer's JSON form for the UI: citations with the entry's event, place and readable source name;
+    contexts reduced to what is shown (title, kind, source)."""
+    data = answer.to_dict()
+    entries = assistant.corpus.entries
+    for c in data.get("citations") or []:
+        entry = entries.get(c.get("entry_id", ""))
+        c["source_name"] = names.get(c.get("source", ""), c.get("source", ""))
+        if entry is not None:
+            for key in ("event", "location"):
+                if getattr(entry, key, None):
+                    c[key] = getattr(entry, key)
+    data["contexts"] = [
+        {k: p.get(k) for k in ("entry_id", "title", "kind", "source")} for p in data.get("contexts") or []
+    ]
+    data.pop("prompt", None)
+    return data
+
+
+def answer_turn(shared: Shared, conv: Conversation, turn: dict[str, Any]) -> Iterator[None]:
+    """Work out one queued turn, updating it in place; yields whenever the page should be redrawn."""
+    started = time.perf_counter()
+    try:
+        assistant = shared.get()
+        names = shared.names
+        filters = turn.get("filters") or {}
+        kind, source = check_kind(filters.get("kind")), check_source(filters.get("source"), names)
+        k = check_k(filters.get("k", 6))
+        if not any(Filters(kind, source).accepts(e) for e in assistant.entries):
+            raise AssistantError(
+                f"no entries match these filters ({describe_filters(kind, source, names)}); clear a filter and ask "
+                "again"
+            )
+        try:
+            shared.guard_model()
+        except Exception as exc:  # record answers still work without a model
+            log.warning("chat model unavailable: %s", exc)
+    except Exception as exc:
+        _fail(turn, exc)
+        yield
+        return
+    turn.update(status=READING, progress="Searching the corpus…")
+    yield
+    history = conv.history(turn)
+    cancel = threading.Event()
+    conv.cancel = cancel
+    answer = None
+
+    def start() -> Iterator[Any]:
+        return assistant.chat_stream(history, turn["question"], k=k, kind=kind, source=source)
+
+    for what, item in run_events(start, cancel):
+        if what == "stopped":
+            turn.update(status=STOPPED, progress="", error="Stopped. Ask again or regenerate to get a full answer.")
+            yield
+            return
+        if what == "error":
+            _fail(turn, item)
+            yield
+            return
+        if what == "tick":
+            if turn["status"] == WRITING or time.perf_counter() - started > 1.0:
+                turn.update(status=WRITING, progress=_progress(shared, started))
+                yield
+            continue
+        event_kind = getattr(item, "kind", "")
+        if event_kind == "evidence":
+            turn.update(evidence=_evidence(getattr(item, "passages", []), names), status=WRITING)
+            turn["progress"] = _progress(shared, started)
+        elif event_kind == "text" and getattr(item, "text", ""):
+            turn["text"] += item.text
+        elif event_kind == "final":
+            answer = getattr(item, "answer", None)
+            continue
+        else:
+            continue
+        yield
+    if answer is None:
+        _fail(turn, AssistantError("the pipeline ended without an answer"))
+    else:
+        data = answer_dict(answer, assistant, names)
+        if not turn["evidence"]:
+            turn["evidence"] = [
+                {
+                    "entry_id": p["entry_id"],
+                    "title": p["title"],
+                    "kind": p["kind"],
+                    "source_name": names.get(p["source"], p["source"]),
+                }
+                for p in data["contexts"]
+            ]
+        turn.update(status=DONE, answer=data, text=data.get("text", ""), progress="")
+    conv.cancel = None
+    yield
+
+
+def _progress(shared: Shared, started: float) -> str:
+    elapsed = time.perf_counter() - started
+    guard = shared.guard
+    estimate = guard.wait_estimate() if guard is not None else ""
+    return f"Reading the entries with the model, {elapsed:.0f} s so far. {estimate} Checked sentences appear here."
+
+
+def _fail(turn: dict[str, Any], exc: BaseException) -> None:
+    if not isinstance(exc, AssistantError | LLMError | TimeoutError):
+        log.error("answering failed: %s: %s", type(exc).__name__, exc)
+    turn.update(status=ERROR, progress="", error=friendly_error(exc))
+
+
+def describe_filters(kind: str | None, source: str | None, names: dict[str, str]) -> str:
+    """ "kind: talk, source: Daily Papers (page 1)" for the filters that are set."""
+    parts = []
+    if kind:
+        parts.append(f"kind: {kind}")
+    if source:
+        parts.append(f"source: {names.get(source, source)}")
+    return ", ".join(parts) or "no filters"
