@@ -19,6 +19,13 @@ field             meaning
 ``origin``        ``constructed`` (written by a person) or ``assistant`` (a sentence the real assistant said)
 ================  =====================================================================================
 
+Labelling conventions: a claim is ``supported`` only when the evidence alone backs every part of it (numbers,
+names, roles, direction, strength of the finding). What the entry *is* counts as known context, not as
+something the evidence must state: "the talk", "the paper", "the speaker", the entry's own short name (TabPFN for
+the TabPFN paper) refer to ``entry_title``, so a judge may be shown ``entry_title`` beside the evidence.
+Constructed claims say "the speaker" / "the presenter" instead of the person's name when the evidence does not
+name them; assistant claims are kept as the assistant wrote them (minus ``[n]`` markers).
+
 :func:`load_labels` checks every line and raises one :class:`LabelsFileError` listing every problem as
 ``<file>:<line>: field '<field>': <message>``. :func:`split_labels` gives a deterministic stratified split
 (thresholds are chosen on one half, figures reported on the other) and :func:`label_stats` counts the set.
