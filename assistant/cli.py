@@ -170,7 +170,21 @@ def cmd_serve(args: argparse.Namespace) -> int:
         settings.ui.host = args.host
     if args.port is not None:
         settings.ui.port = args.port
+    if args.allow_public:
+        settings.ui.allow_public = True
     serve(settings)
+    return 0
+
+
+def cmd_feedback(args: argparse.Namespace) -> int:
+    """Turn the web UI's answer votes into gold questions (evals/gold.py format)."""
+    from assistant.feedback import export_gold, feedback_path
+
+    source = feedback_path(_settings(args).index.data_dir)
+    written, review, review_path = export_gold(source, Path(args.out))
+    print(f"{written} gold question(s) written to {args.out}")
+    if review_path is not None:
+        print(f"{review} thumbs-down answer(s) to review (right entries unknown yet): {review_path}")
     return 0
 
 
@@ -243,7 +257,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", help="bind address (default 127.0.0.1)")
     p.add_argument("--port", type=int, help="port (default 7860)")
     p.add_argument("--backend", choices=["embedded", "openai", "fake"])
+    p.add_argument("--allow-public", action="store_true", help="allow a non-loopback --host without a login")
     p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("feedback", help="web UI answer votes: export them as gold questions")
+    p.add_argument("action", choices=["export"])
+    p.add_argument("--out", required=True, help="gold JSONL file to write (evals/gold.py format)")
+    _add_common(p)
+    p.set_defaults(func=cmd_feedback)
 
     p = sub.add_parser("eval", help="evaluate retrieval and answers on a gold set")
     _add_common(p)
