@@ -17,12 +17,19 @@ from evals.runner import DEFAULT_OUT, WHAT_CHOICES, EvalOptions, EvalResult, Jud
 
 if TYPE_CHECKING:
     from assistant.api import Assistant
+    from assistant.llm.base import ChatModel
     from assistant.settings import Settings
     from evals.judge import JudgeResult
+    from evals.judges.base import SupportJudge
 
 __all__ = ["JUDGE_CHOICES", "add_eval_arguments", "run_from_cli"]
 
 JUDGE_CHOICES: tuple[str, ...] = ("none", "embedded", "openai")
+"""The ragas judge of ``eval retrieval|answers|all``."""
+SUPPORT_JUDGES: tuple[str, ...] = ("verifier", "overlap", "embedded", "ragas", "openai")
+"""The support judges ``eval judges`` scores (``evals.judges.JUDGE_NAMES``)."""
+DEFAULT_SUPPORT_JUDGES: tuple[str, ...] = ("verifier", "overlap", "embedded")
+CLI_WHAT: tuple[str, ...] = (*WHAT_CHOICES, "judges")
 
 
 def _positive_int(text: str) -> int:
@@ -41,18 +48,37 @@ def _non_negative_int(text: str) -> int:
 
 def add_eval_arguments(parser: argparse.ArgumentParser) -> None:
     """Add the ``eval`` subcommand's arguments to ``parser``."""
-    parser.add_argument("what", nargs="?", choices=WHAT_CHOICES, default="all", help="what to evaluate (default: all)")
+    parser.add_argument(
+        "what",
+        nargs="?",
+        choices=CLI_WHAT,
+        default="all",
+        help="what to evaluate (default: all); 'judges' scores the support judges against the labelled claims",
+    )
     parser.add_argument("--gold", type=Path, default=DEFAULT_GOLD, help="gold JSONL file (default: %(default)s)")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="folder for run folders (default: %(default)s)")
     parser.add_argument("--k", type=_positive_int, default=10, help="retrieval depth (default: 10)")
-    parser.add_argument("--limit", type=_positive_int, default=None, help="only the first N questions")
+    parser.add_argument(
+        "--limit", type=_positive_int, default=None, help="only the first N questions (judges: labelled claims)"
+    )
     parser.add_argument(
         "--judge",
-        choices=JUDGE_CHOICES,
-        default="embedded",
-        help="ragas judge: the assistant's embedded model (default), an OpenAI-compatible endpoint "
-        "(settings.llm or --judge-url/--judge-model/--judge-key), or none",
+        nargs="+",
+        choices=sorted({*JUDGE_CHOICES, *SUPPORT_JUDGES}),
+        default=None,
+        metavar="NAME",
+        help="retrieval/answers/all: the ragas judge, one of none, embedded (default: the assistant's model), "
+        "openai (settings.llm or --judge-url/--judge-model/--judge-key). judges: the support judges to score, "
+        f"any of {', '.join(SUPPORT_JUDGES)} (default: {' '.join(DEFAULT_SUPPORT_JUDGES)})",
     )
+    parser.add_argument(
+        "--support-judge",
+        choices=("none", *SUPPORT_JUDGES),
+        default=None,
+        help="judge of every answer sentence against its spans (faithfulness, claim recall); default: "
+        "evals.judges.DEFAULT_JUDGE",
+    )
+    parser.add_argument("--labels", type=Path, default=None, help="judges: labelled claims (default: evals/labels)")
     parser.add_argument(
         "--judge-limit",
         type=_non_negative_int,
@@ -162,13 +188,112 @@ def _print_summary(result: EvalResult) -> None:
         print(f"vs {comparison['previous_run']}: " + (", ".join(moved) if moved else "no metric changed"))
 
 
+def _ragas_judge_name(args: argparse.Namespace) -> str:
+    """The one ragas judge name ``--judge`` gives for retrieval/answers/all (default: embedded)."""
+    names = args.judge or ["embedded"]
+    if len(names) != 1 or names[0] not in JUDGE_CHOICES:
+        raise EvalError(
+            f"--judge for 'eval {args.what}' takes one of {', '.join(JUDGE_CHOICES)} (the ragas judge), got "
+            f"{' '.join(names)}; support judges are scored with 'eval judges --judge NAME ...'"
+        )
+    return names[0]
+
+
+def _support_judge_name(args: argparse.Namespace) -> str:
+    from evals.judges import DEFAULT_JUDGE
+
+    return "none" if args.what == "retrieval" else args.support_judge or DEFAULT_JUDGE
+
+
+def _make_support_judge(args: argparse.Namespace, assistant: Assistant, settings: Settings) -> SupportJudge | None:
+    name = _support_judge_name(args)
+    if name == "none":
+        return None
+    from evals.judges import make_judge
+
+    try:
+        return make_judge(
+            name,
+            chat_model=assistant.chat_model if name in ("embedded", "ragas") and not args.judge_url else None,
+            base_url=args.judge_url or (settings.llm.base_url if name == "openai" else None),
+            model=args.judge_model,
+            api_key=args.judge_key,
+            timeout_s=settings.llm.timeout_s,
+        )
+    except ValueError as exc:
+        raise EvalError(str(exc)) from exc
+
+
+def _judge_factories(args: argparse.Namespace, settings: Settings) -> dict[str, Callable[[], SupportJudge]]:
+    """One lazy factory per judge named by ``--judge`` (the embedded model is loaded once and shared)."""
+    from evals.judges import make_judge
+
+    names = list(dict.fromkeys(args.judge or DEFAULT_SUPPORT_JUDGES))
+    unknown = [n for n in names if n not in SUPPORT_JUDGES]
+    if unknown:
+        raise EvalError(f"unknown support judge(s) {', '.join(unknown)}; use any of {', '.join(SUPPORT_JUDGES)}")
+    shared: dict[str, ChatModel] = {}
+
+    def factory(name: str) -> Callable[[], SupportJudge]:
+        def build() -> SupportJudge:
+            if name in ("embedded", "ragas") and not args.judge_url and "model" not in shared:
+                from evals.judges import embedded_model
+
+                shared["model"] = embedded_model(settings)
+            return make_judge(
+                name,
+                chat_model=shared.get("model"),
+                base_url=args.judge_url or (settings.llm.base_url if name == "openai" else None),
+                model=args.judge_model,
+                api_key=args.judge_key,
+                timeout_s=settings.llm.timeout_s,
+            )
+
+        return build
+
+    return {name: factory(name) for name in names}
+
+
+def run_judges_from_cli(args: argparse.Namespace, settings: Settings) -> int:
+    """``assistant eval judges``: score the support judges on the labelled claims; print the table."""
+    from evals.judges.report import judge_rows, run_judges
+    from evals.support_labels import DEFAULT_LABELS, LabelsFileError
+
+    labels = args.labels or DEFAULT_LABELS
+    try:
+        if not Path(labels).is_file():
+            raise EvalError(f"no labelled claims at {labels} (give --labels FILE)")
+        run_dir, report = run_judges(
+            Path(labels), _judge_factories(args, settings), args.out, limit=args.limit, progress=print
+        )
+    except (EvalError, LabelsFileError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(
+        f"report: {run_dir / 'judges.md'} (thresholds from {report['n_calibration']} calibration items, "
+        f"figures on {report['n_test']} test items)"
+    )
+    print("judge | balanced acc | P unsup | R unsup | kappa | failures | s/item | threshold")
+    for row in judge_rows(report["judges"]):
+        print(" | ".join(row[:8]))
+    return 0
+
+
 def run_from_cli(args: argparse.Namespace, settings: Settings) -> int:
     """Run ``assistant eval`` with parsed ``args``; returns the exit code (2 for a bad gold file or set-up)."""
+    if args.what == "judges":
+        return run_judges_from_cli(args, settings)
+    try:
+        args.judge = _ragas_judge_name(args)
+    except EvalError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     options = EvalOptions(
         k=args.k or 10,
         limit=args.limit,
         judge=args.judge,
         judge_limit=args.judge_limit,
+        support_judge=_support_judge_name(args),
         resume=args.resume,
         plots=not args.no_plots,
         progress=True,
@@ -181,7 +306,13 @@ def run_from_cli(args: argparse.Namespace, settings: Settings) -> int:
 
         assistant = Assistant(settings)
         result = run_eval(
-            assistant, args.gold, args.what, args.out, options, judge=_make_judge(args, assistant, settings)
+            assistant,
+            args.gold,
+            args.what,
+            args.out,
+            options,
+            judge=_make_judge(args, assistant, settings),
+            support_judge=_make_support_judge(args, assistant, settings),
         )
     except GoldFileError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -41,6 +41,7 @@ __all__ = [
     "recall_at_k",
     "reciprocal_rank",
     "supported_by",
+    "wilson_interval",
 ]
 
 
@@ -348,3 +349,18 @@ def percentile(values: Iterable[float | None], p: float) -> float | None:
     lower = math.floor(position)
     upper = min(lower + 1, len(data) - 1)
     return data[lower] + (data[upper] - data[lower]) * (position - lower)
+
+
+def wilson_interval(successes: int, n: int, z: float = 1.96) -> tuple[float, float] | None:
+    """Wilson score interval for a proportion ``successes / n`` (``z`` = 1.96: 95%); ``None`` when ``n`` is 0.
+
+    Unlike the normal approximation it stays inside [0, 1] and is sensible for proportions near 0 or 1."""
+    if n <= 0:
+        return None
+    if not 0 <= successes <= n:
+        raise ValueError(f"successes must be in [0, {n}], got {successes}")
+    p = successes / n
+    denom = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / denom
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
+    return max(0.0, centre - half), min(1.0, centre + half)

@@ -27,6 +27,8 @@ class EvalQuestion:
     gold: GoldQuestion
     gold_ids: tuple[str, ...]
     line: int
+    acceptable_ids: tuple[str, ...] = ()
+    """Entries arguably relevant (``acceptable_titles``): neither right nor wrong in a list answer."""
 
     @property
     def id(self) -> str:
@@ -75,7 +77,8 @@ def _unknown_title(title: str, by_title: Mapping[str, list[str]], titles: Mappin
 def resolve_gold(
     questions: Sequence[GoldQuestion], entries: Iterable[Entry], lines: Mapping[str, int], path: Path
 ) -> list[EvalQuestion]:
-    """Resolve every question's ``gold_titles`` (via ``normalize_title``) and ``gold_ids`` to indexed entry ids.
+    """Resolve every question's ``gold_titles`` (via ``normalize_title``), ``gold_ids`` and ``acceptable_titles``
+    to indexed entry ids.
 
     Raises :class:`GoldFileError` naming the gold file line and field of every title or id that matches no entry.
     A title shared by several entries resolves to all of them.
@@ -97,7 +100,14 @@ def resolve_gold(
                 ids.append(entry_id)
             else:
                 errors.append(GoldLineError(line, f"gold_ids[{i}]", f"no indexed entry has the id {entry_id!r}"))
-        resolved.append(EvalQuestion(q, tuple(dict.fromkeys(ids)), line))
+        acceptable: list[str] = []
+        for i, title in enumerate(getattr(q, "acceptable_titles", [])):
+            found = by_title.get(normalize_title(title))
+            if found:
+                acceptable.extend(found)
+            else:
+                errors.append(GoldLineError(line, f"acceptable_titles[{i}]", _unknown_title(title, by_title, titles)))
+        resolved.append(EvalQuestion(q, tuple(dict.fromkeys(ids)), line, tuple(dict.fromkeys(acceptable))))
     if errors:
         raise GoldFileError(path, errors)
     return resolved

@@ -10,6 +10,7 @@ __all__ = [
     "LOWER_IS_BETTER",
     "METRIC_LABELS",
     "compare_headlines",
+    "faithfulness_text",
     "fmt",
     "headline_metrics",
     "ms",
@@ -25,11 +26,17 @@ _ANSWER_HEADLINES: tuple[tuple[str, str], ...] = (
     ("citation_precision", "citation_precision.mean"),
     ("citation_recall", "citation_recall.mean"),
     ("citation_support", "citation_support.mean"),
+    ("list_precision", "list_precision.mean"),
+    ("list_recall", "list_recall.mean"),
+    ("span_support", "span_support.mean"),
+    ("numbers_absent_rate", "numbers_absent_rate"),
+    ("faithfulness", "faithfulness.mean"),
+    ("claim_recall", "claim_recall.mean"),
     ("latency_p50_s", "latency_p50"),
     ("latency_p95_s", "latency_p95"),
     ("ttft_p50_s", "ttft_p50"),
 )
-LOWER_IS_BETTER = ("false_abstention_rate", "latency", "ttft", "failures")
+LOWER_IS_BETTER = ("false_abstention_rate", "numbers_absent", "latency", "ttft", "failures")
 
 
 def _dig(data: Any, dotted: str) -> Any:
@@ -156,40 +163,75 @@ def _retrieval_md(retrieval: Mapping[str, Any]) -> list[str]:
     return lines
 
 
-def _answers_md(answers: Mapping[str, Any]) -> list[str]:
+def faithfulness_text(faith: Mapping[str, Any], judge: Mapping[str, Any] | None) -> str:
+    """``0.912 [0.871, 0.941] (judge overlap, balanced accuracy 0.78 on labels)``."""
+    ci = faith.get("ci95")
+    text = fmt(faith.get("mean")) + (f" [{fmt(ci[0])}, {fmt(ci[1])}]" if ci else "")
+    if judge:
+        agreement = judge.get("agreement") or {}
+        text += f" (judge {judge['name']}, balanced accuracy {fmt(agreement.get('balanced_accuracy'))} on labels)"
+    return text
+
+
+def _overall_rows(answers: Mapping[str, Any]) -> list[list[Any]]:
     o = answers["overall"]
-    lines = ["## Answers", ""]
-    rows = [
+    faith = o["faithfulness"]
+    return [
         ["questions answered (no error)", o["n"], ""],
         ["keyword accuracy (answerable)", o["keyword_accuracy"]["mean"], o["keyword_accuracy"]["count"]],
         ["abstention accuracy (unanswerable)", o["abstention_accuracy"], o["n_unanswerable"]],
         ["false-abstention rate (answerable)", o["false_abstention_rate"], o["n_answerable"]],
         ["citation precision (answered)", o["citation_precision"]["mean"], o["citation_precision"]["count"]],
         ["citation recall (answered)", o["citation_recall"]["mean"], o["citation_recall"]["count"]],
+        ["list precision (list questions)", o["list_precision"]["mean"], o["list_precision"]["count"]],
+        ["list recall (list questions)", o["list_recall"]["mean"], o["list_recall"]["count"]],
         ["citation support rate (citations)", o["citation_support"]["mean"], o["citation_support"]["count"]],
+        ["span support rate (sentences, overlap check)", o["span_support"]["mean"], o["span_support"]["count"]],
+        ["answers stating a number absent from their span", o["numbers_absent_rate"], o["answers_with_absent_number"]],
+        [
+            "faithfulness, 95% CI (sentences)",
+            faithfulness_text(faith, answers.get("support_judge")),
+            f"{faith['sentences']} ({faith['failed']} failed)",
+        ],
+        ["claim recall vs reference (answerable)", o["claim_recall"]["mean"], o["claim_recall"]["count"]],
         ["latency p50 / p95 (s)", f"{fmt(o['latency_p50'], 2)} / {fmt(o['latency_p95'], 2)}", o["n"]],
         ["time to first token p50 (s)", o["ttft_p50"], ""],
         ["routes", ", ".join(f"{k} {v}" for k, v in o["routes"].items()), ""],
         ["errors", len(answers["errors"]), ""],
     ]
-    lines += _table(["metric", "value", "n"], rows)
+
+
+_KIND_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("abstained", "abstained"),
+    ("keyword acc", "keyword_accuracy.mean"),
+    ("false abst.", "false_abstention_rate"),
+    ("abst. acc", "abstention_accuracy"),
+    ("cit. P", "citation_precision.mean"),
+    ("cit. R", "citation_recall.mean"),
+    ("list P", "list_precision.mean"),
+    ("list R", "list_recall.mean"),
+    ("span support", "span_support.mean"),
+    ("num. absent", "numbers_absent_rate"),
+    ("faithfulness", "faithfulness.mean"),
+    ("claim recall", "claim_recall.mean"),
+    ("p50 s", "latency_p50"),
+)
+
+
+def _answers_md(answers: Mapping[str, Any]) -> list[str]:
+    lines = ["## Answers", ""]
+    lines += _table(["metric", "value", "n"], _overall_rows(answers))
     lines += ["### Answers per kind", ""]
-    lines += _table(
-        ["kind", "n", "abstained", "keyword acc", "cit. precision", "cit. recall", "support", "p50 s"],
-        [
-            [
-                k,
-                r["n"],
-                r["abstained"],
-                r["keyword_accuracy"]["mean"],
-                r["citation_precision"]["mean"],
-                r["citation_recall"]["mean"],
-                r["citation_support"]["mean"],
-                r["latency_p50"],
-            ]
+    rows = [[k, r["n"], *(_dig(r, path) for _, path in _KIND_COLUMNS)] for k, r in answers["per_kind"].items()]
+    lines += _table(["kind", "n", *(label for label, _ in _KIND_COLUMNS)], rows)
+    lines += [
+        "Routes per kind: "
+        + "; ".join(
+            f"{k}: " + ", ".join(f"{route} {n}" for route, n in r["routes"].items())
             for k, r in answers["per_kind"].items()
-        ],
-    )
+        ),
+        "",
+    ]
     for err in answers["errors"]:
         lines.append(f"- error on {err['id']}: {err['error']}")
     return lines + ([""] if answers["errors"] else []) + _judge_md(answers.get("ragas"))
@@ -211,6 +253,14 @@ def _judge_md(ragas: Mapping[str, Any] | None) -> list[str]:
         lines += _table(["metric", "mean", "scored", "failed", "skipped"], _judge_rows(ragas["llm"]))
         for name, m in ragas["llm"].items():
             lines += [f"- {name} failed {n}×: {reason}" for reason, n in m["failure_reasons"].items()]
+        agreement = ragas.get("agreement") or {}
+        lines += [
+            "",
+            f"Judge agreement: ragas faithfulness as a support judge reached balanced accuracy "
+            f"{fmt(agreement.get('balanced_accuracy'))} on the labelled claims"
+            + (" (not measured: run `assistant eval judges --judge ragas`)" if not agreement else "")
+            + "; answer relevancy and the context metrics have no human labels here, so their agreement is unknown.",
+        ]
         lines.append("")
     lines += [f"### Non-LLM ragas metrics ({ragas['non_llm_answers']} answers)", ""]
     lines += _table(["metric", "mean", "scored", "failed", "skipped"], _judge_rows(ragas["non_llm"]))

@@ -44,6 +44,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from evals.answer_scoring import answer_metrics, answer_record, error_record, strip_markers
 from evals.errors import EvalError, RunInterrupted
+from evals.faithfulness import judge_agreement, support_line
 from evals.plots import write_plots
 from evals.questions import EvalQuestion, load_questions
 from evals.ragas_summary import judge_summary
@@ -62,6 +63,7 @@ from evals.store import (
 if TYPE_CHECKING:
     from assistant.api import Assistant
     from evals.judge import JudgeResult
+    from evals.judges.base import SupportJudge
 
 __all__ = [
     "DEFAULT_OUT",
@@ -141,13 +143,24 @@ def _reference_contexts(assistant: Assistant, gold_ids: Sequence[str]) -> list[s
     return [entries[g].text for g in gold_ids if g in entries and entries[g].text]
 
 
-def _load_answer_state(store: RunStore) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]]:
-    """Latest ``answer`` and ``judge`` record per question id."""
-    answers: dict[str, dict[str, Any]] = {}
-    judged: dict[str, dict[str, Any]] = {}
+@dataclass
+class AnswerRun:
+    """Latest ``answer``, ragas ``judge`` and default-judge ``support`` line per question id, and ask() calls."""
+
+    answers: dict[str, dict[str, Any]] = field(default_factory=dict)
+    judged: dict[str, dict[str, Any]] = field(default_factory=dict)
+    support: dict[str, dict[str, Any]] = field(default_factory=dict)
+    asked: int = 0
+
+
+def _load_answer_state(store: RunStore) -> AnswerRun:
+    """What ``answers.jsonl`` already holds (an answer retried after an error drops its old support line)."""
+    state = AnswerRun()
     for row in store.read_jsonl("answers.jsonl"):
-        (judged if row.get("type") == "judge" else answers)[row["id"]] = row
-    return answers, judged
+        kind = row.get("type")
+        target = state.judged if kind == "judge" else state.support if kind == "support" else state.answers
+        target[row["id"]] = row
+    return state
 
 
 @dataclass
@@ -159,10 +172,9 @@ class _AnswerLoop:
     judge: Judge | None
     judge_limit: int
     non_llm: bool
-    answers: dict[str, dict[str, Any]] = field(default_factory=dict)
-    judged: dict[str, dict[str, Any]] = field(default_factory=dict)
+    state: AnswerRun
+    support_judge: SupportJudge | None = None
     answered_count: int = 0
-    asked: int = 0
 
     def ask(self, q: EvalQuestion) -> dict[str, Any]:
         start = time.perf_counter()
@@ -194,19 +206,27 @@ class _AnswerLoop:
         return {"type": "judge", "id": q.id, **result.to_dict(), "seconds": time.perf_counter() - start}
 
     def step(self, q: EvalQuestion) -> None:
-        record = self.answers.get(q.id)
+        state = self.state
+        record = state.answers.get(q.id)
         if record is None or "error" in record:
             record = self.ask(q)
-            self.asked += 1
+            state.asked += 1
             self.store.append("answers.jsonl", record)
-            self.answers[q.id] = record
-        if "error" in record or record["abstained"]:
+            state.answers[q.id] = record
+            state.support.pop(q.id, None)
+        if "error" in record:
+            return
+        if self.support_judge is not None and q.id not in state.support:
+            line = support_line(q, record, self.support_judge)
+            self.store.append("answers.jsonl", line)
+            state.support[q.id] = line
+        if record["abstained"]:
             return
         self.answered_count += 1
-        if self.judge is not None and self.answered_count <= self.judge_limit and q.id not in self.judged:
+        if self.judge is not None and self.answered_count <= self.judge_limit and q.id not in state.judged:
             judged = self.judge_one(q, record)
             self.store.append("answers.jsonl", judged)
-            self.judged[q.id] = judged
+            state.judged[q.id] = judged
 
 
 def evaluate_answers(
@@ -218,18 +238,19 @@ def evaluate_answers(
     judge_limit: int = 8,
     non_llm: bool = True,
     progress: bool = False,
-) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]], int]:
-    """Ask every question not answered yet (appending to ``answers.jsonl`` as each completes) and judge the first
-    ``judge_limit`` answered (non-abstained) ones. Returns (answer records, judge records, number of ask() calls).
+    support_judge: SupportJudge | None = None,
+) -> AnswerRun:
+    """Ask every question not answered yet (appending to ``answers.jsonl`` as each completes), run the default
+    ``support_judge`` over every answer, and ragas-judge the first ``judge_limit`` answered (non-abstained) ones.
     """
-    answers, judged = _load_answer_state(store)
-    loop = _AnswerLoop(assistant, store, judge, judge_limit, non_llm, answers, judged)
+    state = _load_answer_state(store)
+    loop = _AnswerLoop(assistant, store, judge, judge_limit, non_llm, state, support_judge)
     bar = _progress(questions, "answers", progress)
     for q in bar:
         loop.step(q)
         if progress:
-            bar.set_postfix(asked=loop.asked, judged=len(loop.judged))
-    return loop.answers, loop.judged, loop.asked
+            bar.set_postfix(asked=state.asked, judged=len(state.judged))
+    return state
 
 
 @dataclass
@@ -242,6 +263,7 @@ class EvalOptions:
     judge_limit: int = 8
     judge_model: str | None = None
     judge_url: str | None = None
+    support_judge: str = "none"
     resume: Path | None = None
     plots: bool = True
     progress: bool = False
@@ -286,9 +308,15 @@ def _retrieval_section(
 
 
 def _answers_section(
-    assistant: Assistant, questions: Sequence[EvalQuestion], store: RunStore, options: EvalOptions, judge: Judge | None
+    assistant: Assistant,
+    questions: Sequence[EvalQuestion],
+    store: RunStore,
+    options: EvalOptions,
+    judge: Judge | None,
+    support_judge: SupportJudge | None,
+    out_dir: Path,
 ) -> tuple[dict[str, Any], int]:
-    answers, judged, asked = evaluate_answers(
+    run = evaluate_answers(
         assistant,
         questions,
         store,
@@ -296,12 +324,17 @@ def _answers_section(
         judge_limit=options.judge_limit,
         non_llm=options.non_llm,
         progress=options.progress,
+        support_judge=support_judge,
     )
-    section = answer_metrics(questions, answers)
+    answers, judged, asked = run.answers, run.judged, run.asked
+    section = answer_metrics(questions, answers, run.support)
+    name = support_judge.name if support_judge is not None else "none"
+    section["support_judge"] = {"name": name, "agreement": judge_agreement(name, out_dir) if support_judge else None}
     ids = [q.id for q in questions]
     non_llm = [answers[i]["non_llm"] for i in ids if i in answers and "non_llm" in answers[i]]
     judge_rows = [judged[i] for i in ids if i in judged]
     section["ragas"] = judge_summary(judge_rows, non_llm, options.judge, options.judge_limit)
+    section["ragas"]["agreement"] = judge_agreement("ragas", out_dir)
     section["records"] = [{k: v for k, v in answers[i].items() if k != "contexts"} for i in ids if i in answers]
     section["judge_records"] = judge_rows
     return section, asked
@@ -315,12 +348,15 @@ def run_eval(
     options: EvalOptions | None = None,
     *,
     judge: Judge | None = None,
+    support_judge: SupportJudge | None = None,
 ) -> EvalResult:
     """Evaluate ``assistant`` on the gold file and write a run folder (see the module docstring).
 
-    ``what`` is ``retrieval``, ``answers`` or ``all``. ``judge`` scores the first ``options.judge_limit`` answered
-    questions (``None``: no LLM judging). Raises :class:`GoldFileError` for a malformed gold file or a gold title
-    that matches no entry, and :class:`EvalError` for a resume folder whose configuration differs.
+    ``what`` is ``retrieval``, ``answers`` or ``all``. ``judge`` (ragas) scores the first ``options.judge_limit``
+    answered questions (``None``: no ragas LLM judging); ``support_judge`` (normally
+    :func:`evals.judges.default_judge`) checks every answer sentence against its spans (faithfulness) and the
+    reference claims against the answer (claim recall). Raises :class:`GoldFileError` for a malformed gold file
+    or a gold title that matches no entry, and :class:`EvalError` for a resume folder whose configuration differs.
     """
     if what not in WHAT_CHOICES:
         raise EvalError(f"unknown evaluation {what!r}; use one of {', '.join(WHAT_CHOICES)}")
@@ -329,7 +365,13 @@ def run_eval(
     gold_path, out_dir = Path(gold), Path(out_dir)
     questions = load_questions(gold_path, assistant.entries, options.limit)
     fingerprint = config_fingerprint(
-        assistant.settings, file_sha256(gold_path), options.k, options.judge, options.judge_model, options.judge_url
+        assistant.settings,
+        file_sha256(gold_path),
+        options.k,
+        options.judge,
+        options.judge_model,
+        options.judge_url,
+        options.support_judge,
     )
     run_dir, resumed = _prepare_run_dir(out_dir, options, fingerprint)
     store = RunStore(run_dir)
@@ -350,7 +392,9 @@ def run_eval(
         if what in ("retrieval", "all"):
             report["retrieval"] = _retrieval_section(assistant, questions, store, options)
         if what in ("answers", "all"):
-            report["answers"], asked = _answers_section(assistant, questions, store, options, judge)
+            report["answers"], asked = _answers_section(
+                assistant, questions, store, options, judge, support_judge, out_dir
+            )
     except KeyboardInterrupt as exc:
         raise RunInterrupted(run_dir) from exc
     report["run"] = {

@@ -62,10 +62,10 @@ class RunStore:
         return json.loads((self.run_dir / name).read_text(encoding="utf-8"))
 
 
-def new_run_dir(out_dir: Path, now: datetime | None = None) -> Path:
-    """Create ``<out_dir>/YYYYmmdd-HHMMSS`` (with ``-2``, ``-3``... if that exists already)."""
+def new_run_dir(out_dir: Path, now: datetime | None = None, prefix: str = "") -> Path:
+    """Create ``<out_dir>/<prefix>YYYYmmdd-HHMMSS`` (with ``-2``, ``-3``... if that exists already)."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    base = (now or datetime.now()).strftime("%Y%m%d-%H%M%S")
+    base = prefix + (now or datetime.now()).strftime("%Y%m%d-%H%M%S")
     candidate, n = out_dir / base, 1
     while candidate.exists():
         n += 1
@@ -88,7 +88,13 @@ def file_sha256(path: Path) -> str:
 
 
 def config_fingerprint(
-    settings: Settings, gold_sha256: str, k: int, judge: str, judge_model: str | None, judge_url: str | None
+    settings: Settings,
+    gold_sha256: str,
+    k: int,
+    judge: str,
+    judge_model: str | None,
+    judge_url: str | None,
+    support_judge: str = "none",
 ) -> dict[str, Any]:
     """Everything that must be the same for a resumed run to be comparable with what is already on disk."""
     llm, retrieval = settings.llm, settings.retrieval
@@ -110,6 +116,7 @@ def config_fingerprint(
         "judge": judge,
         "judge_model": judge_model if judge != "none" else None,
         "judge_url": judge_url if judge == "openai" else None,
+        "support_judge": support_judge,
     }
 
 

@@ -231,3 +231,17 @@ def test_percentile_linear_interpolation() -> None:
     assert percentile([], 50) is None
     with pytest.raises(ValueError):
         percentile([1.0], 101)
+
+
+def test_wilson_interval_known_values() -> None:
+    from evals.metrics import wilson_interval
+
+    low, high = wilson_interval(5, 10)  # type: ignore[misc]
+    assert low == pytest.approx(0.2366, abs=1e-4) and high == pytest.approx(0.7634, abs=1e-4)
+    low, high = wilson_interval(0, 10)  # type: ignore[misc]
+    assert low == 0.0 and high == pytest.approx(0.2775, abs=1e-4)
+    low, high = wilson_interval(10, 10)  # type: ignore[misc]
+    assert low == pytest.approx(0.7225, abs=1e-4) and high == 1.0
+    assert wilson_interval(0, 0) is None
+    with pytest.raises(ValueError, match="successes"):
+        wilson_interval(11, 10)

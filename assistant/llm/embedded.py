@@ -15,7 +15,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from assistant.llm.base import ChatMessage, LLMError
+from assistant.llm.base import ChatMessage, LLMError, top_logprobs
 from assistant.llm.model_file import check_gguf_file
 from assistant.settings import LLMSettings
 
@@ -84,6 +84,31 @@ class EmbeddedChatModel:
             "cache_prompt": True,
         }
         return self._generate(request)
+
+    def next_token_logprobs(self, messages: Sequence[ChatMessage], top: int = 10) -> dict[str, float]:
+        """Log-probabilities of the ``top`` likeliest first reply tokens (one greedy token, not streamed)."""
+        request: dict[str, Any] = {
+            "messages": [{"role": m["role"], "content": m["content"]} for m in messages],
+            "max_tokens": 1,
+            "temperature": 0,
+            "logprobs": True,
+            "top_logprobs": top,
+            "stream": False,
+            "cache_prompt": True,
+        }
+        server = self._ensure_server()
+        try:
+            reply = server.handle_chat_completions(request)
+        except Exception as exc:
+            raise LLMError(f"The embedded model {self.name} failed to answer: {exc}") from exc
+        if isinstance(reply, str | bytes):
+            try:
+                reply = json.loads(reply)
+            except ValueError as exc:
+                raise LLMError(f"The embedded model {self.name} sent an unreadable reply: {reply[:200]!r}") from exc
+        if isinstance(reply, dict) and "error" in reply:
+            raise LLMError(self._error_message(reply["error"]))
+        return top_logprobs(reply, f"The embedded model {self.name}")
 
     def _generate(self, request: dict[str, Any]) -> Iterator[str]:
         """Run one streaming request on a helper thread and hand its chunks over through a queue."""

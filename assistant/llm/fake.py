@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
@@ -52,6 +53,24 @@ class ScriptedChatModel:
         self.calls.append(recorded)
         self.options.append({"max_tokens": max_tokens, "temperature": temperature})
         return self._pieces(self._reply_for(recorded))
+
+    def next_token_logprobs(self, messages: Sequence[ChatMessage], top: int = 10) -> dict[str, float]:
+        """Record the call like ``stream``; the next reply's first word is certain (log-probability 0), unless the
+        reply is a JSON object of ``token -> logprob``, which is returned as it is (scripted distributions)."""
+        recorded: list[ChatMessage] = [{"role": m["role"], "content": m["content"]} for m in messages]
+        self.calls.append(recorded)
+        self.options.append({"max_tokens": 1, "temperature": 0.0, "top_logprobs": top})
+        if self._error is not None:
+            raise LLMError(self._error)
+        reply = self._reply_for(recorded)
+        try:
+            scripted = json.loads(reply)
+        except ValueError:
+            scripted = None
+        if isinstance(scripted, dict):
+            return {str(k): float(v) for k, v in scripted.items()}
+        words = reply.split()
+        return {words[0]: 0.0} if words else {}
 
     @property
     def last_messages(self) -> list[ChatMessage]:

@@ -1,0 +1,110 @@
+"""What an answer says and on what evidence (pure): its sentences with their cited spans, its list items, and the
+metrics over them: list precision/recall, span support, numbers absent from the cited span, reference claims.
+
+Works with the answer contract's ``sentences`` (each claim with the spans that support it) and, for answers made
+before that contract, falls back to the citations (each cited sentence with its quote).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from evals.metrics import PrecisionRecall
+from evals.numbers import numbers_absent
+
+__all__ = [
+    "answer_items",
+    "answer_sentences",
+    "list_precision_recall",
+    "reference_claims",
+    "sentence_evidence",
+    "sentences_with_absent_numbers",
+]
+
+_MARKER_RE = re.compile(r"\s*(?:\[\s*\d+(?:\s*[,;-]\s*\d+)*\s*\])+")
+_SENTENCE_END_RE = re.compile(r"(?<=[.!?])\s+(?=[\"'(\[]?[A-Z0-9])")
+
+
+def _strip(text: str) -> str:
+    return " ".join(_MARKER_RE.sub("", text).split())
+
+
+def answer_sentences(answer: Any) -> list[dict[str, Any]]:
+    """``[{"claim", "spans": [{"entry_id", "quote"}]}]`` for every answer sentence that cites evidence.
+
+    Uses ``answer.sentences`` when the answer has them; otherwise groups ``answer.citations`` by their sentence."""
+    out: list[dict[str, Any]] = []
+    for s in getattr(answer, "sentences", None) or []:
+        data = s.to_dict() if hasattr(s, "to_dict") else s if isinstance(s, Mapping) else vars(s)
+        spans = [
+            {"entry_id": str(sp.get("entry_id", "")), "quote": str(sp.get("quote", ""))}
+            for sp in (x if isinstance(x, Mapping) else vars(x) for x in data.get("spans") or [])
+        ]
+        claim = str(data.get("claim") or _strip(str(data.get("text", ""))))
+        if claim:
+            out.append({"claim": claim, "spans": spans})
+    if out:
+        return out
+    by_sentence: dict[str, list[dict[str, str]]] = {}
+    for c in getattr(answer, "citations", None) or []:
+        sentence = _strip(getattr(c, "sentence", "") or "")
+        if sentence:
+            by_sentence.setdefault(sentence, []).append(
+                {"entry_id": str(c.entry_id), "quote": str(getattr(c, "quote", "") or "")}
+            )
+    return [{"claim": claim, "spans": spans} for claim, spans in by_sentence.items()]
+
+
+def answer_items(answer: Any) -> list[dict[str, str]]:
+    """``[{"entry_id", "title", "evidence"}]`` of a list answer (empty for other routes)."""
+    items = []
+    for item in getattr(answer, "items", None) or []:
+        data = item if isinstance(item, Mapping) else vars(item)
+        items.append(
+            {
+                "entry_id": str(data.get("entry_id", "")),
+                "title": str(data.get("title", "")),
+                "evidence": str(data.get("evidence", "")),
+            }
+        )
+    return items
+
+
+def sentence_evidence(sentence: Mapping[str, Any]) -> str:
+    """The text a sentence is checked against: its spans' quotes joined (two for a comparison)."""
+    return " ".join(str(sp.get("quote", "")) for sp in sentence.get("spans") or [] if sp.get("quote"))
+
+
+def sentences_with_absent_numbers(sentences: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """The sentences stating a number their cited spans lack, each with those numbers."""
+    found = []
+    for s in sentences:
+        missing = numbers_absent(str(s.get("claim", "")), sentence_evidence(s))
+        if missing:
+            found.append({"claim": s.get("claim", ""), "numbers": missing})
+    return found
+
+
+def list_precision_recall(
+    listed: Sequence[str], gold: Sequence[str], acceptable: Sequence[str] = ()
+) -> PrecisionRecall:
+    """Precision and recall of the entries a list answer names.
+
+    Acceptable entries count as neither right nor wrong: they are left out of precision's denominator and do not
+    count as hits. Precision is ``None`` when nothing but acceptable entries is listed; recall is ``None`` when there
+    is no gold entry (a question whose right answer is the empty list: judge that by abstention instead)."""
+    named = set(listed)
+    gold_set, ok = set(gold), set(acceptable) - set(gold)
+    judged = named - ok
+    hits = len(judged & gold_set)
+    precision = hits / len(judged) if judged else None
+    recall = hits / len(gold_set) if gold_set else None
+    return PrecisionRecall(precision, recall)
+
+
+def reference_claims(reference: str) -> list[str]:
+    """The reference answer cut into sentences: the claims an answer should cover (claim recall)."""
+    text = _strip(reference)
+    return [s.strip() for s in _SENTENCE_END_RE.split(text) if s.strip()] if text else []

@@ -1,0 +1,111 @@
+"""Support judges behind one protocol, and the default one used for answer evaluation.
+
+::
+
+    from evals.judges import default_judge
+    judge = default_judge()
+    judge.supports("The model has 7B parameters.", "We train a 7B-parameter model ...")  # True / False / None
+
+``None`` means the judge failed (its reason is in ``judge.last_failure``); it is never a verdict. The judges:
+
+``verifier``  the product's own sentence-vs-span check (instant)
+``overlap``   the evaluation's independent check: word overlap plus numbers (instant)
+``embedded``  the local Qwen model asked a yes/no question, decided from P(yes) of its first token
+``ragas``     ragas faithfulness of the claim against the evidence, with the local model (or ``base_url``)
+``openai``    any OpenAI-compatible model asked the same yes/no question
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from evals.judges.base import JudgeFailure, ScoringJudge, SupportJudge
+from evals.judges.lexical import OverlapJudge, VerifierJudge
+from evals.judges.model import YesNoJudge
+
+if TYPE_CHECKING:
+    from assistant.llm.base import ChatModel
+    from assistant.settings import Settings
+
+__all__ = [
+    "DEFAULT_JUDGE",
+    "JUDGE_NAMES",
+    "MEASURED",
+    "OFFLINE_JUDGES",
+    "JudgeFailure",
+    "OverlapJudge",
+    "ScoringJudge",
+    "SupportJudge",
+    "VerifierJudge",
+    "YesNoJudge",
+    "default_judge",
+    "embedded_model",
+    "make_judge",
+]
+
+JUDGE_NAMES: tuple[str, ...] = ("verifier", "overlap", "embedded", "ragas", "openai")
+OFFLINE_JUDGES: tuple[str, ...] = ("verifier", "overlap", "embedded", "ragas")
+DEFAULT_JUDGE = "overlap"
+"""The best judge on the labelled set that runs offline within the evaluation's time budget (see the README)."""
+
+
+def embedded_model(settings: Settings | None) -> ChatModel:
+    """The assistant's embedded chat model, from ``settings`` (defaults: the packaged model)."""
+    from assistant.llm import make_chat_model
+    from assistant.settings import Settings
+
+    settings = settings or Settings()
+    llm = settings.llm.model_copy(update={"backend": "embedded"})
+    return make_chat_model(llm, settings.index.data_dir / "models")
+
+
+def make_judge(
+    name: str,
+    *,
+    chat_model: ChatModel | None = None,
+    settings: Settings | None = None,
+    base_url: str | None = None,
+    model: str | None = None,
+    api_key: str | None = None,
+    timeout_s: float = 120.0,
+) -> SupportJudge:
+    """The judge called ``name`` (one of :data:`JUDGE_NAMES`).
+
+    ``chat_model`` serves ``embedded`` (and ``ragas`` without ``base_url``; it must then be the embedded model,
+    whose loopback endpoint ragas talks to); ``base_url``/``model``/``api_key`` name the endpoint of ``openai``
+    (and of ``ragas`` when given). Raises ``ValueError`` naming the problem for an unknown name or missing URL."""
+    if name == "verifier":
+        return VerifierJudge()
+    if name == "overlap":
+        return OverlapJudge()
+    if name == "embedded":
+        return YesNoJudge(chat_model or embedded_model(settings), name="embedded", timeout_s=timeout_s)
+    if name == "openai":
+        if not base_url:
+            raise ValueError("the openai judge needs a base URL (--judge-url or ASSISTANT_LLM__BASE_URL)")
+        from assistant.llm.openai_compat import OpenAICompatChatModel
+
+        endpoint = OpenAICompatChatModel(base_url, model or "judge", api_key, timeout_s)
+        return YesNoJudge(endpoint, name="openai", timeout_s=timeout_s)
+    if name == "ragas":
+        from evals.judge import RagasJudge
+        from evals.judges.ragas_support import RagasSupportJudge
+
+        if base_url is None:
+            served = chat_model or embedded_model(settings)
+            base_of = getattr(served, "base_url", None)
+            if not callable(base_of):
+                raise ValueError("the ragas judge needs an endpoint: the embedded model or --judge-url")
+            base_url = str(base_of())
+        return RagasSupportJudge(RagasJudge(base_url, model or "judge", api_key, timeout_s))
+    raise ValueError(f"unknown judge {name!r}; use one of {', '.join(JUDGE_NAMES)}")
+
+
+def default_judge(chat_model: ChatModel | None = None, settings: Settings | None = None) -> SupportJudge:
+    """The default support judge (:data:`DEFAULT_JUDGE`), ready to call ``supports(claim, evidence)``."""
+    return make_judge(DEFAULT_JUDGE, chat_model=chat_model, settings=settings)
+
+
+MEASURED: dict[str, dict[str, float | int | None]] = {}
+"""Agreement with the labels as last measured by ``assistant eval judges`` (test split), used when no judges run
+is in the output folder: ``name -> {balanced_accuracy, recall_unsupported, kappa, n}``."""

@@ -1,0 +1,63 @@
+"""Judges without a model: the product's own verifier, and the evaluation's independent word-overlap check.
+
+The overlap judge deliberately uses only ``evals`` code (its own words, stems and number extraction): it must stay
+independent of the product it evaluates, or the evaluation would share the product's blind spots.
+"""
+
+from __future__ import annotations
+
+from evals.judges.base import ScoringJudge
+from evals.metrics import supported_by
+from evals.numbers import numbers_absent
+
+__all__ = ["OVERLAP_THRESHOLD", "OverlapJudge", "VerifierJudge"]
+
+OVERLAP_THRESHOLD = 0.75
+"""Chosen on the calibration half of ``evals/labels/support.jsonl`` by ``assistant eval judges``."""
+
+
+class OverlapJudge(ScoringJudge):
+    """Share of the claim's content words found in the evidence (:func:`evals.metrics.supported_by`); 0 when the
+    claim states a number the evidence does not contain."""
+
+    name = "overlap"
+
+    def __init__(self, threshold: float = OVERLAP_THRESHOLD) -> None:
+        """Decide with ``threshold``."""
+        super().__init__(threshold)
+
+    def raw_score(self, claim: str, evidence: str) -> float:
+        """Word overlap, zeroed by a number absent from the evidence."""
+        if numbers_absent(claim, evidence):
+            return 0.0
+        return supported_by(claim, evidence)
+
+
+class VerifierJudge(ScoringJudge):
+    """The product's own sentence-vs-span check, as the answer pipeline applies it (its threshold is the product's).
+
+    Uses ``assistant.verify.span_supports`` when the product has it, else ``assistant.cite.support_score`` against
+    ``assistant.cite.SUPPORT_THRESHOLD``. The score is 1.0 or 0.0 for the former (a yes/no check)."""
+
+    name = "verifier"
+    calibrated = False
+
+    def __init__(self) -> None:
+        """Pick the product's current check."""
+        super().__init__(0.5)
+        try:
+            from assistant.verify import span_supports
+        except ImportError:
+            span_supports = None
+        self._span_supports = span_supports
+        if span_supports is None:
+            from assistant.cite import SUPPORT_THRESHOLD, support_score
+
+            self._support_score = support_score
+            self.threshold = SUPPORT_THRESHOLD
+
+    def raw_score(self, claim: str, evidence: str) -> float:
+        """1.0 / 0.0 from ``span_supports``, or the old support score."""
+        if self._span_supports is not None:
+            return 1.0 if self._span_supports(claim, evidence) else 0.0
+        return self._support_score(claim, evidence)

@@ -1,0 +1,98 @@
+"""A chat model asked one short yes/no question per claim, deciding from P(yes) of its first answer token.
+
+The same judge serves the embedded Qwen model and any OpenAI-compatible endpoint: it only needs a
+``assistant.llm.base.ChatModel`` (with ``next_token_logprobs``). A server that returns no log-probabilities can be
+used with ``use_logprobs=False``: the judge then reads the word the model writes (score 1.0 or 0.0).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import TYPE_CHECKING
+
+from evals.judges.base import JudgeFailure, ScoringJudge, call_with_timeout
+
+if TYPE_CHECKING:
+    from assistant.llm.base import ChatMessage, ChatModel
+
+__all__ = ["EMBEDDED_THRESHOLD", "PROMPT_VERSION", "YesNoJudge", "support_messages", "yes_probability"]
+
+PROMPT_VERSION = "support-yesno-1"
+EMBEDDED_THRESHOLD = 0.5
+"""P(yes) the embedded judge needs; chosen on the calibration half of the labels by ``assistant eval judges``."""
+
+_SYSTEM = (
+    "You check facts. Given an evidence text and a claim, answer yes if the evidence alone states everything the "
+    "claim says (the same numbers, names, roles, direction and certainty), otherwise no. Answer with one word."
+)
+_MAX_EVIDENCE_CHARS = 1500
+_WORD_RE = re.compile(r"[a-z]+")
+
+
+def support_messages(claim: str, evidence: str) -> list[ChatMessage]:
+    """The two chat messages of the yes/no question."""
+    user = f"Evidence: {evidence[:_MAX_EVIDENCE_CHARS]}\n\nClaim: {claim}\n\nDoes the evidence support the claim?"
+    return [{"role": "system", "content": _SYSTEM}, {"role": "user", "content": user}]
+
+
+def _answer_word(token: str) -> str:
+    match = _WORD_RE.match(token.strip().lower())
+    return match.group() if match else ""
+
+
+def yes_probability(logprobs: dict[str, float]) -> float:
+    """P(yes) / (P(yes) + P(no)) over the top first tokens (``"Yes"``, ``" yes"``, ``"YES."`` all count as yes).
+
+    Raises :class:`JudgeFailure` ``parse_error`` when neither answer is among the tokens, ``nan`` for NaN."""
+    p_yes = p_no = 0.0
+    for token, logprob in logprobs.items():
+        if math.isnan(logprob):
+            raise JudgeFailure(f"nan: log-probability of {token!r} is NaN")
+        word = _answer_word(token)
+        if word == "yes":
+            p_yes += math.exp(logprob)
+        elif word == "no":
+            p_no += math.exp(logprob)
+    if p_yes + p_no <= 0.0:
+        raise JudgeFailure(f"parse_error: no yes/no among the first tokens {sorted(logprobs)[:6]}")
+    return p_yes / (p_yes + p_no)
+
+
+class YesNoJudge(ScoringJudge):
+    """Asks ``model`` whether the evidence supports the claim; the score is P(yes) of the first answer token."""
+
+    def __init__(
+        self,
+        model: ChatModel,
+        *,
+        name: str = "embedded",
+        threshold: float = EMBEDDED_THRESHOLD,
+        timeout_s: float | None = 120.0,
+        use_logprobs: bool = True,
+        top: int = 10,
+    ) -> None:
+        """Judge with ``model``; a verdict slower than ``timeout_s`` is a ``timeout`` failure."""
+        super().__init__(threshold)
+        self.name = name
+        self.model = model
+        self.timeout_s = timeout_s
+        self.use_logprobs = use_logprobs
+        self.top = top
+
+    def raw_score(self, claim: str, evidence: str) -> float:
+        """P(yes), or 1.0 / 0.0 from the written word without log-probabilities."""
+        from assistant.llm.base import LLMError, complete  # lazily: the assistant package is heavy to import
+
+        messages = support_messages(claim, evidence)
+        try:
+            if self.use_logprobs:
+                logprobs = call_with_timeout(lambda: self.model.next_token_logprobs(messages, self.top), self.timeout_s)
+                return yes_probability(logprobs)
+            reply = call_with_timeout(lambda: complete(self.model, messages, max_tokens=3), self.timeout_s)
+        except LLMError as exc:
+            raise JudgeFailure(f"error: {exc}"[:200]) from exc
+        word = _answer_word(reply)
+        if word not in ("yes", "no"):
+            raise JudgeFailure(f"parse_error: the judge answered {reply[:60]!r}")
+        return 1.0 if word == "yes" else 0.0

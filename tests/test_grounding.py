@@ -1,0 +1,94 @@
+"""Answer sentences and spans, list precision/recall, absent numbers and reference claims on hand-made answers."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+
+from evals.grounding import (
+    answer_items,
+    answer_sentences,
+    list_precision_recall,
+    reference_claims,
+    sentence_evidence,
+    sentences_with_absent_numbers,
+)
+from evals.numbers import numbers_absent, numbers_in
+
+
+def test_numbers_in_reads_digits_words_and_ignores_markers_and_names() -> None:
+    assert numbers_in("We use 1,000 GPUs [1] and two nodes at 95% with 3.50 s, GPT-4 on Qwen2.5 in 2023.") == {
+        "1000",
+        "2",
+        "95",
+        "3.5",
+        "4",
+        "2023",
+    }
+    assert numbers_in("One of the talks [2].") == set()
+
+
+def test_numbers_absent() -> None:
+    assert numbers_absent("It has 12 layers and 3 heads.", "12 layers, three heads") == []
+    assert numbers_absent("It has 14 layers.", "12 layers") == ["14"]
+
+
+def test_list_precision_recall_with_acceptable_entries() -> None:
+    pr = list_precision_recall(["a", "b", "x", "ok"], gold=["a", "b", "c"], acceptable=["ok"])
+    assert pr.precision == pytest.approx(2 / 3)  # "ok" is neither right nor wrong
+    assert pr.recall == pytest.approx(2 / 3)
+    assert list_precision_recall(["ok"], ["a"], ["ok"]).precision is None
+    assert list_precision_recall([], ["a"]).recall == 0.0
+    empty = list_precision_recall(["a"], [])
+    assert empty.precision == 0.0 and empty.recall is None
+
+
+def test_answer_sentences_from_the_contract() -> None:
+    answer = SimpleNamespace(
+        sentences=[
+            {
+                "text": "It has 12 layers [1].",
+                "claim": "It has 12 layers.",
+                "spans": [{"marker": 1, "entry_id": "e1", "quote": "We use 12 layers."}],
+            }
+        ],
+        citations=[],
+    )
+    got = answer_sentences(answer)
+    assert got == [{"claim": "It has 12 layers.", "spans": [{"entry_id": "e1", "quote": "We use 12 layers."}]}]
+    assert sentence_evidence(got[0]) == "We use 12 layers."
+
+
+def test_answer_sentences_fall_back_to_citations() -> None:
+    citations = [
+        SimpleNamespace(entry_id="e1", sentence="A beats B [1][2].", quote="A beats"),
+        SimpleNamespace(entry_id="e2", sentence="A beats B [1][2].", quote="B loses"),
+    ]
+    got = answer_sentences(SimpleNamespace(citations=citations))
+    assert got == [
+        {
+            "claim": "A beats B.",
+            "spans": [{"entry_id": "e1", "quote": "A beats"}, {"entry_id": "e2", "quote": "B loses"}],
+        }
+    ]
+    assert sentence_evidence(got[0]) == "A beats B loses"
+
+
+def test_answer_items_and_absent_numbers() -> None:
+    answer = SimpleNamespace(items=[{"marker": 1, "entry_id": "e1", "title": "T", "evidence": "line"}])
+    assert answer_items(answer) == [{"entry_id": "e1", "title": "T", "evidence": "line"}]
+    assert answer_items(SimpleNamespace()) == []
+    sentences = [
+        {"claim": "It has 14 layers.", "spans": [{"entry_id": "e1", "quote": "It has 12 layers."}]},
+        {"claim": "It has 12 layers.", "spans": [{"entry_id": "e1", "quote": "It has 12 layers."}]},
+    ]
+    assert sentences_with_absent_numbers(sentences) == [{"claim": "It has 14 layers.", "numbers": ["14"]}]
+
+
+def test_reference_claims_split_sentences() -> None:
+    assert reference_claims("Yes, it uses Lean. It also uses Mathlib [1].") == [
+        "Yes, it uses Lean.",
+        "It also uses Mathlib.",
+    ]
+    assert reference_claims("") == []

@@ -1,0 +1,163 @@
+"""Each support judge on hand-made pairs, with deterministic fakes standing in for models."""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import pytest
+
+from assistant.llm import LLMError, ScriptedChatModel
+from evals.judge import JudgeResult
+from evals.judges import OverlapJudge, SupportJudge, VerifierJudge, YesNoJudge, default_judge, make_judge
+from evals.judges.model import support_messages, yes_probability
+from evals.judges.ragas_support import RagasSupportJudge
+
+EVIDENCE = (
+    "We train a transformer with 12 layers on 3 million proofs. The model proves 41% of the held-out theorems, "
+    "more than twice the previous best."
+)
+
+
+def test_overlap_judge_accepts_a_claim_made_of_the_evidence() -> None:
+    judge = OverlapJudge()
+    assert judge.supports("The transformer has 12 layers and is trained on 3 million proofs.", EVIDENCE) is True
+
+
+def test_overlap_judge_rejects_a_swapped_number_and_an_unrelated_claim() -> None:
+    judge = OverlapJudge()
+    assert judge.supports("The transformer has 14 layers and is trained on 3 million proofs.", EVIDENCE) is False
+    assert judge.supports("Diffusion models generate images of galaxies.", EVIDENCE) is False
+
+
+def test_overlap_threshold_decides() -> None:
+    claim = "The transformer proves theorems about galaxies."
+    score = OverlapJudge().score(claim, EVIDENCE)
+    assert score is not None and 0 < score < 1
+    assert OverlapJudge(threshold=score).supports(claim, EVIDENCE) is True
+    assert OverlapJudge(threshold=score + 0.01).supports(claim, EVIDENCE) is False
+
+
+def test_verifier_judge_uses_the_product_check() -> None:
+    judge = VerifierJudge()
+    assert isinstance(judge, SupportJudge)
+    assert judge.calibrated is False
+    assert judge.supports("The model proves 41% of the held-out theorems.", EVIDENCE) is True
+    assert judge.supports("The model proves 73% of the held-out theorems.", EVIDENCE) is False
+
+
+def logprob_model(table: dict[str, float]) -> ScriptedChatModel:
+    return ScriptedChatModel(json.dumps(table))
+
+
+def test_yes_probability_normalises_over_yes_and_no_tokens() -> None:
+    p = yes_probability({"Yes": math.log(0.6), " yes": math.log(0.1), "No": math.log(0.2), "Maybe": math.log(0.1)})
+    assert p == pytest.approx(0.7 / 0.9)
+
+
+def test_embedded_judge_decides_from_p_yes() -> None:
+    yes = YesNoJudge(logprob_model({"Yes": math.log(0.8), "No": math.log(0.2)}), threshold=0.5)
+    no = YesNoJudge(logprob_model({"Yes": math.log(0.3), "No": math.log(0.7)}), threshold=0.5)
+    assert yes.score("claim", EVIDENCE) == pytest.approx(0.8)
+    assert yes.supports("claim", EVIDENCE) is True
+    assert no.supports("claim", EVIDENCE) is False
+    assert (
+        YesNoJudge(logprob_model({"Yes": math.log(0.8), "No": math.log(0.2)}), threshold=0.9).supports(
+            "claim", EVIDENCE
+        )
+        is False
+    )
+
+
+def test_embedded_judge_asks_one_question_with_claim_and_evidence() -> None:
+    model = logprob_model({"Yes": 0.0})
+    YesNoJudge(model).supports("The model has 12 layers.", EVIDENCE)
+    assert model.options[-1]["max_tokens"] == 1
+    user = model.last_messages[-1]["content"]
+    assert "The model has 12 layers." in user and "3 million proofs" in user
+    assert support_messages("c", "e")[0]["role"] == "system"
+
+
+@pytest.mark.parametrize(
+    ("model", "category"),
+    [
+        (ScriptedChatModel("The evidence says"), "parse_error"),
+        (ScriptedChatModel(json.dumps({"Yes": float("nan"), "No": -1.0})), "nan"),
+        (ScriptedChatModel("x", error="server went away"), "error"),
+    ],
+)
+def test_embedded_judge_failures_are_none_with_a_reason(model: ScriptedChatModel, category: str) -> None:
+    judge = YesNoJudge(model)
+    assert judge.supports("claim", EVIDENCE) is None
+    assert judge.last_failure is not None and judge.last_failure.startswith(category)
+
+
+class SlowModel:
+    """A chat model whose log-probabilities take far too long."""
+
+    name = "slow"
+
+    def stream(self, messages: Sequence[Any], *, max_tokens: int, temperature: float = 0.0) -> Iterator[str]:
+        raise LLMError("not used")
+
+    def next_token_logprobs(self, messages: Sequence[Any], top: int = 10) -> dict[str, float]:
+        time.sleep(0.5)
+        return {"Yes": 0.0}
+
+
+def test_embedded_judge_timeout_is_a_failure() -> None:
+    judge = YesNoJudge(SlowModel(), timeout_s=0.05)
+    assert judge.supports("claim", EVIDENCE) is None
+    assert judge.last_failure is not None and judge.last_failure.startswith("timeout")
+
+
+def test_text_mode_reads_the_written_word() -> None:
+    assert YesNoJudge(ScriptedChatModel("Yes."), use_logprobs=False).supports("c", EVIDENCE) is True
+    assert YesNoJudge(ScriptedChatModel("no"), use_logprobs=False).supports("c", EVIDENCE) is False
+    garbage = YesNoJudge(ScriptedChatModel("Perhaps so"), use_logprobs=False)
+    assert garbage.supports("c", EVIDENCE) is None
+    assert garbage.last_failure is not None and garbage.last_failure.startswith("parse_error")
+
+
+class FakeRagas:
+    """Stands in for evals.judge.RagasJudge: returns a scripted faithfulness result."""
+
+    def __init__(self, result: JudgeResult) -> None:
+        self.result = result
+        self.calls: list[tuple[str, str, list[str]]] = []
+
+    def score(self, question: str, answer: str, contexts: Sequence[str], reference: str | None = None) -> JudgeResult:
+        self.calls.append((question, answer, list(contexts)))
+        return self.result
+
+
+def test_ragas_judge_scores_the_claim_against_the_evidence() -> None:
+    fake = FakeRagas(JudgeResult(scores={"faithfulness": 1.0}))
+    assert RagasSupportJudge(fake).supports("claim", EVIDENCE) is True  # type: ignore[arg-type]
+    assert fake.calls[0][1:] == ("claim", [EVIDENCE])
+    half = FakeRagas(JudgeResult(scores={"faithfulness": 0.5}))
+    assert RagasSupportJudge(half).supports("claim", EVIDENCE) is False  # type: ignore[arg-type]
+
+
+def test_ragas_judge_failure_is_none() -> None:
+    failed = JudgeResult()
+    failed.fail("faithfulness", "parse_error: OutputParserException: bad JSON")
+    judge = RagasSupportJudge(FakeRagas(failed))  # type: ignore[arg-type]
+    assert judge.supports("claim", EVIDENCE) is None
+    assert judge.last_failure == "parse_error: OutputParserException: bad JSON"
+
+
+def test_make_judge_errors_name_the_problem() -> None:
+    with pytest.raises(ValueError, match="unknown judge 'oracle'"):
+        make_judge("oracle")
+    with pytest.raises(ValueError, match="base URL"):
+        make_judge("openai")
+
+
+def test_default_judge_answers_true_false() -> None:
+    judge = default_judge()
+    assert judge.supports("The transformer has 12 layers.", EVIDENCE) is True
+    assert judge.supports("The transformer has 99 layers.", EVIDENCE) is False
