@@ -59,6 +59,10 @@ class Filters:
     speaker: str | None = None
     day: str | None = None
 
+    def describe(self) -> str:
+        """The filters set, as "kind=talk, day=Monday"."""
+        return ", ".join(f"{k}={v}" for k, v in self.__dict__.items() if v) or "none"
+
     def is_empty(self) -> bool:
         """True when nothing is filtered."""
         return not (self.kind or self.source or self.speaker or self.day)
@@ -158,6 +162,9 @@ class HybridRetriever:
         """Ranked passages, one per entry, best first. Hybrid mode also puts entities the question names first."""
         filters = filters or Filters()
         self.validate(filters)
+        from assistant.spelling import correct_query  # typo tolerance: misspelled corpus words corrected
+
+        query = correct_query(query, self.corpus)
         pool = len(self.corpus.nodes) if not filters.is_empty() else self.candidates
         ranked, dense = self._ranked_nodes(query, pool, mode)
         passages = self._group(ranked, dense, filters)
