@@ -20,6 +20,7 @@ from chromadb.config import Settings as ChromaSettings
 from llama_index.core.schema import BaseNode
 from llama_index.vector_stores.chroma import ChromaVectorStore
 
+from index.hnsw_files import hnsw_problem
 from index.manifest import discard_manifest
 from index.settings import IndexSettings
 
@@ -85,6 +86,11 @@ class ChromaChunkStore:
             self._wipe(str(exc))
 
     def _open(self) -> None:
+        if not self.settings.chroma_url:
+            # Checked before Chroma reads them: its native reader crashes the process on some damaged files.
+            problem = hnsw_problem(Path(self.settings.index_dir) / "chroma")
+            if problem:
+                raise StoreCorruptError(f"the Chroma database at {_where(self.settings)} is damaged: {problem}")
         self._client = _make_client(self.settings)
         try:
             self._collection = self._client.get_or_create_collection(
@@ -151,11 +157,20 @@ class ChromaChunkStore:
         """The llama-index vector store over this collection."""
         return self._vector_store
 
+    def close(self) -> None:
+        """Release the embedded database, so that the next store opened on this folder reads its files afresh (as a
+        new process would). Other stores open on the same folder become unusable."""
+        if not self.settings.chroma_url:
+            _forget_client(Path(self.settings.index_dir) / "chroma")
+
     def _call(self, fn: Any) -> Any:
-        """Run one Chroma operation, turning a damaged-database failure into StoreCorruptError."""
+        """Run one Chroma operation, turning a damaged-database failure into StoreCorruptError (embedded only: a
+        server's internal error may be passing, and its data is not ours to wipe)."""
         try:
             return fn()
         except chromadb.errors.InternalError as exc:
+            if self.settings.chroma_url:
+                raise StoreError(f"the Chroma server at {self.settings.chroma_url} failed: {exc}") from exc
             raise StoreCorruptError(f"the Chroma database at {_where(self.settings)} is damaged: {exc}") from exc
 
     def _wipe(self, problem: str) -> None:
