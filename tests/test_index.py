@@ -141,3 +141,68 @@ def test_assistant_syncs_changes_and_survives_a_bad_seed(tmp_path: Path, seeds_c
     survived = Assistant(settings, chat_model=ScriptedChatModel(["x"]), embedder=HashingEmbedder())
     assert survived.build_report is None and len(survived.entries) == 276
     assert "zz_bad.txt" in caplog.text
+
+
+# --- seed limits and loud warnings --------------------------------------------------------------------------------
+
+
+def test_real_library_seed_states_more_papers_than_it_lists_and_warns():
+    corpus = load_corpus(Path("seeds"))
+    loud = [w for w in corpus.warnings if w.loud]
+    assert [(w.file, w.line) for w in loud] == [(LIBRARY, 2)]
+    assert "states 212 papers but 194 entries were parsed" in loud[0].message
+
+
+def test_truncated_seed_file_warns_with_its_stated_count(tmp_path: Path, seeds_copy: Path, caplog):
+    settings = make_settings(tmp_path / "data", seeds_copy)
+    build(settings)
+    path = seeds_copy / LIBRARY
+    lines = path.read_text().splitlines()
+    path.write_text("\n".join(lines[: len(lines) // 2]) + "\n")
+    report, _ = build(settings)
+    mismatch = next(w for w in report.warnings if w.file == LIBRARY and w.loud)
+    assert "states 212 papers" in mismatch.message and "194" not in mismatch.message
+    assert any("states 212 papers" in r.getMessage() and r.levelname == "WARNING" for r in caplog.records)
+
+
+def test_seed_file_over_the_size_limit_is_an_error_naming_file_and_limit(tmp_path: Path, seeds_copy: Path):
+    settings = make_settings(tmp_path / "data", seeds_copy)
+    settings.index.max_seed_bytes = 60_000
+    with pytest.raises(SeedError, match=r"004_d8db48d4075f29ae\.txt:1: file is 65,979 bytes, over the limit of 60,000"):
+        build(settings)
+    assert read_manifest(settings.index.index_dir) is None
+
+
+def test_seed_file_with_too_many_entries_is_an_error(tmp_path: Path, seeds_copy: Path):
+    settings = make_settings(tmp_path / "data", seeds_copy)
+    settings.index.max_entries_per_file = 100
+    with pytest.raises(SeedError, match=f"{LIBRARY}:1: 194 entries, over the limit of 100 per file"):
+        build(settings)
+
+
+def test_build_that_drops_most_entries_warns_loudly(tmp_path: Path, seeds_copy: Path, caplog):
+    settings = make_settings(tmp_path / "data", seeds_copy)
+    build(settings)
+    for name in (LIBRARY, DAILY_A, "004_d8db48d4075f29ae.txt"):
+        (seeds_copy / name).unlink()
+    report, _ = build(settings)
+    drop = [w for w in report.warnings if "drops" in w.message]
+    assert len(drop) == 1 and drop[0].loud and "MAX_DROP_SHARE=0.5" in drop[0].message
+    assert report.entries == 35 and ChromaChunkStore(settings.index).count() == report.chunks  # it still ran
+    assert any("drops" in r.getMessage() for r in caplog.records if r.levelname == "WARNING")
+    settings.index.max_drop_share = 1.0
+    (seeds_copy / "003_c10c96c1afa68c83.txt").unlink()
+    quiet, _ = build(settings)
+    assert not [w for w in quiet.warnings if "drops" in w.message]
+
+
+def test_up_to_date_check_sees_missing_and_extra_chunks(tmp_path: Path, seeds_copy: Path):
+    settings = make_settings(tmp_path / "data", seeds_copy)
+    build(settings)
+    store = ChromaChunkStore(settings.index)
+    victim = sorted(store.ids())[0]
+    store.delete([victim])
+    again, embedder = build(settings)
+    assert not again.noop and embedder.texts_embedded == 1
+    assert victim in ChromaChunkStore(settings.index).ids()
+    assert build(settings)[0].noop
