@@ -26,7 +26,12 @@ class LLMSettings(BaseModel):
     base_url: str | None = Field(default=None, description="OpenAI-compatible endpoint, e.g. http://127.0.0.1:8080/v1")
     model: str = Field(default="qwen2.5-coder-1.5b-instruct", description="Model name sent to the endpoint.")
     api_key: str | None = Field(default=None, description="Key for the endpoint, if it needs one.")
-    timeout_s: float = Field(default=120.0, gt=0, description="Timeout for one remote request.")
+    timeout_s: float = Field(
+        default=120.0,
+        gt=0,
+        description="Total deadline for one request to the OpenAI-compatible server, from connecting to the last "
+        "streamed token (not per read); past it the request fails with a clear error.",
+    )
     n_ctx: int = Field(default=4096, ge=512, le=32768, description="Context window of the embedded model.")
     n_threads: int = Field(default_factory=lambda: os.cpu_count() or 2, ge=1)
     max_tokens: int = Field(default=120, ge=16, le=2048, description="Most tokens generated per answer.")
