@@ -1,76 +1,34 @@
-"""The answering pipeline: link entities, answer metadata questions from records, otherwise retrieve, ask the
-model, verify and cite each sentence as it streams, and abstain when the evidence is not there."""
+"""The answering pipeline. Every answer takes one route, named in ``Answer.route``:
+
+- ``record``: who / when / where / how-many questions about entries the question names, rendered from the entry
+  records (every field asked for; a content part of the same question is then written by the model);
+- ``list``: which talks / papers / tutorials / speakers match a topic, a day, a time of day, an affiliation;
+- ``generated``: the model's sentences, each verified against one evidence span;
+- ``quoted``: the span that answers the question, quoted, when none of the model's sentences holds up;
+- ``abstained``: "The corpus does not say." when no evidence answers it."""
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from assistant.cite import SENTENCE_BOUNDARY, attribute, best_quote, select_sentences, split_sentences, strip_markers
-from assistant.llm.base import ChatModel
-from assistant.metadata_answers import answer_from_metadata
-from assistant.prompts import PromptSet, SourceBlock
+from assistant.cite import AnswerSentence, Citation, Citer
+from assistant.errors import AssistantError
+from assistant.generate import Draft, GroundedWriter
+from assistant.intent import Intent, read_intent
+from assistant.lists import ListItem, find_list, render_empty, render_intro, render_item
+from assistant.metadata_answers import MetadataAnswer, answer_from_metadata, asks_metadata
 from assistant.retrieve import Filters, HybridRetriever, Passage
 from index.entries import Entry
 
 ABSTAIN_TEXT = "The corpus does not say."
-_DONT_KNOW = re.compile(
-    r"\b(i don'?t know|do not know|not (mentioned|stated|specified|provided|given|included) in|"
-    r"(sources|corpus|context) (do|does) not|no information|cannot (answer|determine|find)|"
-    r"unable to (answer|determine|find))\b",
-    re.I,
-)
-_CONTEXT_PASSAGES = 3
-_CONTEXT_WORDS = 45
+__all__ = ["ABSTAIN_TEXT", "Answer", "AnswerEvent", "Answerer", "Citation", "NoMatchingEntriesError"]
 
 
-@dataclass
-class Citation:
-    """A marker in the answer text and the entry (and passage words) it stands for."""
-
-    marker: int
-    entry_id: str
-    title: str
-    kind: str
-    source: str
-    quote: str
-    sentence: str = ""
-    speaker: str | None = None
-    affiliation: str | None = None
-    presenters: list[str] = field(default_factory=list)
-    day: str | None = None
-    date: str | None = None
-    time: str | None = None
-    authors_count: int | None = None
-    line: int = 0
-
-    @classmethod
-    def of(cls, marker: int, entry: Entry, quote: str, sentence: str) -> Citation:
-        """A citation carrying the entry's people and date fields."""
-        return cls(
-            marker=marker,
-            entry_id=entry.id,
-            title=entry.title,
-            kind=entry.kind,
-            source=entry.source,
-            quote=quote,
-            sentence=sentence,
-            speaker=entry.speaker,
-            affiliation=entry.affiliation,
-            presenters=list(entry.presenters),
-            day=entry.day,
-            date=entry.date,
-            time=entry.time,
-            authors_count=entry.authors_count,
-            line=entry.line,
-        )
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-serialisable form (empty fields omitted)."""
-        return {k: v for k, v in self.__dict__.items() if v not in (None, [], "")}
+class NoMatchingEntriesError(AssistantError):
+    """The filters exclude every entry, so there is nothing to answer from."""
 
 
 @dataclass
@@ -87,6 +45,13 @@ class Answer:
     seconds: float = 0.0
     first_token_seconds: float | None = None
     prompt: list[dict[str, str]] = field(default_factory=list)
+    sentences: list[AnswerSentence] = field(default_factory=list)
+    items: list[ListItem] = field(default_factory=list)
+
+    @property
+    def route_family(self) -> str:
+        """record, generated, quoted, list or abstained."""
+        return self.route.split(":", 1)[0]
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-serialisable form of everything above."""
@@ -94,10 +59,12 @@ class Answer:
             "question": self.question,
             "text": self.text,
             "abstained": self.abstained,
+            "route": self.route,
             "citations": [c.to_dict() for c in self.citations],
+            "sentences": [s.to_dict() for s in self.sentences],
+            "items": [i.to_dict() for i in self.items],
             "contexts": [p.to_dict() for p in self.contexts],
             "dropped_sentences": self.dropped,
-            "route": self.route,
             "seconds": round(self.seconds, 3),
             "first_token_seconds": None if self.first_token_seconds is None else round(self.first_token_seconds, 3),
         }
@@ -105,26 +72,44 @@ class Answer:
 
 @dataclass
 class AnswerEvent:
-    """A streamed piece: kind "text" carries verified answer text; kind "final" carries the Answer."""
+    """A streamed piece: "evidence" (what is being read, before any model call), "text" (verified answer text),
+    "final" (the Answer, always last)."""
 
     kind: str
     text: str = ""
     answer: Answer | None = None
+    passages: list[Passage] = field(default_factory=list)
 
 
-class _Citer:
-    """Numbers cited entries in order of first use."""
+@dataclass
+class _Run:
+    """The state of one answer as it streams."""
 
-    def __init__(self) -> None:
-        self.citations: list[Citation] = []
-        self._by_entry: dict[str, int] = {}
+    question: str
+    start: float
+    citer: Citer = field(default_factory=Citer)
+    sentences: list[AnswerSentence] = field(default_factory=list)
+    first: float | None = None
 
-    def cite(self, entry: Entry, quote: str, sentence: str) -> int:
-        if entry.id not in self._by_entry:
-            marker = len(self.citations) + 1
-            self._by_entry[entry.id] = marker
-            self.citations.append(Citation.of(marker, entry, quote, sentence))
-        return self._by_entry[entry.id]
+    def say(self, sentence: AnswerSentence, separator: str = " ") -> AnswerEvent:
+        self.first = self.first if self.first is not None else time.perf_counter() - self.start
+        piece = sentence.text if not self.sentences else separator + sentence.text
+        self.sentences.append(sentence)
+        return AnswerEvent("text", piece)
+
+    def answer(self, route: str, contexts: list[Passage], separator: str = " ", **extra: Any) -> Answer:
+        return Answer(
+            question=self.question,
+            text=separator.join(s.text for s in self.sentences),
+            abstained=False,
+            citations=self.citer.citations,
+            contexts=contexts,
+            route=route,
+            seconds=time.perf_counter() - self.start,
+            first_token_seconds=self.first,
+            sentences=list(self.sentences),
+            **extra,
+        )
 
 
 @dataclass
@@ -132,11 +117,10 @@ class Answerer:
     """Runs the pipeline for one question. Holds no per-session state, so one instance serves many users."""
 
     retriever: HybridRetriever
-    chat_model: ChatModel
-    prompts: PromptSet
+    writer: GroundedWriter
     top_k: int = 6
     min_relevance: float = 0.3
-    max_tokens: int = 120
+    quote_min_relevance: float = 0.45
 
     def stream(
         self,
@@ -147,175 +131,172 @@ class Answerer:
         focus: Sequence[Entry] = (),
         retrieval_query: str | None = None,
     ) -> Iterator[AnswerEvent]:
-        """Verified answer text as it is produced, then a final event with the Answer."""
-        start = time.perf_counter()
+        """Evidence, then verified answer text as it is produced, then a final event with the Answer."""
+        run = _Run(question, time.perf_counter())
         filters = filters or Filters()
         self.retriever.validate(filters)
-        linked = [e for e in self.retriever.corpus.linker.link(question, focus) if filters.accepts(e)]
+        entries = self.retriever.corpus.entries.values()
+        if not filters.is_empty() and not any(filters.accepts(e) for e in entries):
+            raise NoMatchingEntriesError(f"no entries match these filters ({filters.describe()})")
+        intent = read_intent(question)
+        linker = self.retriever.corpus.linker
+        linked = [e for e in linker.link(question, focus) if filters.accepts(e)]
+        if intent.is_list and not linker.by_title(question):
+            yield from self._list(run, intent, filters)
+            return
         meta = answer_from_metadata(question, linked, focus)
-        if meta is not None:
-            yield from self._from_metadata(question, meta, start)
+        content_parts = [p for p in intent.parts if not asks_metadata(p)]
+        if meta is not None and not (meta.abstain and content_parts):
+            yield from self._record(run, meta, linked, intent, content_parts)
             return
-        passages = self.retriever.retrieve(retrieval_query or question, k=k or self.top_k, filters=filters)
+        query = retrieval_query or question
+        passages = self._retrieve(query, k, filters, intent)
+        yield AnswerEvent("evidence", passages=passages)
         if not self._relevant(passages, linked):
-            yield from self._abstain(question, passages, start, "no relevant passage")
+            yield from self._abstain(run, passages, "no relevant passage")
             return
-        yield from self._generate(question, passages, start)
+        confident = bool(linked) or (passages[0].dense_score or 0.0) >= self.quote_min_relevance
+        yield from self._write(run, question, intent, passages, confident)
+
+    def _retrieve(self, query: str, k: int | None, filters: Filters, intent: Intent) -> list[Passage]:
+        """Passages; a kind the question names ("which tutorial …") restricts them unless nothing of that kind fits."""
+        if intent.kind and not filters.kind:
+            narrowed = self.retriever.retrieve(query, k=k or self.top_k, filters=replace(filters, kind=intent.kind))
+            if narrowed:
+                return narrowed
+        return self.retriever.retrieve(query, k=k or self.top_k, filters=filters)
 
     def _relevant(self, passages: list[Passage], linked: list[Entry]) -> bool:
         if not passages:
             return False
         if linked:
             return True
-        best = max((p.dense_score for p in passages[:_CONTEXT_PASSAGES] if p.dense_score is not None), default=0.0)
+        best = max((p.dense_score for p in passages[:3] if p.dense_score is not None), default=0.0)
         return best >= self.min_relevance
 
-    def _from_metadata(self, question: str, meta: Any, start: float) -> Iterator[AnswerEvent]:
-        if meta.abstain:
-            yield from self._abstain(question, [], start, f"metadata:{meta.intent}:field missing")
+    def _write(
+        self,
+        run: _Run,
+        question: str,
+        intent: Intent,
+        passages: list[Passage],
+        confident: bool,
+        after: str = "",
+    ) -> Iterator[AnswerEvent]:
+        """The model's verified sentences (or a quoted span) and the final answer. After record sentences (``after``
+        names their route), a content part with nothing verified ends without an event: the record answer stands."""
+        entries = [p.entry for p in passages if p.entry is not None]
+        evidence = self.writer.evidence(question, intent, entries)
+        draft = Draft()
+        for sentence in self.writer.write(question, intent, evidence, run.citer, draft, confident=confident):
+            yield run.say(sentence)
+        if not run.sentences:
+            yield from self._abstain(run, passages, draft.route.split(":", 1)[-1], draft.dropped, draft.prompt)
             return
-        citer = _Citer()
-        parts = []
-        first: float | None = None
+        if after and draft.route.startswith("abstained"):
+            return
+        route = f"{after}+{draft.route}" if after else draft.route
+        contexts = passages[: len(evidence)]
+        yield AnswerEvent("final", answer=run.answer(route, contexts, dropped=draft.dropped, prompt=draft.prompt))
+
+    def _record(
+        self, run: _Run, meta: MetadataAnswer, linked: list[Entry], intent: Intent, content_parts: list[str]
+    ) -> Iterator[AnswerEvent]:
+        contexts = [record_passage(e) for _, es in meta.sentences for e in es] or [record_passage(e) for e in linked]
+        yield AnswerEvent("evidence", passages=contexts)
+        if meta.abstain:
+            yield from self._abstain(run, [], f"record:{meta.intent}:field missing")
+            return
         for sentence, entries in meta.sentences:
-            markers = "".join(f"[{citer.cite(e, e.metadata_line(), sentence)}]" for e in entries)
-            piece = f"{sentence[:-1] if sentence.endswith('.') else sentence} {markers}."
-            parts.append(piece)
-            first = first if first is not None else time.perf_counter() - start
-            yield AnswerEvent("text", piece if len(parts) == 1 else " " + piece)
-        contexts = [_record_passage(e) for s in meta.sentences for e in s[1]]
+            yield run.say(run.citer.sentence(sentence, [(e, e.metadata_line()) for e in entries]))
+        route = f"record:{meta.intent}"
+        if content_parts and linked:
+            # The other part of a two-part question ("who presents X, and what does it cover?").
+            part = " and ".join(content_parts)
+            passages = [record_passage(linked[0], self.retriever.corpus.first_chunks.get(linked[0].id))]
+            done: list[AnswerEvent] = []
+            for event in self._write(run, part, read_intent(part), passages, confident=True, after=route):
+                if event.kind == "final":
+                    done.append(event)
+                else:
+                    yield event
+            if done:
+                yield done[0]
+                return
+        yield AnswerEvent("final", answer=run.answer(route, contexts))
+
+    def _list(self, run: _Run, intent: Intent, filters: Filters) -> Iterator[AnswerEvent]:
+        corpus = self.retriever.corpus
+        relevance = {}
+        if intent.topic:
+            kind = filters.kind or intent.kind
+            hits = self.retriever.retrieve(run.question, k=30, filters=replace(filters, kind=kind))
+            relevance = {p.entry_id: p.score for p in hits}
+        result = find_list(
+            run.question, intent, list(corpus.entries.values()), corpus.linker, filters.accepts, relevance
+        )
+        contexts = [record_passage(it.entry) for it in result.items]
+        yield AnswerEvent("evidence", passages=contexts)
+        if not result.items:
+            text = render_empty(result)
+            yield AnswerEvent("text", text)
+            yield AnswerEvent(
+                "final",
+                answer=Answer(
+                    run.question,
+                    text,
+                    True,
+                    route="list:empty",
+                    seconds=time.perf_counter() - run.start,
+                    first_token_seconds=time.perf_counter() - run.start,
+                ),
+            )
+            return
+        intro = AnswerSentence(render_intro(result), render_intro(result))
+        yield run.say(intro)
+        for position, item in enumerate(result.items, start=1):
+            item.marker = run.citer.cite(item.entry, item.evidence, item.entry.title)
+            line = render_item(position, item)
+            yield run.say(AnswerSentence(line, line, ()), separator="\n")
         yield AnswerEvent(
-            "final",
-            answer=Answer(
-                question=question,
-                text=" ".join(parts),
-                abstained=False,
-                citations=citer.citations,
-                contexts=contexts,
-                route=f"metadata:{meta.intent}",
-                seconds=time.perf_counter() - start,
-                first_token_seconds=first,
-            ),
+            "final", answer=run.answer(f"list:{result.detail}", contexts, separator="\n", items=result.items)
         )
 
     def _abstain(
-        self, question: str, passages: list[Passage], start: float, why: str, dropped: list[str] | None = None
+        self,
+        run: _Run,
+        passages: list[Passage],
+        why: str,
+        dropped: list[str] | None = None,
+        prompt: list[dict[str, str]] | None = None,
     ) -> Iterator[AnswerEvent]:
         yield AnswerEvent("text", ABSTAIN_TEXT)
+        elapsed = time.perf_counter() - run.start
         yield AnswerEvent(
             "final",
             answer=Answer(
-                question=question,
+                question=run.question,
                 text=ABSTAIN_TEXT,
                 abstained=True,
                 contexts=passages,
-                route=f"abstain:{why}",
+                route=f"abstained:{why}",
                 dropped=list(dropped or []),
-                seconds=time.perf_counter() - start,
-                first_token_seconds=time.perf_counter() - start,
+                seconds=elapsed,
+                first_token_seconds=elapsed,
+                prompt=list(prompt or []),
             ),
         )
 
-    def build_sources(self, question: str, passages: list[Passage]) -> tuple[list[SourceBlock], list[str]]:
-        """Numbered, trimmed sources for the prompt, and the full texts they are verified against."""
-        blocks, full = [], []
-        for i, p in enumerate(passages[:_CONTEXT_PASSAGES], start=1):
-            entry = p.entry
-            header = entry.metadata_line() if entry else p.title
-            blocks.append(SourceBlock(i, header, select_sentences(question, p.text, _CONTEXT_WORDS)))
-            # Verified against the whole entry: a citation names the entry, and the model may paraphrase any of it.
-            full.append(f"{header}\n{entry.text if entry and entry.text else p.text}")
-        return blocks, full
 
-    def _generate(self, question: str, passages: list[Passage], start: float) -> Iterator[AnswerEvent]:
-        blocks, full_texts = self.build_sources(question, passages)
-        messages = self.prompts.answer_messages(question, blocks)
-        used = passages[: len(blocks)]
-        citer = _Citer()
-        kept: list[str] = []
-        dropped: list[str] = []
-        first: float | None = None
-        for sentence in _sentences(self.chat_model.stream(messages, max_tokens=self.max_tokens)):
-            text = self._verify(question, sentence, used, full_texts, citer, kept, dropped)
-            if text:
-                first = first if first is not None else time.perf_counter() - start
-                yield AnswerEvent("text", text if len(kept) == 1 else " " + text)
-        if not kept:
-            why = "nothing verified" if dropped else "model declined"
-            yield from self._abstain(question, passages, start, why, dropped)
-            return
-        yield AnswerEvent(
-            "final",
-            answer=Answer(
-                question=question,
-                text=" ".join(kept),
-                abstained=False,
-                citations=citer.citations,
-                contexts=used,
-                dropped=dropped,
-                route="generated",
-                seconds=time.perf_counter() - start,
-                first_token_seconds=first,
-                prompt=[dict(m) for m in messages],
-            ),
-        )
-
-    def _verify(
-        self,
-        question: str,
-        sentence: str,
-        used: list[Passage],
-        full_texts: list[str],
-        citer: _Citer,
-        kept: list[str],
-        dropped: list[str],
-    ) -> str:
-        clean = strip_markers(sentence)
-        if not clean or _DONT_KNOW.search(clean):
-            if clean:
-                dropped.append(clean)
-            return ""
-        att = attribute(
-            clean,
-            full_texts,
-            question=question,
-            titles=[p.title for p in used],
-            people=[p.entry.people if p.entry else [] for p in used],
-        )
-        if not att.supporters:
-            dropped.append(clean)
-            return ""
-        markers = ""
-        for i in att.supporters:
-            entry = used[i].entry
-            if entry is not None:
-                markers += f"[{citer.cite(entry, best_quote(clean, entry.text or used[i].text), clean)}]"
-        body = clean[:-1] if clean[-1] in ".!?" else clean
-        text = f"{body} {markers}{clean[-1] if clean[-1] in '.!?' else '.'}"
-        kept.append(text)
-        return text
-
-
-def _sentences(pieces: Iterator[str]) -> Iterator[str]:
-    """Whole sentences from streamed text pieces, each as soon as the next one has begun; the tail at the end."""
-    buffer = ""
-    for piece in pieces:
-        buffer += piece
-        boundaries = list(SENTENCE_BOUNDARY.finditer(buffer))
-        if boundaries:
-            cut = boundaries[-1]
-            yield from split_sentences(buffer[: cut.start()])
-            buffer = buffer[cut.end() :]
-    yield from split_sentences(buffer)
-
-
-def _record_passage(entry: Entry) -> Passage:
+def record_passage(entry: Entry, chunk: Any = None) -> Passage:
+    """The entry as a passage: its record line, or a chunk of its text when given."""
     return Passage(
         entry_id=entry.id,
         title=entry.title,
         kind=entry.kind,
         source=entry.source,
-        text=entry.metadata_line(),
+        text=getattr(chunk, "text", None) or entry.metadata_line(),
         score=1.0,
+        chunk_id=getattr(chunk, "node_id", "") or "",
         entry=entry,
     )

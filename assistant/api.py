@@ -10,6 +10,8 @@ from typing import Any
 
 from assistant.answer import Answer, Answerer, AnswerEvent
 from assistant.errors import AssistantError
+from assistant.evidence import SentenceScorer
+from assistant.generate import GroundedWriter
 from assistant.llm import make_chat_model
 from assistant.llm.base import ChatModel, LLMError
 from assistant.llm.model_file import ProgressCallback
@@ -24,6 +26,7 @@ from index.parsers import SeedError
 from index.store import ChromaChunkStore, ChunkStore
 
 log = logging.getLogger(__name__)
+_INVISIBLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff]")
 _FOLLOW_UP_START = re.compile(r"^\s*(and|also|what about|how about|then)\b", re.I)
 _FOLLOW_UP_REF = re.compile(
     r"\b(that|this|the same|those|these) (day|talk|paper|tutorial|one|work|speaker|session)s?\b|"
@@ -63,6 +66,8 @@ class Assistant:
         self.retriever = HybridRetriever(self.corpus, candidates=self.settings.retrieval.candidates)
         self._chat_model = chat_model
         self._model_lock = threading.Lock()
+        self._generation_lock = threading.Lock()
+        self._scorer = SentenceScorer(self.embedder)
         self._progress = progress
 
     def _sync(self, progress: ProgressCallback | None) -> BuildReport | None:
@@ -88,13 +93,18 @@ class Assistant:
 
     def _answerer(self) -> Answerer:
         r = self.settings.retrieval
+        writer = GroundedWriter(
+            chat_model=_OneAtATime(self, self._generation_lock),
+            prompts=PromptSet(self.settings.prompt_version, self.settings.log_prompts),
+            scorer=self._scorer,
+            max_tokens=self.settings.llm.max_tokens,
+        )
         return Answerer(
             retriever=self.retriever,
-            chat_model=self.chat_model,
-            prompts=PromptSet(self.settings.prompt_version, self.settings.log_prompts),
+            writer=writer,
             top_k=r.top_k,
             min_relevance=r.min_relevance,
-            max_tokens=self.settings.llm.max_tokens,
+            quote_min_relevance=r.quote_min_relevance,
         )
 
     # -- public API -------------------------------------------------------------------------------------------
@@ -170,12 +180,34 @@ class Assistant:
             raise AssistantError(f"the language model failed: {exc}") from exc
 
     def _check_question(self, question: str) -> str:
-        if not isinstance(question, str) or not question.strip():
+        """The question as text the pipeline can use: NUL and invisible characters removed, non-empty, within the
+        length limit, valid Unicode."""
+        if not isinstance(question, str):
+            raise AssistantError(f"the question must be text, not {type(question).__name__}")
+        if any(0xD800 <= ord(ch) <= 0xDFFF for ch in question):
+            raise AssistantError("the question is not valid UTF-8 text")
+        question = _INVISIBLE.sub("", question)
+        if not question.strip():
             raise AssistantError("the question is empty; type a question about the papers, talks or tutorials")
         limit = self.settings.retrieval.max_question_chars
         if len(question) > limit:
             raise AssistantError(f"the question is {len(question)} characters long; the limit is {limit}")
         return question.strip()
+
+
+class _OneAtATime:
+    """The Assistant's chat model, streamed by one question at a time (one CPU model serves every user), so that
+    record and list answers, which need no model, never wait behind a model answer."""
+
+    def __init__(self, owner: Assistant, lock: threading.Lock) -> None:
+        self._owner = owner
+        self._lock = lock
+
+    def stream(self, messages: Sequence[Any], *, max_tokens: int, temperature: float = 0.0) -> Iterator[str]:
+        """The model's reply, produced while holding the lock (released when the stream ends or is closed)."""
+        model = self._owner.chat_model
+        with self._lock:
+            yield from model.stream(messages, max_tokens=max_tokens, temperature=temperature)
 
 
 def _is_follow_up(question: str) -> bool:

@@ -120,12 +120,12 @@ class EntityLinker:
             if t in q:
                 hits.append((100.0 + len(t), e))
                 continue
-            head = normalize_title(e.title.split(":")[0])
+            head = normalize_title(re.split(r":| — | – | - ", e.title)[0])
             if (
                 len(head) >= 6
                 and len(head.split()) >= 1
                 and re.search(rf"\b{re.escape(head)}\b", q)
-                and (":" in e.title and len(head) >= 5)
+                and (re.search(r":| — | – | - ", e.title) and len(head) >= 5)
             ):
                 hits.append((95.0, e))
                 continue

@@ -43,6 +43,7 @@ class MetadataAnswer:
     sentences: list[tuple[str, list[Entry]]] = field(default_factory=list)
     abstain: bool = False
     intent: str = ""
+    missing: list[str] = field(default_factory=list)
 
 
 def _names(items: Sequence[str]) -> str:
@@ -82,42 +83,67 @@ def answer_from_metadata(question: str, linked: Sequence[Entry], focus: Sequence
         compared = _compare(question, linked[:4])
         if compared is not None:
             return compared
+    found = [a for a in (_fields(question, first, linked)) if a is not None]
+    if not found:
+        return None
+    if all(a.abstain for a in found):
+        return MetadataAnswer(abstain=True, intent="+".join(a.intent for a in found))
+    sentences = _merge_same_entry([s for a in found if not a.abstain for s in a.sentences])
+    missing = [a.intent for a in found if a.abstain]
+    return MetadataAnswer(sentences, intent="+".join(a.intent for a in found), missing=missing)
+
+
+def _merge_same_entry(sentences: list[tuple[str, list[Entry]]]) -> list[tuple[str, list[Entry]]]:
+    """Field sentences about one entry, each starting with its title, said as one ("“X” has 4 authors and is dated
+    …") rather than repeating the title."""
+    if len(sentences) < 2 or len({tuple(e.id for e in es) for _, es in sentences}) != 1 or len(sentences[0][1]) != 1:
+        return sentences
+    head = f"“{sentences[0][1][0].title}” "
+    if not all(text.startswith(head) for text, _ in sentences):
+        return sentences
+    predicates = [text[len(head) :].rstrip(".") for text, _ in sentences]
+    return [(head + " and ".join(predicates) + ".", sentences[0][1])]
+
+
+def asks_metadata(text: str) -> bool:
+    """Whether a question (or one part of it) asks for a record field: authors, date, affiliation, time, people."""
+    return any(p.search(text) for p in (_AUTHORS, _PUBLISHED, _AFFIL, _WHEN, _WHO, _TITLE))
+
+
+def _fields(question: str, first: Entry, linked: Sequence[Entry]) -> list[MetadataAnswer | None]:
+    """One answer per record field the question asks about, in a fixed order (every part of a question answered)."""
+    out: list[MetadataAnswer | None] = []
     if _AUTHORS.search(question):
-        return _single_field(
-            first,
-            "authors_count",
-            "author_count",
-            lambda e: f"“{e.title}” has {e.authors_count} author{'s' if e.authors_count != 1 else ''}.",
+        out.append(
+            _single_field(
+                first,
+                "authors_count",
+                "author_count",
+                lambda e: f"“{e.title}” has {e.authors_count} author{'s' if e.authors_count != 1 else ''}.",
+            )
         )
     if _PUBLISHED.search(question) and first.kind == "paper":
-        return _single_field(first, "date", "date", lambda e: f"“{e.title}” is dated {e.date}.")
+        out.append(_single_field(first, "date", "date", lambda e: f"“{e.title}” is dated {e.date}."))
     if _AFFIL.search(question):
         people = [e for e in linked if e.affiliation]
-        if not people:
-            return MetadataAnswer(abstain=True, intent="affiliation")
-        return MetadataAnswer(
-            [(f"{e.speaker} is affiliated with {e.affiliation}.", [e]) for e in people[:8]], intent="affiliation"
+        out.append(
+            MetadataAnswer(
+                [(f"{e.speaker} is affiliated with {e.affiliation}.", [e]) for e in people[:8]],
+                abstain=not people,
+                intent="affiliation",
+            )
         )
     if _WHEN.search(question) and first.kind in ("talk", "tutorial"):
         if not first.time:
-            return MetadataAnswer(abstain=True, intent="when")
-        return MetadataAnswer(
-            [
-                (
-                    f"{_who(first)} speaks on {_when(first)}: “{first.title}”."
-                    if not first.title.startswith("TBD")
-                    else f"{_who(first)} speaks on {_when(first)} (title TBD).",
-                    [first],
-                )
-            ],
-            intent="when",
-        )
-    if _TITLE.search(question) or _WHO.search(question):
+            out.append(MetadataAnswer(abstain=True, intent="when"))
+        else:
+            title = f": “{first.title}”" if not first.title.startswith("TBD") else " (title TBD)"
+            out.append(MetadataAnswer([(f"{_who(first)} speaks on {_when(first)}{title}.", [first])], intent="when"))
+    if (_TITLE.search(question) or _WHO.search(question)) and not any(a and a.intent == "when" for a in out):
         talks = [e for e in linked if e.kind in ("talk", "tutorial")]
-        if not talks:
-            return None
-        return MetadataAnswer([(_speaker_sentence(e), [e]) for e in talks[:8]], intent="who")
-    return None
+        if talks:
+            out.append(MetadataAnswer([(_speaker_sentence(e), [e]) for e in talks[:8]], intent="who"))
+    return out
 
 
 def _compare(question: str, entries: Sequence[Entry]) -> MetadataAnswer | None:

@@ -47,6 +47,13 @@ class RetrievalSettings(BaseModel):
     min_relevance: float = Field(
         default=0.30, ge=0.0, le=1.0, description="Best passage's dense similarity below which the assistant abstains."
     )
+    quote_min_relevance: float = Field(
+        default=0.45,
+        ge=0.0,
+        le=1.0,
+        description="Dense similarity of the best passage above which (or a named entry) a span may be quoted when "
+        "none of the model's sentences verifies.",
+    )
     max_question_chars: int = Field(default=1000, ge=10, le=20000)
 
 
@@ -76,5 +83,5 @@ class Settings(BaseSettings):
     llm: LLMSettings = Field(default_factory=LLMSettings)
     retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
     ui: UISettings = Field(default_factory=UISettings)
-    prompt_version: str = Field(default="v1", description="Which prompts/answer_<version>.* templates to use.")
+    prompt_version: str = Field(default="v2", description="Which prompts/answer_<version>.* templates to use.")
     log_prompts: bool = Field(default=False, description="Log every rendered prompt at INFO level.")

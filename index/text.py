@@ -7,116 +7,19 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Collection
 from functools import lru_cache
 
 import Stemmer
 
 STOP_WORDS: frozenset[str] = frozenset(
-    [
-        "a",
-        "an",
-        "the",
-        "and",
-        "or",
-        "but",
-        "if",
-        "of",
-        "to",
-        "in",
-        "on",
-        "at",
-        "by",
-        "for",
-        "with",
-        "from",
-        "as",
-        "is",
-        "are",
-        "was",
-        "were",
-        "be",
-        "been",
-        "being",
-        "this",
-        "that",
-        "these",
-        "those",
-        "it",
-        "its",
-        "it's",
-        "they",
-        "them",
-        "their",
-        "there",
-        "here",
-        "which",
-        "who",
-        "whom",
-        "whose",
-        "what",
-        "when",
-        "where",
-        "why",
-        "how",
-        "do",
-        "does",
-        "did",
-        "done",
-        "has",
-        "have",
-        "had",
-        "not",
-        "no",
-        "nor",
-        "so",
-        "than",
-        "then",
-        "too",
-        "very",
-        "can",
-        "could",
-        "would",
-        "should",
-        "will",
-        "shall",
-        "may",
-        "might",
-        "must",
-        "about",
-        "into",
-        "over",
-        "under",
-        "also",
-        "such",
-        "each",
-        "both",
-        "all",
-        "any",
-        "some",
-        "more",
-        "most",
-        "other",
-        "only",
-        "own",
-        "same",
-        "just",
-        "i",
-        "you",
-        "we",
-        "he",
-        "she",
-        "his",
-        "her",
-        "our",
-        "your",
-        "my",
-        "me",
-        "us",
-        "according",
-        "says",
-        "say",
-        "said",
-    ]
+    """
+    a an the and or but if of to in on at by for with from as is are was were be been being this that these
+    those it its it's they them their there here which who whom whose what when where why how do does did done
+    has have had not no nor so than then too very can could would should will shall may might must about into
+    over under also such each both all any some more most other only own same just i you we he she his her our
+    your my me us according says say said
+    """.split()
 )
 """English function words: never evidence of support, never highlighted."""
 
@@ -141,41 +44,25 @@ KIND_WORDS: dict[str, str] = {
 """Words that name a kind of entry ("which talks …" asks for talks)."""
 
 CORPUS_WORDS: frozenset[str] = frozenset(
-    [
-        "paper",
-        "papers",
-        "talk",
-        "talks",
-        "tutorial",
-        "tutorials",
-        "source",
-        "sources",
-        "corpus",
-        "library",
-        "symposium",
-        "daily",
-        "page",
-        "pages",
-        "entry",
-        "entries",
-        "work",
-        "works",
-        "study",
-        "studies",
-        "article",
-        "articles",
-        "keynote",
-        "speaker",
-        "speakers",
-        "presenter",
-        "presenters",
-        "abstract",
-        "abstracts",
-        "list",
-        "listed",
-    ]
+    """
+    paper papers talk talks tutorial tutorials source sources corpus library symposium daily page pages entry
+    entries work works study studies article articles keynote speaker speakers presenter presenters abstract
+    abstracts list listed
+    """.split()
 )
 """Words that refer to the corpus itself rather than to what an entry is about."""
+
+REPORTING_WORDS: frozenset[str] = frozenset(
+    """
+    analyse analyses analyze analyzes analysis present presents presented study studies studied propose proposes
+    proposed discuss discusses discussed introduce introduces introduced investigate investigates investigated
+    explore explores explored describe describes described address addresses addressed cover covers covered examine
+    examines examined consider considers considered focus focuses focused deal deals concern concerns talk talks
+    topic topics work works title titled called named entitled give gives given provide provides provided show
+    shows shown
+    """.split()
+)
+"""Verbs of reporting ("the paper presents …"): a sentence made only of these and the title says nothing."""
 
 MONTHS: tuple[str, ...] = (
     "January",
@@ -227,11 +114,16 @@ NUMBER_WORDS |= {"thirty": "30", "forty": "40", "fifty": "50", "hundred": "100",
 NUMBER_WORDS |= {"single": "1", "twice": "2", "double": "2", "triple": "3", "half": "0.5"}
 
 WORD_RE = re.compile(r"[a-z0-9]+(?:[-'][a-z0-9]+)*")
-NUMBER_RE = re.compile(r"(?<![\w.])\d+(?:[.,]\d+)*(?![\w])|\d+(?:\.\d+)?(?=[x×%BMKk]\b|[x×%]|times|-fold|fold)")
+NUMBER_RE = re.compile(
+    r"(?<![\w.])\d{1,3}(?:[ \u202f\u2009]\d{3})+(?![\d.,])|(?<![\w.])\d+(?:[.,]\d+)*(?![\w])|"
+    r"\d+(?:\.\d+)?(?=[x×%BMKk]\b|[x×%]|times|-fold|fold)"
+)
 _NUMBER_WORD_RE = re.compile(r"\b(" + "|".join(NUMBER_WORDS) + r")\b", re.I)
 MARKER_RE = re.compile(r"\s*\[\s*\d+(?:\s*[,;–-]\s*\d+)*\s*\]")
 """A citation marker such as [1], [2, 3] or [1-2], with the space before it."""
 
+SENTENCE_BOUNDARY = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9“\"(])")
+"""Where a streamed answer may be cut into sentences (model output has no abbreviations to guard)."""
 _ABBREVIATIONS = re.compile(
     r"(?:\b(?:e\.g|i\.e|et al|etc|vs|cf|Fig|Figs|Eq|Eqs|Sec|Dr|Prof|Mr|Ms|No|approx|resp|al)|\b[A-Z])\.$"
 )
@@ -253,9 +145,12 @@ def normalize_title(title: str) -> str:
     return re.sub(r"[^a-z0-9]+", " ", fold(title)).strip()
 
 
+_GLUED_UNIT = re.compile(r"(\d)(times|fold|x)\b")
+
+
 def words(text: str) -> list[str]:
-    """Every word of the text, folded (lower case, no accents), in order."""
-    return WORD_RE.findall(fold(text))
+    """Every word of the text, folded (lower case, no accents), in order ("230times" is two words)."""
+    return WORD_RE.findall(_GLUED_UNIT.sub(r"\1 \2", fold(text)))
 
 
 def stems(tokens: list[str]) -> list[str]:
@@ -280,7 +175,7 @@ def strip_markers(text: str) -> str:
 
 def numbers(text: str) -> set[str]:
     """Numbers stated in digits ("1,000" → "1000", "2.5") or words ("two" → "2", "twenty" → "20")."""
-    digits = {n.replace(",", "") for n in NUMBER_RE.findall(text)}
+    digits = {re.sub(r"[,\s\u202f\u2009]", "", n) for n in NUMBER_RE.findall(text)}
     digits = {n[:-2] if n.endswith(".0") else n for n in digits}
     return digits | {NUMBER_WORDS[w.lower()] for w in _NUMBER_WORD_RE.findall(text)}
 
@@ -307,3 +202,13 @@ def split_sentences(text: str) -> list[str]:
     if tail:
         out.append(tail)
     return out
+
+
+def stem_matches(stem: str, vocabulary: Collection[str]) -> bool:
+    """Whether a stem is in the vocabulary, or it and a vocabulary stem of 5+ letters are one a prefix of the other
+    (Snowball leaves "classifi" for "classifies" but "classif" for "classification")."""
+    if stem in vocabulary:
+        return True
+    if len(stem) < 5:
+        return False
+    return any(len(v) >= 5 and (v.startswith(stem) or stem.startswith(v)) for v in vocabulary)

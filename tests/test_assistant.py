@@ -19,7 +19,7 @@ YUE_LU = "Asymptotic theory of in-context learning by linear attention"
 def test_day_and_time_question_answered_from_records(fake_assistant):
     a = fake_assistant()
     ans = a.ask("Who talks at 4:20 pm on Wednesday?")
-    assert not ans.abstained and ans.route == "metadata:who"
+    assert not ans.abstained and ans.route == "record:who"
     assert "Mitya Chklovskii" in ans.text and "[1]" in ans.text
     c = ans.citations[0]
     assert (c.marker, c.title, c.kind, c.speaker, c.day, c.time) == (
@@ -59,7 +59,7 @@ def test_missing_metadata_field_abstains(fake_assistant):
 
 def test_supported_sentences_cited_unsupported_dropped(fake_assistant):
     reply = (
-        "The talk analyses in-context learning by linear attention. "
+        "The talk studies in-context learning of a linear regression task by linear attention. "
         "It proves that bananas are purple. "
         "The analysis characterizes the spectral properties of a sample covariance matrix."
     )
@@ -68,13 +68,18 @@ def test_supported_sentences_cited_unsupported_dropped(fake_assistant):
     assert ans.route == "generated" and not ans.abstained
     assert "bananas" not in ans.text and ans.dropped == ["It proves that bananas are purple."]
     assert ans.text.count("[1]") == 2 and ans.citations[0].title == YUE_LU
-    assert ans.citations[0].quote and ans.citations[0].quote in ans.contexts[0].text
+    entry_text = " ".join(a.corpus.entries[ans.citations[0].entry_id].text.split())
+    assert ans.citations[0].quote and ans.citations[0].quote in entry_text
+    assert [s.spans[0].quote in entry_text for s in ans.sentences] == [True, True]
 
 
 def test_swapped_number_is_not_supported(fake_assistant):
     a = fake_assistant(["Mixed precision training of convolutional neural networks had 71 authors."])
     ans = a.ask("Tell me about mixed precision training of convolutional networks using integer operations")
-    assert ans.abstained and ans.dropped
+    assert "71" not in ans.text and ans.dropped == [
+        "Mixed precision training of convolutional neural networks had 71 authors."
+    ]
+    assert ans.route in ("quoted", "abstained:nothing verified")
 
 
 def test_model_saying_it_does_not_know_means_abstention(fake_assistant):
@@ -85,7 +90,7 @@ def test_model_saying_it_does_not_know_means_abstention(fake_assistant):
 def test_nothing_relevant_abstains_without_calling_the_model(fake_assistant):
     a = fake_assistant(["Anything."], min_relevance=0.99)
     ans = a.ask("What is the registration fee?")
-    assert ans.abstained and ans.route.startswith("abstain:no relevant") and a.chat_model.calls == []
+    assert ans.abstained and ans.route.startswith("abstained:no relevant") and a.chat_model.calls == []
 
 
 def test_prompt_is_small_and_has_a_fixed_system_prefix(fake_assistant):
@@ -113,11 +118,15 @@ def test_filters_restrict_and_unknown_values_are_named(fake_assistant):
 
 
 def test_stream_yields_verified_text_then_final(fake_assistant):
-    reply = "The talk analyses in-context learning by linear attention. It characterizes spectral properties."
+    reply = (
+        "The talk studies in-context learning of a linear regression task by linear attention. "
+        "It characterizes the spectral properties of a sample covariance matrix."
+    )
     events = list(fake_assistant([reply]).ask_stream("What does Yue M. Lu's talk on linear attention study?"))
     kinds = [e.kind for e in events]
-    assert kinds[-1] == "final" and set(kinds[:-1]) == {"text"} and len(kinds) >= 3
-    assert "".join(e.text for e in events[:-1]) == events[-1].answer.text
+    assert kinds[0] == "evidence" and events[0].passages and kinds[-1] == "final"
+    assert set(kinds[1:-1]) == {"text"} and len(kinds) >= 4
+    assert "".join(e.text for e in events[1:-1]) == events[-1].answer.text
 
 
 def test_follow_up_resolves_that_day(fake_assistant):

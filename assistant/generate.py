@@ -1,0 +1,170 @@
+"""The model's part of an answer: show it the best evidence sentences, verify every sentence it writes against one
+span, keep only what a span supports, and fall back to quoting the span that answers the question when none of its
+sentences holds up (rather than abstaining when the evidence is there)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+
+from assistant.cite import AnswerSentence, Citer
+from assistant.evidence import EntryEvidence, SentenceScorer, Span
+from assistant.intent import Intent, has_attribute
+from assistant.llm.base import ChatMessage, ChatModel
+from assistant.prompts import PromptSet, SourceBlock
+from assistant.verify import ClaimContext, best_support
+from index.entries import Entry
+from index.text import SENTENCE_BOUNDARY, content_words, split_sentences, stem_matches, strip_markers
+
+CONTEXT_ENTRIES = 3
+BEST_ENTRY_WORDS = 80
+OTHER_ENTRY_WORDS = 35
+_DONT_KNOW = re.compile(
+    r"\b(i don'?t know|do not know|not (mentioned|stated|specified|provided|given|included) in|"
+    r"(sources|corpus|context) (do|does) not|no information|cannot (answer|determine|find)|"
+    r"unable to (answer|determine|find))\b",
+    re.I,
+)
+
+
+@dataclass
+class Draft:
+    """What the model step produced: verified sentences, the ones dropped, the route, the prompt."""
+
+    sentences: list[AnswerSentence] = field(default_factory=list)
+    dropped: list[str] = field(default_factory=list)
+    route: str = ""
+    prompt: list[ChatMessage] = field(default_factory=list)
+    first_at: float | None = None
+
+
+def short_header(entry: Entry) -> str:
+    """The header of a source as the model sees it: title, kind, people, when."""
+    facts = [entry.kind, ", ".join(entry.people), entry.when]
+    return f"“{entry.title}” ({'; '.join(f for f in facts if f)})"
+
+
+def _context(question: str, entry: Entry) -> ClaimContext:
+    return ClaimContext(question=question, title=entry.title, header=entry.metadata_line(), people=tuple(entry.people))
+
+
+def _candidates(evidence: Sequence[EntryEvidence]) -> list[list[str]]:
+    """Sentences a claim may rest on, per entry: the record line first (who, when), then the text."""
+    return [[ev.entry.metadata_line(), *ev.sentences] for ev in evidence]
+
+
+def answers_topic(intent: Intent, entry: Entry, span_text: str) -> bool:
+    """Whether a span addresses what the question asks about: the kind of value asked for is there, and so is at
+    least half of the question's topic beyond the entry's own title and people."""
+    if not has_attribute(span_text, intent.attribute):
+        return False
+    named = set(content_words(f"{entry.title} {' '.join(entry.people)}"))
+    rest = [t for t in intent.topic if not stem_matches(t, named)]
+    if not rest:
+        return True
+    vocab = set(content_words(span_text))
+    return sum(stem_matches(t, vocab) for t in rest) / len(rest) >= 0.5
+
+
+@dataclass
+class GroundedWriter:
+    """Asks the chat model for an answer over evidence sentences and keeps what the evidence supports."""
+
+    chat_model: ChatModel
+    prompts: PromptSet
+    scorer: SentenceScorer
+    max_tokens: int = 120
+
+    def evidence(self, question: str, intent: Intent, entries: Sequence[Entry]) -> list[EntryEvidence]:
+        """Scored sentences of the best retrieved entries."""
+        return self.scorer.score(question, intent.topic, list(entries)[:CONTEXT_ENTRIES])
+
+    def sources(self, evidence: Sequence[EntryEvidence]) -> list[SourceBlock]:
+        """Numbered sources for the prompt: the best entry gets more room than the rest."""
+        blocks = []
+        for i, ev in enumerate(evidence, start=1):
+            budget = BEST_ENTRY_WORDS if i == 1 else OTHER_ENTRY_WORDS
+            text = " ".join(ev.sentences[j] for j in ev.best_sentences(budget)) or ev.entry.metadata_line()
+            blocks.append(SourceBlock(i, short_header(ev.entry), text))
+        return blocks
+
+    def write(
+        self,
+        question: str,
+        intent: Intent,
+        evidence: Sequence[EntryEvidence],
+        citer: Citer,
+        draft: Draft,
+        *,
+        confident: bool,
+    ) -> Iterator[AnswerSentence]:
+        """Verified sentences as the model writes them; then, if none held up, a quoted span when one answers the
+        question. ``draft`` collects the route, dropped sentences and prompt."""
+        messages = self.prompts.answer_messages(question, self.sources(evidence))
+        draft.prompt = [dict(m) for m in messages]  # type: ignore[misc]
+        candidates = _candidates(evidence)
+        contexts = [_context(question, ev.entry) for ev in evidence]
+        ids = [ev.entry.id for ev in evidence]
+        # When the question asks for a kind of value (a number, a year, hardware), hold sentences back until one of
+        # them states it: verified sentences that do not are no answer to it.
+        hold = intent.attribute is not None
+        pending: list[tuple[str, list[tuple[Entry, str]]]] = []
+        for raw in stream_sentences(self.chat_model.stream(messages, max_tokens=self.max_tokens)):
+            claim = strip_markers(raw)
+            if not claim or _DONT_KNOW.search(claim):
+                if claim:
+                    draft.dropped.append(claim)
+                continue
+            supports = best_support(claim, candidates, contexts, ids)
+            if not supports:
+                draft.dropped.append(claim)
+                continue
+            pending.append((claim, [(evidence[s.candidate].entry, _quote(s.span)) for s in supports]))
+            if not hold:
+                yield citer.sentence(*pending.pop())
+                draft.route = "generated"
+        if hold and any(has_attribute(claim, intent.attribute) for claim, _ in pending):
+            for claim, supports in pending:
+                yield citer.sentence(claim, supports)
+            draft.route = "generated"
+        elif pending:
+            draft.dropped.extend(claim for claim, _ in pending)
+        if draft.route == "generated":
+            return
+        quoted = self.quote(intent, evidence) if confident else None
+        if quoted is None:
+            draft.route = "abstained:" + ("nothing verified" if draft.dropped else "model declined")
+            return
+        entry, span = quoted
+        draft.route = "quoted"
+        claim = f"According to “{entry.title}”: “{span.text}”"
+        yield citer.sentence(claim, [(entry, span.text)])
+
+    def quote(self, intent: Intent, evidence: Sequence[EntryEvidence]) -> tuple[Entry, Span] | None:
+        """The best span of the two best entries that answers what the question asks for, if any."""
+        for ev in evidence[:2]:
+            span = ev.best_span()
+            if span is not None and answers_topic(intent, ev.entry, span.text):
+                return ev.entry, span
+        return None
+
+
+def _quote(span: Span) -> str:
+    """The quote of a span as shown: its entry sentences (the record line, sentence 0 of a candidate list, is shown
+    on the citation card already), or the record line when that alone supports the sentence."""
+    sentences = span.sentences[1:] if span.start == 0 else span.sentences
+    return " ".join(sentences or span.sentences)
+
+
+def stream_sentences(pieces: Iterator[str]) -> Iterator[str]:
+    """Whole sentences from streamed text pieces, each as soon as the next one has begun; the tail at the end."""
+    buffer = ""
+    for piece in pieces:
+        buffer += piece
+        boundaries = list(SENTENCE_BOUNDARY.finditer(buffer))
+        if boundaries:
+            cut = boundaries[-1]
+            yield from split_sentences(buffer[: cut.start()])
+            buffer = buffer[cut.end() :]
+    yield from split_sentences(buffer)

@@ -1,0 +1,199 @@
+"""What a question asks for, read from its words: which kinds of entry (kind words become filters), whether it wants
+a list, which part of a day, what kind of attribute the answer must contain, its topic words, and its parts."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from assistant.metadata import parse_time
+from index.text import CORPUS_WORDS, KIND_WORDS, WEEKDAYS, content_words, fold, numbers, words
+
+_KIND_CONTEXT = frozenset(
+    "which what any the a an his her their this that whose all other symposium many list these those every some "
+    "one two three four five six seven eight nine ten".split()
+)
+_LIST_NOUNS = (
+    r"(talks|papers|tutorials|speakers|presenters|lectures|keynotes|articles|preprints|works|entries|sessions)"
+)
+_LIST_RE = re.compile(
+    rf"^\s*(?:and\s+|so\s+)?(?:which|what)\s+(?:other\s+|else\s+)?(?:[\w-]+\s+){{0,3}}?{_LIST_NOUNS}\b|"
+    rf"\b(?:list|name|show|enumerate|give me)\s+(?:me\s+)?(?:all\s+|every\s+|the\s+|some\s+)?(?:[\w-]+\s+){{0,2}}?"
+    rf"{_LIST_NOUNS}\b|"
+    rf"\bare there (?:any |other )?(?:[\w-]+\s+){{0,2}}?{_LIST_NOUNS}\b|"
+    rf"\bhow many {_LIST_NOUNS}\b|"
+    r"\bwho (?:else )?(?:speaks|talks|presents|is speaking|gives? (?:a )?talks?|spoke|presented)\b.*\b(?:on|during)\b.*"
+    rf"\b(?:{'|'.join(WEEKDAYS)}|morning|afternoon|evening)\b|"
+    rf"\bwhich (?:of the )?(?:speakers|presenters|people|researchers)\b",
+    re.I,
+)
+_PLURAL_RE = re.compile(rf"\b(which|what|any|all|list|name)\b[^?]*\b{_LIST_NOUNS}\b", re.I)
+_COUNT_RE = re.compile(rf"\bhow many {_LIST_NOUNS}\b", re.I)
+_TIME_RE = re.compile(r"\b\d{1,2}(?:[:.]\d{2})?\s*[ap]\.?\s*m\b", re.I)
+_PART_OF_DAY = {"morning": (0, 12 * 60), "afternoon": (12 * 60, 18 * 60), "evening": (18 * 60, 24 * 60)}
+_BEFORE_AFTER = re.compile(r"\b(before|after|until|from)\s+(\d{1,2}(?:[:.]\d{2})?\s*[ap]\.?\s*m\b|noon|lunch)", re.I)
+_ATTRIBUTES: tuple[tuple[str, re.Pattern[str]], ...] = (
+    (
+        "quantity",
+        re.compile(
+            r"\bhow (many|much|large|big|long|fast|often|small)\b|\bby (how much|what factor)\b|"
+            r"\bwhat (is the |was the )?(number|percentage|fraction|proportion|size|speed-?up|accuracy|error rate)\b|"
+            r"\bhow many times\b",
+            re.I,
+        ),
+    ),
+    ("hardware", re.compile(r"\b(hardware|gpus?|tpus?|cpus?|accelerators?|chips?|cluster)\b", re.I)),
+    ("year", re.compile(r"\b(what|which) year\b|\bin what year\b", re.I)),
+    ("dataset", re.compile(r"\b(which|what) (datasets?|benchmarks?|corpora|corpus)\b", re.I)),
+)
+_HARDWARE_WORDS = re.compile(r"\b(gpus?|tpus?|cpus?|fpgas?|a100|h100|v100|nvidia|accelerators?|hardware)\b", re.I)
+_YEAR_RE = re.compile(r"\b(19|20)\d{2}\b")
+_PART_SPLIT = re.compile(
+    r"\?\s+(?=\S)|,?\s+and\s+(?=(?:what|when|who|how|which|where|why|is|does|did|are)\b)|;\s*", re.I
+)
+_ASKING = frozenset(
+    """which what who whom whose when where why how many much list name show give tell enumerate are there any is
+    does do did can could would me please else other others also kind kinds""".split()
+)
+_TOPIC_FILLER = frozenset(
+    """about cover covers covered covering discuss discusses discussed study studies studied address addresses
+    present presents presented focus focuses focused deal deals concern concerns related relate relating involve
+    involves explore explores investigate investigates describe describes mention mentions topic topics give gives
+    given held take place scheduled happen happening available listed appear appears research researcher researchers
+    people speak speaks speaking spoke symposium conference workshop event day morning afternoon evening before
+    after until between during""".split()
+)
+_TOPIC_FILLER_STEMS = frozenset(content_words(" ".join(_TOPIC_FILLER | CORPUS_WORDS | _ASKING)))
+
+
+@dataclass(frozen=True)
+class Intent:
+    """What a question asks for (every field derived from its words; nothing from the corpus)."""
+
+    kinds: tuple[str, ...] = ()
+    collection: str | None = None
+    is_list: bool = False
+    is_count: bool = False
+    minutes: tuple[int, int] | None = None
+    attribute: str | None = None
+    topic: tuple[str, ...] = ()
+    parts: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def kind(self) -> str | None:
+        """The one kind asked for, if exactly one."""
+        return self.kinds[0] if len(self.kinds) == 1 else None
+
+
+def kinds_named(question: str) -> tuple[str, ...]:
+    """Kinds of entry the question names as nouns ("which talks", "the tutorial", "papers in the library").
+    "talk" after "who" or as a verb ("what does she talk about") is not a kind."""
+    tokens = words(question)
+    found: list[str] = []
+    for i, tok in enumerate(tokens):
+        kind = KIND_WORDS.get(tok)
+        if kind is None:
+            continue
+        if tok in ("talk", "talks", "speaker", "speakers"):
+            before = tokens[max(0, i - 2) : i]
+            if not any(b in _KIND_CONTEXT for b in before) or (before and before[-1] in ("who", "she", "he")):
+                continue
+        if kind not in found:
+            found.append(kind)
+    low = fold(question)
+    if re.search(r"\bsymposium\b", low) and "talk" not in found and not found:
+        found.append("talk")
+    if re.search(r"\b(library|daily papers?)\b", low) and "paper" not in found:
+        found.append("paper")
+    return tuple(found)
+
+
+def collection_named(question: str) -> str | None:
+    """The corpus page a question names: "Daily Papers" or the "Research Papers" library."""
+    low = fold(question)
+    if re.search(r"\bdaily papers?\b", low):
+        return "Daily Papers"
+    if re.search(r"\b(research )?(paper )?library\b", low):
+        return "Research Papers"
+    return None
+
+
+def time_window(question: str) -> tuple[int, int] | None:
+    """Minutes since midnight [start, end) that "morning", "afternoon", "evening", "before 11 am", "after lunch"
+    restrict a schedule question to."""
+    low = question.lower()
+    for name, window in _PART_OF_DAY.items():
+        if re.search(rf"\b{name}\b", low):
+            return window
+    m = _BEFORE_AFTER.search(question)
+    if not m:
+        return None
+    at = 12 * 60 if m.group(2).lower() in ("noon", "lunch") else minutes_of(parse_time(m.group(2)))
+    if at is None:
+        return None
+    return (0, at) if m.group(1).lower() in ("before", "until") else (at + (1 if m.group(1) == "after" else 0), 24 * 60)
+
+
+def minutes_of(canonical_time: str | None) -> int | None:
+    """ "4:20 pm" → 980 (minutes since midnight); None for None."""
+    if not canonical_time:
+        return None
+    m = re.fullmatch(r"(\d{1,2}):(\d{2}) ([ap])m", canonical_time)
+    if not m:
+        return None
+    hour = int(m.group(1)) % 12 + (12 if m.group(3) == "p" else 0)
+    return hour * 60 + int(m.group(2))
+
+
+def attribute_asked(question: str) -> str | None:
+    """The kind of value the answer must contain: quantity, hardware, year or dataset (None: anything)."""
+    return next((name for name, pattern in _ATTRIBUTES if pattern.search(question)), None)
+
+
+def has_attribute(text: str, attribute: str | None) -> bool:
+    """Whether a text can answer for that kind of value (a number, a hardware name, a year, a named dataset)."""
+    if attribute is None:
+        return True
+    if attribute == "quantity":
+        return bool(numbers(text))
+    if attribute == "hardware":
+        return bool(_HARDWARE_WORDS.search(text))
+    if attribute == "year":
+        return bool(_YEAR_RE.search(text))
+    if attribute == "dataset":
+        return bool(re.search(r"\b(dataset|benchmark|corpus|suite)s?\b|\b[A-Z][A-Za-z]*[A-Z0-9]\w*\b", text))
+    return True
+
+
+def topic_words(question: str) -> tuple[str, ...]:
+    """Stems of what the question is about: its content words without question, kind, corpus and schedule words."""
+    day_stems = set(content_words(" ".join(WEEKDAYS)))
+    out: list[str] = []
+    for stem in content_words(_TIME_RE.sub(" ", question)):
+        if stem in _TOPIC_FILLER_STEMS or stem in day_stems or stem.isdigit() or stem in out:
+            continue
+        out.append(stem)
+    return tuple(out)
+
+
+def split_parts(question: str) -> tuple[str, ...]:
+    """The separate asks of a question ("How many authors does X have, and when was it published?" → two)."""
+    parts = [p.strip(" ,;?") for p in _PART_SPLIT.split(question) if p and p.strip(" ,;?")]
+    return tuple(parts) if len(parts) > 1 else (question.strip(),)
+
+
+def read_intent(question: str) -> Intent:
+    """Everything the pipeline needs to know about what the question asks for."""
+    is_list = bool(_LIST_RE.search(question))
+    if is_list and parse_time(question) and not _PLURAL_RE.search(question):
+        is_list = False  # "who talks at 4:20 pm on Wednesday?" names one slot
+    return Intent(
+        kinds=kinds_named(question),
+        collection=collection_named(question),
+        is_list=is_list,
+        is_count=bool(_COUNT_RE.search(question)),
+        minutes=time_window(question),
+        attribute=attribute_asked(question),
+        topic=topic_words(question),
+        parts=split_parts(question),
+    )
