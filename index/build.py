@@ -9,12 +9,10 @@ are rebuilt from the seeds: the index is derived data."""
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import logging
 import shutil
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,6 +28,7 @@ from index.manifest import (
     MANIFEST_FORMAT,
     ManifestData,
     bm25_digest,
+    build_lock,
     chunk_ids,
     discard_manifest,
     inspect_manifest,
@@ -91,18 +90,6 @@ def fingerprint(settings: IndexSettings, embedder: Embedder) -> dict[str, Any]:
         "chunk_overlap": settings.chunk_overlap,
         "model_id": embedder.model_id,
     }
-
-
-@contextlib.contextmanager
-def build_lock(index_dir: Path) -> Iterator[None]:
-    """One build at a time per index folder (a second waits)."""
-    index_dir.mkdir(parents=True, exist_ok=True)
-    with open(index_dir / ".build.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def build_index(

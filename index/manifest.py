@@ -6,12 +6,14 @@ folder is noticed without loading it."""
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import json
 import os
 import shutil
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, TypedDict
@@ -41,6 +43,18 @@ class ManifestState:
     status: Literal["ok", "missing", "corrupt"]
     data: ManifestData | None = None
     problem: str = ""
+
+
+@contextlib.contextmanager
+def build_lock(index_dir: Path) -> Iterator[None]:
+    """One build (or damage check and repair) at a time per index folder; a second waits. Not reentrant."""
+    index_dir.mkdir(parents=True, exist_ok=True)
+    with open(index_dir / ".build.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def manifest_path(index_dir: Path) -> Path:

@@ -21,7 +21,7 @@ from llama_index.core.schema import BaseNode
 from llama_index.vector_stores.chroma import ChromaVectorStore
 
 from index.hnsw_files import hnsw_problem
-from index.manifest import discard_manifest
+from index.manifest import build_lock, discard_manifest
 from index.settings import IndexSettings
 
 log = logging.getLogger(__name__)
@@ -77,13 +77,20 @@ class ChromaChunkStore:
     def __init__(self, settings: IndexSettings, *, repair: bool = True) -> None:
         self.settings = settings
         self.repair_note: str | None = None
-        try:
+        if settings.chroma_url:
             self._open()
             self.check_health()
-        except StoreCorruptError as exc:
-            if not repair or settings.chroma_url:
-                raise
-            self._wipe(str(exc))
+            return
+        # Under the build lock: a build in another process may be writing these files right now, and half-written
+        # files must not be mistaken for damage.
+        with build_lock(settings.index_dir):
+            try:
+                self._open()
+                self.check_health()
+            except StoreCorruptError as exc:
+                if not repair:
+                    raise
+                self._wipe(str(exc))
 
     def _open(self) -> None:
         if not self.settings.chroma_url:
