@@ -15,7 +15,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from assistant.llm.base import ChatMessage, LLMError, top_logprobs
+from assistant.llm.base import ChatMessage, LLMError, LLMResponseError, top_logprobs
 from assistant.llm.model_file import check_gguf_file
 from assistant.settings import LLMSettings
 
@@ -149,9 +149,11 @@ class EmbeddedChatModel:
             try:
                 chunk = json.loads(chunk)
             except ValueError as exc:
-                raise LLMError(f"The embedded model {self.name} sent an unreadable chunk: {chunk[:200]!r}") from exc
+                raise LLMResponseError(
+                    f"The embedded model {self.name} sent an unreadable chunk: {chunk[:200]!r}"
+                ) from exc
         if not isinstance(chunk, dict):
-            raise LLMError(f"The embedded model {self.name} sent an unexpected chunk: {chunk!r:.200}")
+            raise LLMResponseError(f"The embedded model {self.name} sent an unexpected chunk: {chunk!r:.200}")
         if "error" in chunk:
             raise LLMError(self._error_message(chunk["error"]))
         if "timings" in chunk:
