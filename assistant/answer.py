@@ -18,10 +18,11 @@ from assistant.cite import AnswerSentence, Citation, Citer
 from assistant.errors import AssistantError
 from assistant.generate import Draft, GroundedWriter
 from assistant.intent import Intent, read_intent
-from assistant.lists import ListItem, find_list, render_empty, render_intro, render_item
+from assistant.lists import ListContext, ListItem, find_list, render_empty, render_intro, render_item
 from assistant.metadata_answers import MetadataAnswer, answer_from_metadata, asks_metadata
 from assistant.retrieve import Filters, HybridRetriever, Passage
 from index.entries import Entry
+from index.text import normalize_title
 
 ABSTAIN_TEXT = "The corpus does not say."
 __all__ = ["ABSTAIN_TEXT", "Answer", "AnswerEvent", "Answerer", "Citation", "NoMatchingEntriesError"]
@@ -121,6 +122,7 @@ class Answerer:
     top_k: int = 6
     min_relevance: float = 0.3
     quote_min_relevance: float = 0.45
+    topic_weights: dict[str, float] = field(default_factory=dict)
 
     def stream(
         self,
@@ -141,7 +143,7 @@ class Answerer:
         intent = read_intent(question)
         linker = self.retriever.corpus.linker
         linked = [e for e in linker.link(question, focus) if filters.accepts(e)]
-        if intent.is_list and not linker.by_title(question):
+        if intent.is_list and not names_a_title(question, linker.by_title(question)):
             yield from self._list(run, intent, filters)
             return
         meta = answer_from_metadata(question, linked, focus)
@@ -227,14 +229,14 @@ class Answerer:
 
     def _list(self, run: _Run, intent: Intent, filters: Filters) -> Iterator[AnswerEvent]:
         corpus = self.retriever.corpus
-        relevance = {}
-        if intent.topic:
-            kind = filters.kind or intent.kind
-            hits = self.retriever.retrieve(run.question, k=30, filters=replace(filters, kind=kind))
-            relevance = {p.entry_id: p.score for p in hits}
-        result = find_list(
-            run.question, intent, list(corpus.entries.values()), corpus.linker, filters.accepts, relevance
+        context = ListContext(
+            entries=list(corpus.entries.values()),
+            linker=corpus.linker,
+            accepts=filters.accepts,
+            similarity=self.writer.scorer.similarity,
+            weights=self.topic_weights,
         )
+        result = find_list(run.question, intent, context)
         contexts = [record_passage(it.entry) for it in result.items]
         yield AnswerEvent("evidence", passages=contexts)
         if not result.items:
@@ -286,6 +288,12 @@ class Answerer:
                 prompt=list(prompt or []),
             ),
         )
+
+
+def names_a_title(question: str, candidates: Sequence[Entry]) -> bool:
+    """Whether the question contains one of these entries' whole titles (not just a phrase that starts one)."""
+    asked = normalize_title(question)
+    return any(normalize_title(e.title) in asked for e in candidates)
 
 
 def record_passage(entry: Entry, chunk: Any = None) -> Passage:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import threading
@@ -12,6 +13,7 @@ from assistant.answer import Answer, Answerer, AnswerEvent
 from assistant.errors import AssistantError
 from assistant.evidence import SentenceScorer
 from assistant.generate import GroundedWriter
+from assistant.lists import rarity_weights
 from assistant.llm import make_chat_model
 from assistant.llm.base import ChatModel, LLMError
 from assistant.llm.model_file import ProgressCallback
@@ -67,7 +69,9 @@ class Assistant:
         self._chat_model = chat_model
         self._model_lock = threading.Lock()
         self._generation_lock = threading.Lock()
-        self._scorer = SentenceScorer(self.embedder)
+        self._scorer = SentenceScorer(self.embedder, persist_path=idx.data_dir / "evidence" / "sentence_vectors.npz")
+        if sync_index:
+            self._scorer.warm(list(self.corpus.entries.values()))
         self._progress = progress
 
     def _sync(self, progress: ProgressCallback | None) -> BuildReport | None:
@@ -105,7 +109,13 @@ class Assistant:
             top_k=r.top_k,
             min_relevance=r.min_relevance,
             quote_min_relevance=r.quote_min_relevance,
+            topic_weights=self.topic_weights,
         )
+
+    @functools.cached_property
+    def topic_weights(self) -> dict[str, float]:
+        """How rare each word stem is across the corpus (inverse document frequency), for list answers."""
+        return rarity_weights(self.corpus.entries.values())
 
     # -- public API -------------------------------------------------------------------------------------------
     @property

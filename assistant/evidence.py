@@ -6,11 +6,15 @@ what the citation quotes."""
 
 from __future__ import annotations
 
+import os
 import re
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
 
 from index.embed import Embedder
 from index.entries import Entry
@@ -107,51 +111,95 @@ class EntryEvidence:
 
 class SentenceScorer:
     """Scores an entry's sentences against a question: cosine similarity of MiniLM embeddings plus the share of the
-    question's topic words the sentence contains. Sentence embeddings are cached per entry (they never change for
-    an indexed entry)."""
+    question's topic words the sentence contains.
 
-    def __init__(self, embedder: Embedder, cache_entries: int = 4096) -> None:
+    The vectors of an entry's title and sentences are cached per entry (keyed by its content hash, so an edited entry
+    is embedded again) and, with ``persist_path``, kept on disk: ``warm()`` embeds a whole corpus once (after an
+    index build) so that list questions over every entry answer in well under a second."""
+
+    def __init__(self, embedder: Embedder, persist_path: Path | None = None, cache_entries: int = 100_000) -> None:
         self.embedder = embedder
-        self._cache: OrderedDict[str, list[list[float]]] = OrderedDict()
+        self.persist_path = persist_path
+        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._limit = cache_entries
         self._lock = threading.Lock()
+        self._loaded = False
 
-    def _sentence_vectors(self, entries: Sequence[tuple[Entry, list[str]]]) -> dict[str, list[list[float]]]:
+    @staticmethod
+    def _key(entry: Entry) -> str:
+        return f"{entry.id}@{entry.content_hash()}"
+
+    def _load(self) -> None:
+        if self._loaded or self.persist_path is None:
+            return
+        self._loaded = True
+        try:
+            with np.load(self.persist_path, allow_pickle=False) as data:
+                keys, offsets, vectors = list(data["keys"]), data["offsets"], data["vectors"]
+        except (OSError, ValueError, KeyError):
+            return  # missing or unreadable: derived data, embedded again on demand
+        for n, key in enumerate(keys):
+            self._cache[str(key)] = vectors[offsets[n] : offsets[n + 1]]
+
+    def _save(self) -> None:
+        if self.persist_path is None or not self._cache:
+            return
+        keys = list(self._cache)
+        blocks = [self._cache[k] for k in keys]
+        offsets = np.cumsum([0, *[len(b) for b in blocks]])
+        tmp = self.persist_path.with_name(f".{self.persist_path.name}.tmp")
+        self.persist_path.parent.mkdir(parents=True, exist_ok=True)
+        with tmp.open("wb") as fh:
+            np.savez(fh, keys=np.array(keys), offsets=offsets, vectors=np.concatenate(blocks).astype(np.float32))
+        os.replace(tmp, self.persist_path)
+
+    def vectors(self, entries: Sequence[Entry], *, save: bool = False) -> dict[str, np.ndarray]:
+        """Vectors of each entry's title (row 0) and sentences (rows 1…), embedding only what is not cached."""
         with self._lock:
-            missing = [(e, s) for e, s in entries if e.id not in self._cache and s]
-        texts = [text for _, sentences in missing for text in sentences]
-        vectors = self.embedder.embed(texts) if texts else []
-        out: dict[str, list[list[float]]] = {}
+            self._load()
+            missing = [e for e in entries if self._key(e) not in self._cache]
+        texts = [[e.title, *entry_sentences(e)] for e in missing]
+        flat = [t for group in texts for t in group]
+        embedded = np.asarray(self.embedder.embed(flat), dtype=np.float32) if flat else np.zeros((0, 0))
         with self._lock:
             at = 0
-            for entry, sentences in missing:
-                self._cache[entry.id] = vectors[at : at + len(sentences)]
-                at += len(sentences)
-            for entry, _ in entries:
-                if entry.id in self._cache:
-                    self._cache.move_to_end(entry.id)
-                    out[entry.id] = self._cache[entry.id]
+            for entry, group in zip(missing, texts, strict=True):
+                self._cache[self._key(entry)] = embedded[at : at + len(group)]
+                at += len(group)
+            out = {}
+            for entry in entries:
+                key = self._key(entry)
+                self._cache.move_to_end(key)
+                out[entry.id] = self._cache[key]
             while len(self._cache) > self._limit:
                 self._cache.popitem(last=False)
+            if save and missing:
+                self._save()
         return out
+
+    def warm(self, entries: Sequence[Entry]) -> None:
+        """Embed (and persist) every entry not cached yet."""
+        self.vectors(entries, save=True)
+
+    def similarity(self, text: str, entries: Sequence[Entry]) -> dict[str, float]:
+        """Per entry, the best cosine similarity between ``text`` and its title or one of its sentences."""
+        vectors = self.vectors(entries)
+        query = np.asarray(self.embedder.embed([text])[0], dtype=np.float32)
+        return {eid: float((v @ query).max()) if len(v) else 0.0 for eid, v in vectors.items()}
 
     def score(self, question: str, topic: Sequence[str], entries: Sequence[Entry]) -> list[EntryEvidence]:
         """Evidence for each entry, in the given (retrieval) order."""
-        prepared = [(e, entry_sentences(e)) for e in entries]
-        vectors = self._sentence_vectors(prepared)
-        query = self.embedder.embed([question])[0]
+        vectors = self.vectors(entries)
+        query = np.asarray(self.embedder.embed([question])[0], dtype=np.float32)
         wanted = set(topic) or set(content_words(question))
         out = []
-        for rank, (entry, sentences) in enumerate(prepared):
-            dense = [_dot(query, v) for v in vectors.get(entry.id, [])]
-            lexical = [_share(wanted, s) for s in sentences]
-            scores = [d + 0.5 * w for d, w in zip(dense, lexical, strict=False)] or [0.0] * len(sentences)
+        for rank, entry in enumerate(entries):
+            sentences = entry_sentences(entry)
+            rows = vectors.get(entry.id)
+            dense = list(rows[1:] @ query) if rows is not None and len(rows) > 1 else [0.0] * len(sentences)
+            scores = [float(d) + 0.5 * _share(wanted, s) for d, s in zip(dense, sentences, strict=False)]
             out.append(EntryEvidence(entry, sentences, scores, rank))
         return out
-
-
-def _dot(a: Sequence[float], b: Sequence[float]) -> float:
-    return float(sum(x * y for x, y in zip(a, b, strict=False)))
 
 
 def _share(wanted: set[str], sentence: str) -> float:

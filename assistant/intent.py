@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass, field
 
 from assistant.metadata import parse_time
-from index.text import CORPUS_WORDS, KIND_WORDS, WEEKDAYS, content_words, fold, numbers, words
+from index.text import CORPUS_WORDS, KIND_WORDS, MONTHS, WEEKDAYS, content_words, fold, is_content_word, numbers, words
 
 _KIND_CONTEXT = frozenset(
     "which what any the a an his her their this that whose all other symposium many list these those every some "
@@ -21,10 +21,12 @@ _LIST_RE = re.compile(
     rf"\b(?:list|name|show|enumerate|give me)\s+(?:me\s+)?(?:all\s+|every\s+|the\s+|some\s+)?(?:[\w-]+\s+){{0,2}}?"
     rf"{_LIST_NOUNS}\b|"
     rf"\bare there (?:any |other )?(?:[\w-]+\s+){{0,2}}?{_LIST_NOUNS}\b|"
+    r"^\s*is there (?:a|an|any) (?:[\w-]+\s+){0,2}?(?:talk|paper|tutorial|lecture)s? (?:on|about|that|which|covering)\b|"
     rf"\bhow many {_LIST_NOUNS}\b|"
     r"\bwho (?:else )?(?:speaks|talks|presents|is speaking|gives? (?:a )?talks?|spoke|presented)\b.*\b(?:on|during)\b.*"
     rf"\b(?:{'|'.join(WEEKDAYS)}|morning|afternoon|evening)\b|"
-    rf"\bwhich (?:of the )?(?:speakers|presenters|people|researchers)\b",
+    rf"\bwhich (?:of the )?(?:speakers|presenters|people|researchers)\b|"
+    r"\bwho (?:is|are) (?:on|in) the (?:programme|program|schedule|agenda)\b",
     re.I,
 )
 _PLURAL_RE = re.compile(rf"\b(which|what|any|all|list|name)\b[^?]*\b{_LIST_NOUNS}\b", re.I)
@@ -61,9 +63,10 @@ _TOPIC_FILLER = frozenset(
     involves explore explores investigate investigates describe describes mention mentions topic topics give gives
     given held take place scheduled happen happening available listed appear appears research researcher researchers
     people speak speaks speaking spoke symposium conference workshop event day morning afternoon evening before
-    after until between during""".split()
+    after until between during programme program schedule agenda""".split()
 )
 _TOPIC_FILLER_STEMS = frozenset(content_words(" ".join(_TOPIC_FILLER | CORPUS_WORDS | _ASKING)))
+_SKIP_STEMS = _TOPIC_FILLER_STEMS | frozenset(content_words(" ".join((*WEEKDAYS, *MONTHS))))
 
 
 @dataclass(frozen=True)
@@ -77,6 +80,7 @@ class Intent:
     minutes: tuple[int, int] | None = None
     attribute: str | None = None
     topic: tuple[str, ...] = ()
+    topic_phrase: str = ""
     parts: tuple[str, ...] = field(default_factory=tuple)
 
     @property
@@ -167,13 +171,27 @@ def has_attribute(text: str, attribute: str | None) -> bool:
 
 def topic_words(question: str) -> tuple[str, ...]:
     """Stems of what the question is about: its content words without question, kind, corpus and schedule words."""
-    day_stems = set(content_words(" ".join(WEEKDAYS)))
     out: list[str] = []
     for stem in content_words(_TIME_RE.sub(" ", question)):
-        if stem in _TOPIC_FILLER_STEMS or stem in day_stems or stem.isdigit() or stem in out:
+        if stem in _SKIP_STEMS or stem.isdigit() or stem in out:
             continue
         out.append(stem)
     return tuple(out)
+
+
+def topic_phrase(question: str) -> str:
+    """The question's topic in its own words, for embedding ("which talks draw on neuroscience or biology?" →
+    "draw neuroscience or biology"): question, kind, corpus and schedule words left out, "or" kept."""
+    kept = [
+        w
+        for w in words(_TIME_RE.sub(" ", question))
+        if w == "or" or (is_content_word(w) and not w.isdigit() and (content_words(w) or [""])[0] not in _SKIP_STEMS)
+    ]
+    while kept and kept[0] == "or":
+        kept.pop(0)
+    while kept and kept[-1] == "or":
+        kept.pop()
+    return " ".join(kept)
 
 
 def split_parts(question: str) -> tuple[str, ...]:
@@ -184,7 +202,8 @@ def split_parts(question: str) -> tuple[str, ...]:
 
 def read_intent(question: str) -> Intent:
     """Everything the pipeline needs to know about what the question asks for."""
-    is_list = bool(_LIST_RE.search(question))
+    parts = split_parts(question)
+    is_list = bool(_LIST_RE.search(question)) and not (len(parts) > 1 and question.lower().startswith("is there"))
     if is_list and parse_time(question) and not _PLURAL_RE.search(question):
         is_list = False  # "who talks at 4:20 pm on Wednesday?" names one slot
     return Intent(
@@ -195,5 +214,6 @@ def read_intent(question: str) -> Intent:
         minutes=time_window(question),
         attribute=attribute_asked(question),
         topic=topic_words(question),
-        parts=split_parts(question),
+        topic_phrase=topic_phrase(question),
+        parts=parts,
     )

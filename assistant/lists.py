@@ -5,8 +5,10 @@ schedule questions."""
 
 from __future__ import annotations
 
+import math
 import re
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from assistant.evidence import entry_sentences
@@ -44,17 +46,18 @@ class ListResult:
     noun: str = "entries"
 
 
-def _topic_match(topic: Sequence[str], phrase_initials: str, entry: Entry) -> tuple[float, str]:
-    """How much of the topic the entry carries in its title or in one sentence (share of topic words, not scattered
-    over the text), and that sentence."""
+def _topic_match(topic: Sequence[str], weights: dict[str, float], initials: str, entry: Entry) -> tuple[float, str]:
+    """How much of the topic (words weighted by rarity) the entry carries in its title or in one sentence, not
+    scattered over its text, and that sentence."""
     if not topic:
         return 0.0, ""
+    total = sum(weights.get(t, 1.0) for t in topic)
     best, line = 0.0, ""
     for text in [entry.title, *entry_sentences(entry)]:
         vocab = set(content_words(text))
-        share = sum(stem_matches(t, vocab) for t in topic) / len(topic)
-        if phrase_initials and re.search(rf"\b{phrase_initials}s?\b", fold(text)):
-            share = max(share, 1.0)
+        share = sum(weights.get(t, 1.0) for t in topic if stem_matches(t, vocab)) / total
+        if initials and re.search(rf"\b{initials}s?\b", fold(text)):
+            share = 1.0
         if share > best:
             best, line = share, text
     return best, line
@@ -81,53 +84,130 @@ def _time_key(entry: Entry) -> tuple[str, int]:
     return (entry.date or "", minutes_of(parse_time(entry.time or "")) or 0)
 
 
-def find_list(
-    question: str,
-    intent: Intent,
-    entries: Sequence[Entry],
-    linker: EntityLinker,
-    accepts: object,
-    relevance: dict[str, float] | None = None,
-) -> ListResult:
-    """The entries a list question asks for. ``accepts`` is the caller's filter (an ``Entry -> bool``);
-    ``relevance`` optional retrieval scores by entry id, used to order topic matches."""
-    relevance = relevance or {}
-    pool = [e for e in entries if accepts(e)]  # type: ignore[operator]
+_TBD_RE = re.compile(
+    r"\b(no|not|without|untitled|tbd|yet to|to be)\b.*\btitles?\b|\btitles?\b.*\b(tbd|yet|missing)\b", re.I
+)
+_COUNT_PEOPLE = re.compile(
+    r"\b(?:by|with|have|has|had)\s+(?:a |an )?(single|one|two|three|four|five|six|\d+)\s+"
+    r"(?:presenters?|speakers?|authors?|people)\b",
+    re.I,
+)
+_AFFILIATION_CUE = re.compile(r"\b(from|at|affiliat\w*|based|institutions?|universit\w*|labs?|works? at)\b", re.I)
+_GENERIC_AFFILIATION = frozenset(
+    "university universities institute institution of the and for de la school center centre department college "
+    "national laboratory lab research medical technology".split()
+)
+_AFFILIATION_WORDS = frozenset(content_words("come list among affiliation affiliations institution institutions based"))
+_ONE_WORD = {"single": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
+DENSE_FLOOR = 0.45
+DENSE_MARGIN = 0.25
+LEXICAL_SHARE = 0.8
+LEXICAL_FLOOR = 0.3
+"""A topic match is an entry whose best title-or-sentence similarity to the topic is within DENSE_MARGIN of the best
+entry's (and at least DENSE_FLOOR), or whose title or one sentence carries nearly every topic word (LEXICAL_SHARE of
+their rarity-weighted sum) while still being somewhat similar (LEXICAL_FLOOR), or all of them (or their acronym:
+"LLMs" for "large language models", which MiniLM barely relates)."""
+
+
+@dataclass(frozen=True)
+class ListContext:
+    """What a list answer draws on besides the question: every entry, the caller's filter, entity links, the
+    similarity of each entry to the question's topic, and how rare each topic word is in the corpus."""
+
+    entries: Sequence[Entry]
+    linker: EntityLinker
+    accepts: Callable[[Entry], bool]
+    similarity: Callable[[str, Sequence[Entry]], dict[str, float]]
+    weights: dict[str, float] = field(default_factory=dict)
+
+
+def _affiliated(question: str, pool: Sequence[Entry]) -> list[Entry] | None:
+    """Entries whose speaker's affiliation the question names (any distinctive word of it), when it asks by
+    affiliation at all; None when it does not."""
+    if not _AFFILIATION_CUE.search(question):
+        return None
+    asked = set(words(question))
+    hits = []
+    for e in pool:
+        names = {w for w in words(e.affiliation or "") if len(w) >= 3 and w not in _GENERIC_AFFILIATION}
+        if names & asked:
+            hits.append(e)
+    return hits or None
+
+
+def _people_count(entry: Entry) -> int | None:
+    return len(entry.people) if entry.people else entry.authors_count
+
+
+def find_list(question: str, intent: Intent, ctx: ListContext) -> ListResult:
+    """The entries a list question asks for (see the module docstring)."""
+    pool = [e for e in ctx.entries if ctx.accepts(e)]
     if intent.kinds:
         pool = [e for e in pool if e.kind in intent.kinds]
     if intent.collection:
         pool = [e for e in pool if e.collection == intent.collection]
     noun = " or ".join(_KIND_PLURAL[k] for k in intent.kinds) if intent.kinds else "entries"
-    day = parse_day(question, entries)
+    day = parse_day(question, ctx.entries)
     schedule = bool(day or intent.minutes)
     if schedule:
         pool = [e for e in pool if e.kind != "paper" and (not day or (e.day or "").lower() == day.lower())]
         pool = [e for e in pool if _in_window(e, intent.minutes)]
         noun = noun if intent.kinds else "talks"
-    affiliated = {e.id for e in linker.by_affiliation(question)}
     topic = list(intent.topic)
-    if affiliated:
-        pool = [e for e in pool if e.id in affiliated]
-        affil_words = {w for e in pool for w in content_words(e.affiliation or "")}
-        topic = [t for t in topic if t not in affil_words]
+    detail = "schedule" if schedule else "all"
+    affiliated = _affiliated(question, pool)
+    if affiliated is not None:
+        pool, detail = affiliated, "affiliation"
+        affiliation_stems = {t for e in pool for t in content_words(e.affiliation or "")}
+        topic = [t for t in topic if t not in affiliation_stems and t not in _AFFILIATION_WORDS]
+    if _TBD_RE.search(question):
+        pool, topic, detail = [e for e in pool if e.title.startswith("TBD")], [], "untitled"
+    count = _COUNT_PEOPLE.search(question)
+    if count:
+        n = _ONE_WORD.get(count.group(1).lower()) or int(count.group(1))
+        pool, topic, detail = [e for e in pool if _people_count(e) == n], [], "count"
     if not topic:
         items = [ListItem(e, e.metadata_line(), 1.0) for e in pool]
-        detail = "schedule" if schedule else "affiliation" if affiliated else "all"
-        if schedule or detail == "all":
-            items.sort(key=lambda it: _time_key(it.entry))
+        items.sort(key=lambda it: _time_key(it.entry))
         return ListResult(items[:MAX_ITEMS], detail, len(items), noun)
+    return _by_topic(question, intent, topic, pool, ctx, schedule, noun, detail)
+
+
+def _by_topic(
+    question: str,
+    intent: Intent,
+    topic: list[str],
+    pool: list[Entry],
+    ctx: ListContext,
+    schedule: bool,
+    noun: str,
+    detail: str,
+) -> ListResult:
+    similarity = ctx.similarity(intent.topic_phrase or " ".join(topic), pool) if pool else {}
+    ranked = sorted(similarity.values(), reverse=True)
+    # One near-exact title should not raise the bar for every other match: measure from the runner-up.
+    best = min(ranked[0], ranked[1] + 0.15) if len(ranked) > 1 else (ranked[0] if ranked else 0.0)
+    floor = max(DENSE_FLOOR, best - DENSE_MARGIN)
     initials = _initials([w for w in words(question) if stem_in_topic(w, topic)])
     items = []
     for entry in pool:
-        share, line = _topic_match(topic, initials, entry)
-        if share >= 1.0 or (share >= 0.67 and len(topic) >= 3):
-            items.append(ListItem(entry, _short(line), share + 0.1 * relevance.get(entry.id, 0.0)))
-    if schedule:
-        items.sort(key=lambda it: _time_key(it.entry))
-    else:
-        items.sort(key=lambda it: -it.score)
-    detail = "schedule+topic" if schedule else "affiliation+topic" if affiliated else "topic"
+        share, line = _topic_match(topic, ctx.weights, initials, entry)
+        dense = similarity.get(entry.id, 0.0)
+        if dense >= floor or (share >= LEXICAL_SHARE and dense >= LEXICAL_FLOOR) or (share >= 0.99 and dense >= 0.2):
+            items.append(ListItem(entry, _short(line or entry.title), dense + 0.15 * share))
+    items.sort(key=(lambda it: _time_key(it.entry)) if schedule else (lambda it: -it.score))
+    detail = f"{detail}+topic" if detail not in ("all",) else "topic"
     return ListResult(items[:MAX_ITEMS], detail, len(items), noun)
+
+
+def rarity_weights(entries: Iterable[Entry]) -> dict[str, float]:
+    """Inverse document frequency of every content stem over the entries' titles and texts."""
+    counts: Counter[str] = Counter()
+    n = 0
+    for entry in entries:
+        counts.update(set(content_words(f"{entry.title} {entry.text}")))
+        n += 1
+    return {stem: math.log((n + 1) / (c + 1)) + 0.1 for stem, c in counts.items()}
 
 
 def stem_in_topic(word: str, topic: Sequence[str]) -> bool:
