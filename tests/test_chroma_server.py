@@ -15,6 +15,7 @@ from assistant.api import Assistant
 from assistant.llm import ScriptedChatModel
 from index.build import build_index
 from index.embed import HashingEmbedder
+from index.manifest import chunk_ids, read_manifest
 from index.store import ChromaChunkStore, StoreError
 
 from .conftest import make_settings
@@ -57,6 +58,10 @@ def test_index_and_retrieve_over_http(tmp_path: Path, chroma_server: str):
     first = build_index(settings.index, HashingEmbedder(), store, show_progress=False)
     again = build_index(settings.index, HashingEmbedder(), ChromaChunkStore(settings.index), show_progress=False)
     assert first.embedded == first.chunks and again.noop
+    # --rebuild on a server drops and recreates the collection (it never touches files of its own)
+    rebuilt = build_index(settings.index, HashingEmbedder(), store, show_progress=False, rebuild=True)
+    assert rebuilt.embedded == rebuilt.chunks == first.chunks and not rebuilt.noop
+    assert ChromaChunkStore(settings.index).ids() == chunk_ids(read_manifest(settings.index.index_dir))  # type: ignore[arg-type]
     assert not (settings.index.index_dir / "chroma").exists()  # nothing stored by an embedded client
     a = Assistant(settings, chat_model=ScriptedChatModel(["x"]), embedder=HashingEmbedder(), sync_index=False)
     top = a.retrieve("Proving Theorems with Lean and Machine Learning", k=3, mode="dense")
