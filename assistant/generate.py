@@ -77,8 +77,16 @@ class GroundedWriter:
     max_tokens: int = 120
 
     def evidence(self, question: str, intent: Intent, entries: Sequence[Entry]) -> list[EntryEvidence]:
-        """Scored sentences of the best retrieved entries."""
-        return self.scorer.score(question, intent.topic, list(entries)[:CONTEXT_ENTRIES])
+        """Scored sentences of the best retrieved entries. A title the question names is left out of what the
+        sentences are compared with: the sentence that repeats the title is rarely the one that answers."""
+        chosen = list(entries)[:CONTEXT_ENTRIES]
+        focus, topic = question, list(intent.topic)
+        for entry in chosen:
+            if entry.title.lower() in focus.lower():
+                focus = re.sub(re.escape(entry.title), " ", focus, flags=re.I)
+                title_stems = set(content_words(entry.title))
+                topic = [t for t in topic if t not in title_stems]
+        return self.scorer.score(focus if focus.strip() else question, topic or intent.topic, chosen)
 
     def sources(self, evidence: Sequence[EntryEvidence]) -> list[SourceBlock]:
         """Numbered sources for the prompt: the best entry gets more room than the rest."""

@@ -1,0 +1,67 @@
+"""Reading what a question asks for: kinds as filters, list questions, times of day, attributes, topic, parts."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.intent import has_attribute, kinds_named, read_intent, split_parts, time_window, topic_phrase
+
+
+@pytest.mark.parametrize(
+    ("question", "kinds"),
+    [
+        ("Which talks at the symposium are about scaling laws?", ("talk",)),
+        ("Who talks at 4:20 pm on Wednesday?", ()),
+        ("What does Mallat talk about?", ()),
+        ("In the tutorial that builds a design language, which component composes adapters?", ("tutorial",)),
+        ("Which papers in the library study graph neural networks?", ("paper",)),
+        ("Is there a talk or a tutorial on diffusion?", ("talk", "tutorial")),
+    ],
+)
+def test_kind_words_become_kinds_but_verbs_do_not(question: str, kinds: tuple[str, ...]) -> None:
+    assert kinds_named(question) == kinds
+
+
+@pytest.mark.parametrize(
+    ("question", "is_list"),
+    [
+        ("Which talks at the symposium are about scaling laws?", True),
+        ("Who speaks on Wednesday morning?", True),
+        ("Which speakers are from EPFL?", True),
+        ("Is there a tutorial on making a model forget its training data?", True),
+        ("Who talks at 4:20 pm on Wednesday?", False),
+        ("Which tutorial covers theorem proving in Lean?", False),
+        ("Is there a tutorial on proofs? Which library does it introduce?", False),
+    ],
+)
+def test_list_questions(question: str, is_list: bool) -> None:
+    assert read_intent(question).is_list is is_list
+
+
+def test_times_of_day_and_bounds() -> None:
+    assert time_window("Who speaks on Tuesday afternoon?") == (720, 1080)
+    assert time_window("Which talks are before 11 am?") == (0, 660)
+    assert time_window("Which talks are after 3 pm?") == (901, 1440)
+    assert time_window("Which talks are about memory?") is None
+
+
+def test_attributes_and_their_presence() -> None:
+    assert read_intent("How many datasets does TabPFN use?").attribute == "quantity"
+    assert read_intent("What hardware was TabPFN trained on?").attribute == "hardware"
+    assert read_intent("What does the tutorial cover?").attribute is None
+    assert has_attribute("a 5 700times speedup when using a GPU", "hardware")
+    assert not has_attribute("competitive with boosted trees", "quantity")
+
+
+def test_topic_leaves_out_question_kind_and_schedule_words() -> None:
+    intent = read_intent("Which talks at the symposium on Monday are about neural scaling laws?")
+    assert intent.topic == ("neural", "scale", "law")
+    assert topic_phrase("Which talks draw on neuroscience or biology?") == "draw neuroscience or biology"
+
+
+def test_parts_of_a_two_part_question() -> None:
+    assert split_parts("How many authors does X have, and when was it published?") == (
+        "How many authors does X have",
+        "when was it published",
+    )
+    assert split_parts("What is X about?") == ("What is X about?",)

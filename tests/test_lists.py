@@ -1,0 +1,86 @@
+"""List answers on hand-made entries: topic matches by similarity and words, schedules, affiliations, counts."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from assistant.intent import read_intent
+from assistant.lists import ListContext, find_list, rarity_weights, render_empty, render_intro, render_item
+from assistant.metadata import EntityLinker
+from index.entries import Entry, SourceRef
+
+
+def _talk(n: int, title: str, text: str, day: str, time: str, affiliation: str = "EPFL") -> Entry:
+    return Entry(
+        id=f"t{n}",
+        kind="talk",
+        title=title,
+        text=text,
+        speaker=f"Speaker {n}",
+        affiliation=affiliation,
+        day=day,
+        time=time,
+        date="2024-10-01",
+        sources=[SourceRef(file="003.txt", line=n)],
+    )
+
+
+TALKS = [
+    _talk(1, "Scaling laws for feature learning", "We derive neural scaling laws.", "Monday", "9:00 am"),
+    _talk(2, "Diffusion models as denoisers", "Score-based diffusion.", "Monday", "2:30 pm", "ETH Zurich"),
+    _talk(3, "TBD", "", "Tuesday", "10:00 am", "New York University"),
+    _talk(4, "Kernels and scaling", "Kernel regression limits of scaling laws.", "Tuesday", "4:00 pm"),
+    Entry(id="tut", kind="tutorial", title="Scaling laws tutorial", text="Scaling laws.", presenters=["A", "B", "C"]),
+]
+
+
+def _context(similarity: dict[str, float]) -> ListContext:
+    def similar(_: str, entries: Sequence[Entry]) -> dict[str, float]:
+        return {e.id: similarity.get(e.id, 0.0) for e in entries}
+
+    return ListContext(TALKS, EntityLinker(TALKS), lambda e: True, similar, rarity_weights(TALKS))
+
+
+def test_topic_list_keeps_kind_and_similar_entries_only() -> None:
+    question = "Which talks are about scaling laws?"
+    result = find_list(question, read_intent(question), _context({"t1": 0.8, "t4": 0.6, "t2": 0.2, "tut": 0.9}))
+    assert [i.entry.id for i in result.items] == ["t1", "t4"] and result.detail == "topic"
+    assert render_intro(result) == "2 talks in the corpus match:"
+
+
+def test_all_topic_words_in_one_sentence_count_even_when_similarity_is_modest() -> None:
+    question = "Which talks are about score-based diffusion?"
+    result = find_list(question, read_intent(question), _context({"t2": 0.35, "t1": 0.3}))
+    assert [i.entry.id for i in result.items] == ["t2"]
+
+
+def test_nothing_similar_gives_an_empty_list() -> None:
+    question = "Which talks are about protein folding?"
+    result = find_list(question, read_intent(question), _context({"t1": 0.2, "t2": 0.1}))
+    assert result.items == [] and render_empty(result) == "No talks in the corpus match this question."
+
+
+def test_schedule_lists_are_in_time_order_and_respect_the_part_of_day() -> None:
+    question = "Who speaks on Tuesday afternoon?"
+    result = find_list(question, read_intent(question), _context({}))
+    assert [i.entry.id for i in result.items] == ["t4"] and result.detail == "schedule"
+    question = "Which talks are on Monday?"
+    assert [i.entry.id for i in find_list(question, read_intent(question), _context({})).items] == ["t1", "t2"]
+
+
+def test_affiliation_untitled_and_presenter_count_lists() -> None:
+    q = "Which speakers are from New York University?"
+    assert [i.entry.id for i in find_list(q, read_intent(q), _context({})).items] == ["t3"]
+    q = "Which talks do not have a title yet?"
+    assert [i.entry.id for i in find_list(q, read_intent(q), _context({})).items] == ["t3"]
+    q = "Which tutorials are given by three presenters?"
+    assert [i.entry.id for i in find_list(q, read_intent(q), _context({})).items] == ["tut"]
+
+
+def test_item_line_names_people_and_time_and_quotes_the_evidence() -> None:
+    question = "Which talks are about scaling laws?"
+    item = find_list(question, read_intent(question), _context({"t4": 0.9})).items[0]
+    item.marker = 3
+    line = render_item(1, item)
+    assert line.startswith("1. “Kernels and scaling” (Speaker 4, EPFL; Tuesday")
+    assert line.endswith("“Kernel regression limits of scaling laws.” [3]")
