@@ -178,6 +178,12 @@ def _build_locked(
     for w in warnings:
         if w.loud:
             log.warning("%s", w)
+    built_with = manifest.get("fingerprint", {}).get("model_id") if manifest is not None else None
+    if built_with is not None and built_with != fp["model_id"]:
+        # Vectors of another embedder are useless (and may not even have the same size): start the store over.
+        _reset(index_dir, store)
+        manifest = None
+        repairs.append(f"embedder changed from {built_with} to {fp['model_id']}; every chunk embedded again")
     if manifest is not None and not bm25_ok:
         repairs.append("BM25 files missing or damaged; rewritten")
     nodes = chunk_entries(corpus.entries, settings.chunk_tokens, settings.chunk_overlap, embedder.model_id)

@@ -175,6 +175,18 @@ class ChromaChunkStore:
         server's internal error may be passing, and its data is not ours to wipe)."""
         try:
             return fn()
+        except chromadb.errors.InvalidArgumentError as exc:
+            if "dimension" not in str(exc):
+                raise
+            # Vectors of another embedder (e.g. the manifest was lost and the embedder changed): start over.
+            if self.settings.chroma_url:
+                raise StoreError(
+                    f"the Chroma collection {self.settings.collection!r} at {self.settings.chroma_url} holds vectors "
+                    f"of another size ({exc}); run `assistant index --rebuild`"
+                ) from exc
+            raise StoreCorruptError(
+                f"the Chroma database at {_where(self.settings)} holds vectors of another size: {exc}"
+            ) from exc
         except chromadb.errors.InternalError as exc:
             if self.settings.chroma_url:
                 raise StoreError(f"the Chroma server at {self.settings.chroma_url} failed: {exc}") from exc

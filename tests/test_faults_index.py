@@ -18,7 +18,7 @@ from assistant.cli import main
 from assistant.llm import ScriptedChatModel
 from assistant.settings import Settings
 from index.build import BuildReport, build_index
-from index.embed import SentenceTransformerEmbedder
+from index.embed import Embedder, HashingEmbedder, SentenceTransformerEmbedder
 from index.manifest import BM25_DIR, MANIFEST, chunk_ids, leftover_temp_paths, read_manifest
 from index.store import ChromaChunkStore
 
@@ -46,7 +46,7 @@ def tiny(tmp_path: Path) -> Settings:
     return make_settings(tmp_path / "data", seeds)
 
 
-def build(settings: Settings, embedder: SentenceTransformerEmbedder, **options: bool) -> BuildReport:
+def build(settings: Settings, embedder: Embedder, **options: bool) -> BuildReport:
     return build_index(settings.index, embedder, ChromaChunkStore(settings.index), show_progress=False, **options)
 
 
@@ -254,3 +254,16 @@ def test_leftover_temp_files_are_removed_on_an_up_to_date_run(
     report = build(tiny, minilm)
     assert report.noop and any("temporary" in r for r in report.repairs)
     assert leftover_temp_paths(index_dir) == []
+
+
+@pytest.mark.parametrize("manifest_lost", [False, True], ids=["manifest-kept", "manifest-lost"])
+def test_index_of_another_embedder_is_replaced(
+    tiny: Settings, minilm: SentenceTransformerEmbedder, manifest_lost: bool
+) -> None:
+    build(tiny, HashingEmbedder())  # 256-dimensional vectors
+    if manifest_lost:
+        (tiny.index.index_dir / MANIFEST).unlink()
+    report = build(tiny, minilm)  # 384-dimensional
+    assert report.embedded == report.chunks == 15
+    assert any("embedder changed" in r or "another size" in r for r in report.repairs)
+    assert_consistent(tiny, minilm)
