@@ -55,6 +55,8 @@ def test_hybrid_meets_thresholds(
 
 
 def test_hybrid_not_worse_than_bm25(dev_questions: list[EvalQuestion], rankings: dict[str, dict[str, Any]]) -> None:
-    hybrid = summarize_retrieval_mode(dev_questions, rankings["hybrid"], K)["overall"]["hit@5"]["mean"]
-    bm25 = summarize_retrieval_mode(dev_questions, rankings["bm25"], K)["overall"]["hit@5"]["mean"]
+    # List questions are answered by the list route over every entry, not from the ranked top 5.
+    single = [q for q in dev_questions if q.kind != "list"]
+    hybrid = summarize_retrieval_mode(single, rankings["hybrid"], K)["overall"]["hit@5"]["mean"]
+    bm25 = summarize_retrieval_mode(single, rankings["bm25"], K)["overall"]["hit@5"]["mean"]
     assert hybrid >= bm25, f"hybrid hit@5 {hybrid:.3f} is below BM25-only {bm25:.3f}"
