@@ -257,3 +257,18 @@ def test_cli_ask_exits_1_with_one_line(tmp_path: Path, monkeypatch: pytest.Monke
     assert code == 1 and server.requests == 1
     lines = [line for line in err.splitlines() if line.startswith("error:")]
     assert len(lines) == 1 and "HTML page" in lines[0] and "Traceback" not in err
+
+
+def test_judge_log_probabilities_call_has_the_same_deadline() -> None:
+    with MisbehavingServer("hang") as server:
+        model = OpenAICompatChatModel(server.url, "m", timeout_s=DEADLINE_S)
+        start = time.monotonic()
+        with pytest.raises(LLMTimeoutError, match="within 2 s"):
+            model.next_token_logprobs(MESSAGES)
+        assert time.monotonic() - start < WITHIN_S
+
+
+@pytest.mark.parametrize("mode", ["html", "garbage_json", "cut"])
+def test_judge_log_probabilities_call_rejects_malformed_replies(mode: str) -> None:
+    with MisbehavingServer(mode) as server, pytest.raises(LLMResponseError, match="JSON"):
+        OpenAICompatChatModel(server.url, "m", timeout_s=DEADLINE_S).next_token_logprobs(MESSAGES)

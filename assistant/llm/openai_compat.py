@@ -106,15 +106,27 @@ class OpenAICompatChatModel:
                 f"The model server at {self.base_url}",
             )
         except openai.APITimeoutError as exc:
-            raise LLMError(f"The model server at {self.base_url} did not answer within {self.timeout_s:g} s") from exc
-        except openai.APIConnectionError as exc:
-            raise LLMError(f"Cannot reach the model server at {self.base_url}: {_cause(exc)}") from exc
-        except openai.APIStatusError as exc:
-            raise LLMError(
-                f"The model server at {self.base_url} answered HTTP {exc.status_code}: {_status_detail(exc)}"
+            raise LLMTimeoutError(
+                f"The model server at {self.base_url} did not answer within {self.timeout_s:g} s"
             ) from exc
-        except (openai.OpenAIError, httpx.HTTPError, ValueError) as exc:
+        except openai.APIConnectionError as exc:
+            raise LLMConnectionError(f"Cannot reach the model server at {self.base_url}: {_cause(exc)}") from exc
+        except openai.APIStatusError as exc:
+            raise LLMStatusError(
+                f"The model server at {self.base_url} answered HTTP {exc.status_code}: {_status_detail(exc)}"
+                f"{_STATUS_HINTS.get(exc.status_code, '')}",
+                exc.status_code,
+            ) from exc
+        except openai.APIResponseValidationError as exc:
+            raise LLMResponseError(f"The model server at {self.base_url} sent a malformed reply: {exc}") from exc
+        except ValueError as exc:
+            raise LLMResponseError(f"The model server at {self.base_url} answered with invalid JSON: {exc}") from exc
+        except (openai.OpenAIError, httpx.HTTPError) as exc:
             raise LLMError(f"The model server at {self.base_url} failed: {exc}") from exc
+        if not hasattr(reply, "model_dump"):  # the client hands back the raw text of a non-JSON reply
+            raise LLMResponseError(
+                f"The model server at {self.base_url} answered with something other than JSON: {str(reply)[:120]!r}"
+            )
         return top_logprobs(reply.model_dump(), f"The model server at {self.base_url}")
 
 
