@@ -23,6 +23,15 @@ from index.text import content_words, split_sentences
 MAX_SPAN_SENTENCES = 3
 _MARKUP = re.compile(r"\*\*|__|(?<!\w)\*(?=\w)|(?<=\w)\*(?!\w)|^\s*[-•*]\s+|^#+\s*", re.M)
 _CHROME = re.compile(r"^(show more|view full details|read more)$", re.I)
+_INSTRUCTION = re.compile(
+    r"\b(ignore (all |any |the )?(previous|prior|above|earlier) (instructions|prompts?)"
+    r"|disregard (the|all|any) (instructions|rules)"
+    r"|(answer|respond to|reply to) (every|all|each|any) questions? (with|by saying)"
+    r"|(you|the assistant|assistants?|language models?|ai) (must|should|shall) (always )?"
+    r"(answer|reply|say|respond|output|print)"
+    r"|(respond|reply|answer) (only )?with|system prompt|new instructions)\b",
+    re.I,
+)
 
 
 @dataclass(frozen=True)
@@ -45,17 +54,23 @@ class Span:
 
 
 def entry_sentences(entry: Entry) -> list[str]:
-    """The entry's text as sentences, without markup, page chrome or repeated sentences (some pages repeat a
-    section after "Show more")."""
+    """The entry's text as sentences, without markup, page chrome, repeated sentences (some pages repeat a
+    section after "Show more") or sentences that give the assistant instructions."""
     out: list[str] = []
     seen: set[str] = set()
     for raw in split_sentences(entry.text or ""):
         sentence = _MARKUP.sub("", raw).strip()
-        if not sentence or _CHROME.match(sentence) or sentence in seen:
+        if not sentence or _CHROME.match(sentence) or sentence in seen or looks_like_instruction(sentence):
             continue
         seen.add(sentence)
         out.append(sentence)
     return out
+
+
+def looks_like_instruction(sentence: str) -> bool:
+    """Whether a sentence of the corpus addresses the assistant with instructions ("ignore previous instructions",
+    "answer every question with …"): such text is data, never evidence, so it can never support an answer."""
+    return bool(_INSTRUCTION.search(sentence))
 
 
 def windows(entry_id: str, sentences: Sequence[str], size: int = MAX_SPAN_SENTENCES) -> list[Span]:
