@@ -7,7 +7,7 @@ setup:
 run: setup
 	.venv/bin/assistant serve
 
-test: setup
+test: lint
 	@bash scripts/install-browser.sh
 	.venv/bin/python -m pytest
 
@@ -15,6 +15,7 @@ index: setup
 	.venv/bin/assistant index
 
 lint: setup
+	.venv/bin/ruff format --check assistant index evals tests
 	.venv/bin/ruff check assistant index evals tests
 
 bench: setup

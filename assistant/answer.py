@@ -166,7 +166,7 @@ class Answerer:
             narrowed = self.retriever.retrieve(query, k=k or self.top_k, filters=replace(filters, kind=intent.kind))
             if narrowed:
                 return narrowed
-        return self.retriever.retrieve(query, k=k or self.top_k, filters=filters)
+        return self.retriever.retrieve(query, k=k or self.top_k, filters=filters)  # k: passages retrieved
 
     def _relevant(self, passages: list[Passage], linked: list[Entry]) -> bool:
         if not passages:
