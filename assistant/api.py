@@ -177,6 +177,8 @@ class Assistant:
     ) -> Iterator[AnswerEvent]:
         """Streaming form of chat()."""
         question = self._check_question(question)
+        if isinstance(k, float) and k.is_integer():
+            k = int(k)  # a UI slider may send 6.0
         if k is not None and (isinstance(k, bool) or not isinstance(k, int) or k < 1):
             raise AssistantError(f"k (passages to retrieve) must be a whole number of at least 1, got {k!r}")
         last_user, last_reply = _last_turn(history)
