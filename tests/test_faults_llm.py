@@ -60,6 +60,8 @@ class MisbehavingServer:
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1" if mode == "cut_chunked" else "HTTP/1.0"
+
             def do_POST(self) -> None:
                 self.rfile.read(int(self.headers.get("Content-Length", "0")))
                 outer.requests += 1
@@ -89,6 +91,8 @@ class MisbehavingServer:
             return None
         h.send_response(200)
         h.send_header("Content-Type", "text/event-stream")
+        if mode == "cut_chunked":
+            h.send_header("Transfer-Encoding", "chunked")
         h.end_headers()
         if mode == "wrong_shape":
             for _ in range(3):
@@ -98,6 +102,11 @@ class MisbehavingServer:
             h.wfile.write(_chunk(None, "stop") + b"data: [DONE]\n\n")
         elif mode == "cut":
             h.wfile.write(_chunk("The tutorial presents") + _chunk(" a categorical"))
+        elif mode == "cut_chunked":  # HTTP/1.1 chunked body that stops without its final empty chunk
+            for event in (_chunk("The tutorial presents"), _chunk(" a categorical")):
+                h.wfile.write(b"%x\r\n%s\r\n" % (len(event), event))
+            h.wfile.flush()
+            h.close_connection = True
         elif mode == "trickle":
             self._loop(h, lambda i: b": keep-alive\n\n", pause=0.2, count=200)
         elif mode == "endless":
@@ -148,6 +157,7 @@ CASES = [
     ("endless", LLMResponseError, "past max_tokens=16"),
     ("endless_slow", LLMTimeoutError, "within 2 s"),
     ("cut", LLMResponseError, "before the reply was complete"),
+    ("cut_chunked", LLMResponseError, "in the middle of its reply"),
     ("hang", LLMTimeoutError, "within 2 s"),
     ("headers_then_hang", LLMTimeoutError, "within 2 s"),
 ]

@@ -36,14 +36,17 @@ def run_with_deadline(produce: Callable[[threading.Event], Iterator[str]], timeo
     cancel = threading.Event()
 
     def pump() -> None:
+        pieces = produce(cancel)
         try:
-            for piece in produce(cancel):
+            for piece in pieces:
                 if cancel.is_set():
                     return
                 items.put(piece)
             items.put(_DONE)
         except BaseException as exc:  # handed to the caller's thread, which raises it
             items.put(exc if isinstance(exc, LLMError) else LLMError(f"{who} failed: {type(exc).__name__}: {exc}"))
+        finally:
+            pieces.close()  # leaves the HTTP response's context: the connection is dropped
 
     deadline = time.monotonic() + timeout_s
     worker = threading.Thread(target=pump, name="llm-reply", daemon=True)
