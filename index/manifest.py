@@ -139,13 +139,15 @@ def bm25_digest(bm25_dir: Path) -> str:
 
 
 def leftover_temp_paths(index_dir: Path) -> list[Path]:
-    """Temporary files and folders that only an interrupted build leaves behind (call under the build lock)."""
+    """Temporary files and folders that only an interrupted build leaves behind (call under the build lock). Only
+    the build's own names: other parts of the program may keep their own temporary files in the same folder."""
     if not index_dir.is_dir():
         return []
+    ours = (f".{MANIFEST}.", f".{BM25_DIR}.")
     return sorted(
         p
         for p in index_dir.iterdir()
-        if p.name.startswith(".") and (p.name.endswith(".tmp") or p.name == f".{BM25_DIR}.old")
+        if p.name.startswith(ours) and (p.name.endswith(".tmp") or p.name == f".{BM25_DIR}.old")
     )
 
 
