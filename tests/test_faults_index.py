@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import os
 import random
+import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -22,7 +25,7 @@ from index.embed import Embedder, HashingEmbedder, SentenceTransformerEmbedder
 from index.manifest import BM25_DIR, MANIFEST, chunk_ids, leftover_temp_paths, read_manifest
 from index.store import ChromaChunkStore
 
-from .conftest import SEEDS, make_settings
+from .conftest import REPO, SEEDS, make_settings
 
 pytestmark = pytest.mark.faults
 
@@ -64,7 +67,7 @@ def fresh_process(settings: Settings) -> None:
     ChromaChunkStore(settings.index, repair=False).close()
 
 
-def assert_consistent(settings: Settings, embedder: SentenceTransformerEmbedder) -> None:
+def assert_consistent(settings: Settings, embedder: Embedder) -> None:
     """Store == manifest, no leftovers, and both retrievers find the tutorial."""
     fresh_process(settings)
     index_dir = settings.index.index_dir
@@ -267,3 +270,35 @@ def test_index_of_another_embedder_is_replaced(
     assert report.embedded == report.chunks == 15
     assert any("embedder changed" in r or "another size" in r for r in report.repairs)
     assert_consistent(tiny, minilm)
+
+
+_KILLED_CHILD = """
+import os, signal, sys
+from pathlib import Path
+from index.build import build_index
+from index.embed import HashingEmbedder
+from index.settings import IndexSettings
+from index.store import ChromaChunkStore
+settings = IndexSettings(data_dir=Path(sys.argv[1]), seeds_dir=Path(sys.argv[2]))
+# The first rename of a build is the manifest's: SIGKILL there leaves chunks and BM25 in, the manifest half done.
+os.replace = lambda *args: os.kill(os.getpid(), signal.SIGKILL)
+build_index(settings, HashingEmbedder(), ChromaChunkStore(settings), show_progress=False)
+"""
+
+
+def test_sigkill_mid_build_in_another_process_is_completed_by_the_next_run(tiny: Settings) -> None:
+    embedder = HashingEmbedder()
+    build(tiny, embedder)
+    edit_seeds(tiny)
+    fresh_process(tiny)
+    child = subprocess.run(
+        [sys.executable, "-c", _KILLED_CHILD, str(tiny.index.data_dir), str(tiny.index.seeds_dir)],
+        cwd=REPO,
+        capture_output=True,
+        timeout=120,
+    )
+    assert child.returncode == -signal.SIGKILL, child.stderr.decode()[-2000:]
+    assert any(p.name.startswith(f".{MANIFEST}.") for p in leftover_temp_paths(tiny.index.index_dir))
+    report = build(tiny, embedder)
+    assert not report.noop and report.embedded == 0  # the killed build's chunks are reused
+    assert_consistent(tiny, embedder)
