@@ -11,6 +11,7 @@ Named API endpoints for ``gradio_client``:
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -62,9 +63,18 @@ CSS = """
 .ra-details dt { color: var(--body-text-color-subdued); }
 .ra-details dd { margin: 0; }
 .ra-fulltext { white-space: pre-wrap; overflow-wrap: anywhere; margin-top: 8px; }
-@media (max-width: 600px) { #ra-ask-row { flex-wrap: wrap; } #ra-ask-row > * { min-width: 70px !important; } }
+@media (max-width: 600px) {
+  .gradio-container .main { padding-left: 8px !important; padding-right: 8px !important; }
+  #ra-conv .html-container { padding: 0 !important; }
+  #ra-ask-row { flex-wrap: wrap; }
+  #ra-ask-row > #ra-question { flex: 1 1 100% !important; min-width: 100% !important; }
+  #ra-ask-row > button { flex: 1 1 40% !important; }
+  .ra-turn { padding: 8px !important; }
+  .ra-card { padding: 6px 8px !important; }
+}
 """
 _ANSWERS = "answers"
+_MIRROR_S = 0.25
 DARK_JS = "() => { document.body.classList.toggle('dark'); }"
 
 
@@ -142,15 +152,26 @@ def build_app(assistant_factory: Callable[[], Assistant], settings: Settings) ->
         return "", render_conversation(conv.snapshot())
 
     def respond(request: gr.Request) -> Iterator[tuple[Any, Any, Any]]:
-        """Answer this session's next queued question (answers of one session run in order)."""
+        """Answer this session's queued questions in order. A second call while one is answering mirrors its
+        progress instead of waiting silently (the page follows whichever call it listens to)."""
         conv = sessions.get(request.session_hash or "")
-        with conv.run_lock:
-            # Every queued question is answered here, in order: a trigger the browser merged still gets its answer.
-            while (turn := conv.next_queued()) is not None:
-                for _ in answer_turn(shared, conv, turn):
-                    yield render_conversation(conv.snapshot()), gr.skip(), gr.skip()
-                status_line = status_text(shared, settings, shared.get())
-                yield render_conversation(conv.snapshot()), conv.snapshot(), status_line
+        yield render_conversation(conv.snapshot()), gr.skip(), gr.skip()  # the page shows the queue at once
+        while True:
+            if conv.run_lock.acquire(blocking=False):
+                try:
+                    while (turn := conv.next_queued()) is not None:
+                        for _ in answer_turn(shared, conv, turn):
+                            yield render_conversation(conv.snapshot()), gr.skip(), gr.skip()
+                finally:
+                    conv.run_lock.release()
+            elif conv.next_queued() is not None or conv.run_lock.locked():
+                time.sleep(_MIRROR_S)
+                yield render_conversation(conv.snapshot()), gr.skip(), gr.skip()
+                continue
+            if conv.next_queued() is None:
+                break
+        status_line = status_text(shared, settings, shared.get())
+        yield render_conversation(conv.snapshot()), conv.snapshot(), status_line
 
     def stop(request: gr.Request) -> str:
         """Stop the answer being written (queued questions still follow)."""
@@ -174,13 +195,12 @@ def build_app(assistant_factory: Callable[[], Assistant], settings: Settings) ->
                 conv.add(new_turn(last["question"], f.get("kind", ALL), f.get("source", ALL), f.get("k", default_k)))
         return render_conversation(conv.snapshot())
 
-    def vote(payload: Any, request: gr.Request) -> str:
+    def vote(payload: Any) -> str:
         """Store a thumbs up/down (and comment) on one answer in the data folder's feedback file."""
         data = payload[0] if isinstance(payload, list) and payload else payload
         if not isinstance(data, dict):
             return "Could not read the feedback."
-        conv = sessions.get(request.session_hash or "")
-        turn = conv.find(str(data.get("turn", "")))
+        turn = sessions.find_turn(str(data.get("turn", "")))
         if turn is None or turn.get("status") != DONE:
             return "This answer is no longer on the server; ask again to rate it."
         try:
@@ -271,7 +291,7 @@ def build_app(assistant_factory: Callable[[], Assistant], settings: Settings) ->
                     css_template=CONVERSATION_CSS,
                     js_on_load=CONVERSATION_JS,
                     server_functions=[vote],
-                    padding=True,
+                    padding=False,
                     autoscroll=True,
                 )
                 with gr.Row(elem_id="ra-ask-row"):

@@ -60,7 +60,7 @@ element.addEventListener('click', (ev) => {
 """
 
 CONVERSATION_CSS = """
-.ra-conv { display: flex; flex-direction: column; gap: 14px; font-size: 15px; line-height: 1.5; }
+.ra-conv { display: flex; flex-direction: column; gap: 14px; font-size: 15px; line-height: 1.5; padding: 4px; }
 .ra-empty { color: var(--body-text-color-subdued); padding: 12px; border: 1px dashed var(--border-color-primary);
   border-radius: 8px; }
 .ra-exports { font-size: 13px; color: var(--body-text-color-subdued); display: flex; gap: 12px; flex-wrap: wrap; }

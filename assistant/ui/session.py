@@ -97,7 +97,7 @@ class GuardedChatModel:
 def new_turn(question: str, kind: str, source: str, k: int) -> dict[str, Any]:
     """A queued turn (JSON-serialisable)."""
     return {
-        "id": uuid.uuid4().hex[:12],
+        "id": uuid.uuid4().hex[:16],
         "question": question,
         "filters": {"kind": kind, "source": source, "k": k},
         "status": QUEUED,
@@ -195,6 +195,16 @@ class Sessions:
                     self._items.popitem(last=False)
             self._items.move_to_end(session)
             return conv
+
+    def find_turn(self, turn_id: str) -> dict[str, Any] | None:
+        """The turn with this id in any conversation (ids are random: knowing one is the right to rate it)."""
+        with self._lock:
+            conversations = list(self._items.values())
+        for conv in reversed(conversations):
+            turn = conv.find(turn_id)
+            if turn is not None:
+                return turn
+        return None
 
     def replace(self, session: str, turns: Sequence[dict[str, Any]]) -> Conversation:
         """A fresh conversation for the session from stored turns (a page reload)."""
