@@ -261,7 +261,8 @@ def test_guard_runs_one_generation_at_a_time_and_times_it() -> None:
     for t in threads:
         t.join()
     assert outputs == ["one two three four"] * 3 and inner.most_active == 1
-    assert guard.typical_seconds() is not None and "about" in guard.wait_estimate()
+    assert guard.typical_seconds() is not None and "about" in guard.wait_estimate(0)
+    assert guard.wait_estimate(2).startswith("2 answers ahead")
 
 
 def test_stop_closes_the_model_stream_between_tokens() -> None:

@@ -35,7 +35,6 @@ class GuardedChatModel:
         self.inner = inner
         self._lock = threading.Lock()
         self._count_lock = threading.Lock()
-        self.waiting = 0
         self.busy_since: float | None = None
         self._durations: list[float] = []
 
@@ -45,15 +44,9 @@ class GuardedChatModel:
     def stream(self, messages: Sequence[ChatMessage], *, max_tokens: int, temperature: float = 0.0) -> Iterator[str]:
         """The inner model's stream, after waiting for the model to be free; stops early when Stop was pressed."""
         cancel: threading.Event | None = getattr(_local, "cancel", None)
-        with self._count_lock:
-            self.waiting += 1
-        try:
-            while not self._lock.acquire(timeout=0.2):
-                if cancel is not None and cancel.is_set():
-                    return
-        finally:
-            with self._count_lock:
-                self.waiting -= 1
+        while not self._lock.acquire(timeout=0.2):
+            if cancel is not None and cancel.is_set():
+                return
         start = time.perf_counter()
         self.busy_since = start
         pieces = self.inner.stream(messages, max_tokens=max_tokens, temperature=temperature)
@@ -84,14 +77,14 @@ class GuardedChatModel:
         ordered = sorted(self._durations)
         return ordered[len(ordered) // 2]
 
-    def wait_estimate(self) -> str:
-        """An honest line about the wait for the model: answers ahead and, once measured, about how long."""
-        ahead = self.waiting + (1 if self.busy_since is not None else 0)
+    def wait_estimate(self, ahead: int) -> str:
+        """An honest line about the wait: ``ahead`` answers before this one and, once measured, how long model
+        answers take here."""
+        head = f"{ahead} answer{'s' if ahead != 1 else ''} ahead of this one for the model. " if ahead > 0 else ""
         typical = self.typical_seconds()
-        head = "The model is free" if not ahead else f"{ahead} model answer{'s' if ahead != 1 else ''} ahead"
         if typical is None:
-            return f"{head}; no model answer timed yet on this server."
-        return f"{head}; model answers here take about {typical:.0f} s each."
+            return f"{head}No model answer timed yet on this server."
+        return f"{head}Model answers here take about {typical:.0f} s."
 
 
 def new_turn(question: str, kind: str, source: str, k: int) -> dict[str, Any]:

@@ -88,6 +88,13 @@ class Shared:
         self._assistant: Assistant | None = None
         self._names: dict[str, str] | None = None
         self.guard: GuardedChatModel | None = None
+        self.writers = 0  # answers past retrieval and not finished, in every session (they queue for the model)
+        self._writers_lock = threading.Lock()
+
+    def writing(self, delta: int) -> None:
+        """Count an answer in (+1) or out (-1) of the model step."""
+        with self._writers_lock:
+            self.writers = max(0, self.writers + delta)
 
     def get(self) -> Assistant:
         """The Assistant, created by the first caller while the others wait."""
@@ -176,12 +183,24 @@ def answer_turn(shared: Shared, conv: Conversation, turn: dict[str, Any]) -> Ite
     history = conv.history(turn)
     cancel = threading.Event()
     conv.cancel = cancel
-    answer = None
 
     def start() -> Iterator[Any]:
         return assistant.chat_stream(history, turn["question"], k=k, kind=kind, source=source)
 
-    for what, item in run_events(start, cancel):
+    shared.writing(+1)
+    try:
+        yield from _follow(shared, turn, run_events(start, cancel), names, started)
+    finally:
+        shared.writing(-1)
+        conv.cancel = None
+
+
+def _follow(
+    shared: Shared, turn: dict[str, Any], events: Iterator[tuple[str, Any]], names: dict[str, str], started: float
+) -> Iterator[None]:
+    """Apply the pipeline's events (and Stop, errors, clock ticks) to the turn."""
+    answer = None
+    for what, item in events:
         if what == "stopped":
             turn.update(status=STOPPED, progress="", error="Stopped. Ask again or regenerate to get a full answer.")
             yield
@@ -210,7 +229,7 @@ def answer_turn(shared: Shared, conv: Conversation, turn: dict[str, Any]) -> Ite
     if answer is None:
         _fail(turn, AssistantError("the pipeline ended without an answer"))
     else:
-        data = answer_dict(answer, assistant, names)
+        data = answer_dict(answer, shared.get(), names)
         if not turn["evidence"]:
             turn["evidence"] = [
                 {
@@ -222,14 +241,13 @@ def answer_turn(shared: Shared, conv: Conversation, turn: dict[str, Any]) -> Ite
                 for p in data["contexts"]
             ]
         turn.update(status=DONE, answer=data, text=data.get("text", ""), progress="")
-    conv.cancel = None
     yield
 
 
 def _progress(shared: Shared, started: float) -> str:
     elapsed = time.perf_counter() - started
     guard = shared.guard
-    estimate = guard.wait_estimate() if guard is not None else ""
+    estimate = guard.wait_estimate(shared.writers - 1) if guard is not None else ""
     return f"Reading the entries with the model, {elapsed:.0f} s so far. {estimate} Checked sentences appear here."
 
 
