@@ -1,0 +1,167 @@
+"""Load benchmark for the web UI's API: N concurrent gradio_client users mixing record questions (answered from
+the entries' metadata) and model questions, against the real app (real index, real chat model).
+
+    flock /tmp/llm.lock python -m evals.bench.load_bench [--users 6] [--rounds 2] [--url URL] [--json]
+
+Without ``--url`` the app is started in process on a free loopback port with the default settings (ASSISTANT_*
+variables apply). Every user asks ``--rounds`` model questions and, between them, two record questions, all at
+once. Prints answered/error counts and latency percentiles per kind; the targets: every question answered, no
+errors, record-answer p95 <= 1 s while model answers queue. Exit status 1 when a target is missed. It runs the real
+model: hold ``/tmp/llm.lock`` so no other process runs one at the same time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import statistics
+import sys
+import threading
+import time
+from typing import Any
+
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+
+import index  # noqa: F401  (offline defaults first)
+
+RECORD_QUESTIONS = (
+    "Who talks at 4:20 pm on Wednesday?",
+    "Which speakers are from EPFL?",
+    "How many authors does Pointer Networks have?",
+    "Who gives the talk on Monday at 9:20 am?",
+    "When is the talk by Mitya Chklovskii?",
+    "Who presents the tutorial on probabilistic numerics?",
+)
+MODEL_QUESTIONS = (
+    "What problem do Pointer Networks address?",
+    "What does the tutorial on probabilistic numerics argue about computation?",
+    "What is the main idea of the paper Diffusion Models are Evolutionary Algorithms?",
+    "Which mathematical library does the Lean tutorial introduce?",
+)
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start_app() -> tuple[str, Any]:
+    """The app with default settings on a free loopback port; returns (url, app)."""
+    from assistant.api import Assistant
+    from assistant.settings import Settings
+    from assistant.ui import build_app, launch_kwargs
+
+    settings = Settings()
+    settings.ui.host, settings.ui.port = "127.0.0.1", _free_port()
+    assistant = Assistant(settings)
+    _ = assistant.chat_model  # assemble and load the model before the clock starts
+    app = build_app(lambda: assistant, settings)
+    app.launch(**launch_kwargs(settings), prevent_thread_lock=True, quiet=True)
+    return f"http://127.0.0.1:{settings.ui.port}/", app
+
+
+def user(url: str, number: int, rounds: int, results: list[dict[str, Any]], start: threading.Barrier) -> None:
+    """One user: model and record questions in turn, each timed."""
+    from gradio_client import Client
+
+    client = Client(url, verbose=False)
+    plan: list[tuple[str, str]] = []
+    for r in range(rounds):
+        plan.append(("model", MODEL_QUESTIONS[(number + r) % len(MODEL_QUESTIONS)]))
+        plan += [("record", RECORD_QUESTIONS[(number + r + i) % len(RECORD_QUESTIONS)]) for i in range(2)]
+    start.wait()
+    for kind, question in plan:
+        # model questions are submitted without waiting, so record questions arrive while they queue
+        began = time.perf_counter()
+        if kind == "model":
+            job = client.submit(question, "All", "All", 6, api_name="/ask")
+            threading.Thread(target=_finish, args=(job, kind, question, began, results), daemon=True).start()
+            time.sleep(0.2)
+            continue
+        _finish(None, kind, question, began, results, client)
+
+
+def _finish(
+    job: Any, kind: str, question: str, began: float, results: list[dict[str, Any]], client: Any = None
+) -> None:
+    row: dict[str, Any] = {"kind": kind, "question": question}
+    try:
+        text, sources = (
+            job.result(timeout=900) if job is not None else client.predict(question, "All", "All", 6, api_name="/ask")
+        )
+        row.update(ok=bool(text), abstained=bool(sources.get("abstained")), route=sources.get("route"))
+    except Exception as exc:  # counted, not raised: the figures say how many failed
+        row.update(ok=False, error=f"{type(exc).__name__}: {exc}"[:300])
+    row["seconds"] = round(time.perf_counter() - began, 3)
+    results.append(row)
+
+
+def percentile(values: list[float], q: float) -> float | None:
+    """The q-th percentile (nearest rank), or None for no values."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(q / 100 * len(ordered) + 0.5) - 1))]
+
+
+def summarise(results: list[dict[str, Any]], expected: int, wall: float) -> dict[str, Any]:
+    """The figures printed (and the targets checked)."""
+    out: dict[str, Any] = {"questions": expected, "answered": sum(r["ok"] for r in results)}
+    out["errors"] = sum(not r["ok"] for r in results) + (expected - len(results))
+    for kind in ("record", "model"):
+        secs = [r["seconds"] for r in results if r["kind"] == kind and r["ok"]]
+        out[f"{kind}_count"] = len(secs)
+        out[f"{kind}_p50_s"] = percentile(secs, 50)
+        out[f"{kind}_p95_s"] = percentile(secs, 95)
+        out[f"{kind}_max_s"] = max(secs) if secs else None
+        out[f"{kind}_mean_s"] = round(statistics.fmean(secs), 3) if secs else None
+    out["wall_s"] = round(wall, 1)
+    out["error_samples"] = [r["error"] for r in results if not r["ok"]][:3]
+    p95 = out["record_p95_s"]
+    out["targets_met"] = out["errors"] == 0 and out["answered"] == expected and p95 is not None and p95 <= 1.0
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command line entry point."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--users", type=int, default=6)
+    parser.add_argument("--rounds", type=int, default=1, help="model questions per user (each with 2 record ones)")
+    parser.add_argument("--url", help="an app already running (default: start one in process)")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    args = parser.parse_args(argv)
+    if args.users < 1 or args.rounds < 1:
+        parser.error("--users and --rounds must be at least 1")
+    app = None
+    url = args.url
+    if url is None:
+        url, app = start_app()
+    results: list[dict[str, Any]] = []
+    barrier = threading.Barrier(args.users)
+    threads = [threading.Thread(target=user, args=(url, i, args.rounds, results, barrier)) for i in range(args.users)]
+    began = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    expected = args.users * args.rounds * 3
+    deadline = time.perf_counter() + 1800
+    while len(results) < expected and time.perf_counter() < deadline:  # model answers still streaming in
+        time.sleep(0.5)
+    figures = summarise(results, expected, time.perf_counter() - began)
+    if app is not None:
+        app.close()
+    if args.json:
+        print(json.dumps(figures))
+    else:
+        for key, value in figures.items():
+            print(f"{key:16} {value}")
+    return 0 if figures["targets_met"] else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
