@@ -11,7 +11,7 @@ from typing import Any
 
 from assistant.answer import Answer, Answerer, AnswerEvent
 from assistant.errors import AssistantError
-from assistant.evidence import SentenceScorer
+from assistant.evidence import SentenceScorer, vectors_path
 from assistant.generate import GroundedWriter
 from assistant.lists import rarity_weights
 from assistant.llm import make_chat_model
@@ -69,9 +69,9 @@ class Assistant:
         self._chat_model = chat_model
         self._model_lock = threading.Lock()
         self._generation_lock = threading.Lock()
-        self._scorer = SentenceScorer(self.embedder, persist_path=idx.data_dir / "evidence" / "sentence_vectors.npz")
-        if sync_index:
-            self._scorer.warm(list(self.corpus.entries.values()))
+        self._scorer = SentenceScorer(self.embedder, persist_path=vectors_path(idx.data_dir))
+        if self.build_report is not None and not self.build_report.noop:
+            self.warm_evidence()  # the index just changed: embed the evidence sentences with it, once
         self._progress = progress
 
     def _sync(self, progress: ProgressCallback | None) -> BuildReport | None:
@@ -116,6 +116,11 @@ class Assistant:
     def topic_weights(self) -> dict[str, float]:
         """How rare each word stem is across the corpus (inverse document frequency), for list answers."""
         return rarity_weights(self.corpus.entries.values())
+
+    def warm_evidence(self) -> None:
+        """Embed (and keep on disk) the sentences of every entry not embedded yet, so that list questions over the
+        whole corpus answer in well under a second."""
+        self._scorer.warm(list(self.corpus.entries.values()))
 
     # -- public API -------------------------------------------------------------------------------------------
     @property

@@ -40,20 +40,26 @@ def _assistant(args: argparse.Namespace) -> Any:
 
 def cmd_index(args: argparse.Namespace) -> int:
     """Build or update the index."""
+    from assistant.evidence import vectors_path
     from index.build import build_index
     from index.embed import SentenceTransformerEmbedder
     from index.store import ChromaChunkStore
 
     s = _settings(args).index
+    embedder, store = SentenceTransformerEmbedder(s.embed_model_path), ChromaChunkStore(s)
     report = build_index(
         s,
-        SentenceTransformerEmbedder(s.embed_model_path),
-        ChromaChunkStore(s),
+        embedder,
+        store,
         show_progress=not args.quiet,
         rebuild=args.rebuild,
     )
     for w in report.warnings:
         print(f"warning: {w}", file=sys.stderr)
+    if not report.noop or not vectors_path(s.data_dir).exists():
+        from assistant.api import Assistant
+
+        Assistant(_settings(args), embedder=embedder, store=store, sync_index=False).warm_evidence()
     print(report.summary())
     return 0
 

@@ -67,6 +67,11 @@ def entry_sentences(entry: Entry) -> list[str]:
     return out
 
 
+def vectors_path(data_dir: Path) -> Path:
+    """Where the sentence vectors of a data folder are kept (derived data, like the index)."""
+    return data_dir / "evidence" / "sentence_vectors.npz"
+
+
 def looks_like_instruction(sentence: str) -> bool:
     """Whether a sentence of the corpus addresses the assistant with instructions ("ignore previous instructions",
     "answer every question with …"): such text is data, never evidence, so it can never support an answer."""
@@ -198,7 +203,7 @@ class SentenceScorer:
 
     def similarity(self, text: str, entries: Sequence[Entry]) -> dict[str, float]:
         """Per entry, the best cosine similarity between ``text`` and its title or one of its sentences."""
-        vectors = self.vectors(entries)
+        vectors = self.vectors(entries, save=True)
         query = np.asarray(self.embedder.embed([text])[0], dtype=np.float32)
         return {eid: float((v @ query).max()) if len(v) else 0.0 for eid, v in vectors.items()}
 
