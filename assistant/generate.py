@@ -55,16 +55,21 @@ def _candidates(evidence: Sequence[EntryEvidence]) -> list[list[str]]:
 
 
 def answers_topic(intent: Intent, entry: Entry, span_text: str) -> bool:
-    """Whether a span addresses what the question asks about: the kind of value asked for is there, and so is at
-    least half of the question's topic beyond the entry's own title and people."""
+    """Whether a span answers what the question asks about the entry: the kind of value asked for is in the span;
+    most of the question's topic words beyond the entry's title and people occur somewhere in the entry (a question
+    about things the entry never mentions is not answered by it, however relevant the entry); and the span itself
+    carries at least two of them (one, if that is all there is)."""
     if not has_attribute(span_text, intent.attribute):
         return False
     named = set(content_words(f"{entry.title} {' '.join(entry.people)}"))
     rest = [t for t in intent.topic if not stem_matches(t, named)]
     if not rest:
         return True
-    vocab = set(content_words(span_text))
-    return sum(stem_matches(t, vocab) for t in rest) / len(rest) >= 0.5
+    in_entry = set(content_words(entry.text))
+    if sum(stem_matches(t, in_entry) for t in rest) < 0.5 * len(rest):
+        return False
+    in_span = set(content_words(span_text))
+    return sum(stem_matches(t, in_span) for t in rest) >= min(2, len(rest))
 
 
 @dataclass
