@@ -237,6 +237,15 @@ def test_exports_parse(served: dict[str, Any], browser: Any) -> None:
     talk = by_title["What does the neuron do? A new model for neuroscience and AI"]
     assert talk["author"] == SPEAKER and "Symposium" in talk["howpublished"] and talk["year"] == "2024"
     assert "Pointer Networks" in by_title and "3 authors" in by_title["Pointer Networks"]["note"]
+
+    last_id = page.locator("#ra-conv .ra-turn").last.get_attribute("data-turn")
+    page.click("#ra-regenerate")  # the last answer is asked again and replaced
+    page.wait_for_function(
+        f"(() => {{ const t = [...document.querySelectorAll('#ra-conv .ra-turn')];"
+        f" return t.length === 2 && t[1].dataset.turn !== {last_id!r} && t[1].dataset.status === 'done'; }})()",
+        timeout=30_000,
+    )
+    assert MODEL_Q in page.locator("#ra-conv .ra-turn").last.inner_text()
     page.close()
 
 
@@ -282,6 +291,13 @@ def test_phone_width_reload_and_vote(served: dict[str, Any], browser: Any) -> No
     record = json.loads(lines[-1])
     assert record["vote"] == "up" and record["comment"] == "right speaker" and record["question"] == RECORD_Q
     assert record["citations"][0]["title"].startswith("What does the neuron do")
+
+    page.click("#ra-clear")  # clears the conversation and its sources, also from the browser's storage
+    page.wait_for_function("document.querySelectorAll('#ra-conv .ra-turn, #ra-conv .ra-card').length === 0")
+    page.reload()
+    page.wait_for_function("document.querySelector('.ra-status')?.innerText.includes('entries')", timeout=60_000)
+    time.sleep(1)
+    assert page.locator("#ra-conv .ra-turn").count() == 0
     page.close()
 
 
