@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from evals.errors import EvalError, RunInterrupted
 from evals.gold import GoldFileError, load_gold
 from evals.questions import DEFAULT_GOLD
-from evals.report import METRIC_LABELS, fmt, ms, signed
+from evals.report import METRIC_LABELS, faithfulness_text, fmt, ms, signed
 from evals.runner import DEFAULT_OUT, WHAT_CHOICES, EvalOptions, EvalResult, Judge, run_eval
 
 if TYPE_CHECKING:
@@ -30,6 +30,8 @@ SUPPORT_JUDGES: tuple[str, ...] = ("verifier", "overlap", "embedded", "ragas", "
 """The support judges ``eval judges`` scores (``evals.judges.JUDGE_NAMES``)."""
 DEFAULT_SUPPORT_JUDGES: tuple[str, ...] = ("verifier", "overlap", "embedded")
 CLI_WHAT: tuple[str, ...] = (*WHAT_CHOICES, "judges")
+DEFAULT_SUPPORT_BUDGET_S = 480.0
+"""Keeps ``eval all`` on the dev set within 20 minutes on 2 cores with the embedded judge."""
 
 
 def _positive_int(text: str) -> int:
@@ -77,6 +79,14 @@ def add_eval_arguments(parser: argparse.ArgumentParser) -> None:
         default=None,
         help="judge of every answer sentence against its spans (faithfulness, claim recall); default: "
         "evals.judges.DEFAULT_JUDGE",
+    )
+    parser.add_argument(
+        "--support-budget",
+        type=float,
+        default=DEFAULT_SUPPORT_BUDGET_S,
+        metavar="SECONDS",
+        help="stop the support judge after this many seconds; answers left are reported as not judged "
+        "(default: %(default)s; the embedded judge takes 3-8 s per sentence on 2 cores; 0: no limit)",
     )
     parser.add_argument("--labels", type=Path, default=None, help="judges: labelled claims (default: evals/labels)")
     parser.add_argument(
@@ -169,6 +179,13 @@ def _print_summary(result: EvalResult) -> None:
             f"{fmt(o['citation_support']['mean'])}, p50 {fmt(o['latency_p50'], 2)} s, errors "
             f"{len(answers['errors'])}"
         )
+        print(
+            f"list P {fmt(o['list_precision']['mean'])} R {fmt(o['list_recall']['mean'])}, span support "
+            f"{fmt(o['span_support']['mean'])}, answers with a number absent from their span "
+            f"{o['answers_with_absent_number']}, claim recall {fmt(o['claim_recall']['mean'])}, routes "
+            + ", ".join(f"{k} {v}" for k, v in o["routes"].items())
+        )
+        print("faithfulness " + faithfulness_text(o["faithfulness"], answers.get("support_judge")))
         ragas = answers["ragas"]
         if ragas["judge"] != "none":
             print(
@@ -294,6 +311,7 @@ def run_from_cli(args: argparse.Namespace, settings: Settings) -> int:
         judge=args.judge,
         judge_limit=args.judge_limit,
         support_judge=_support_judge_name(args),
+        support_budget_s=args.support_budget or None,
         resume=args.resume,
         plots=not args.no_plots,
         progress=True,

@@ -9,8 +9,9 @@ faithfulness figure is printed next to how far its judge can be trusted.
 from __future__ import annotations
 
 import json
+import random
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, MutableMapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -21,7 +22,7 @@ if TYPE_CHECKING:
     from evals.judges.base import SupportJudge
     from evals.questions import EvalQuestion
 
-__all__ = ["judge_agreement", "support_line"]
+__all__ = ["judge_agreement", "support_line", "support_pass"]
 
 
 def _verdict(judge: SupportJudge, claim: str, evidence: str) -> tuple[bool | None, str | None]:
@@ -60,6 +61,43 @@ def support_line(question: EvalQuestion, record: Mapping[str, Any], judge: Suppo
         "reference": reference,
         "failures": failures,
         "seconds": time.perf_counter() - start,
+    }
+
+
+def support_pass(
+    questions: Sequence[EvalQuestion],
+    answers: Mapping[str, Mapping[str, Any]],
+    support: MutableMapping[str, dict[str, Any]],
+    judge: SupportJudge,
+    append: Callable[[dict[str, Any]], None],
+    *,
+    budget_s: float | None = None,
+    seed: int = 0,
+) -> dict[str, Any]:
+    """Write a ``support`` line for every answered question that has none, until ``budget_s`` seconds are spent.
+
+    Questions are taken in a seeded random order, so that a budget that runs out leaves a random sample judged
+    rather than the first kinds of the gold file. Returns how many answers were judged, left, and the time."""
+    todo = [q for q in questions if q.id in answers and "error" not in answers[q.id] and q.id not in support]
+    random.Random(seed).shuffle(todo)
+    start = time.perf_counter()
+    judged = 0
+    for q in todo:
+        if budget_s is not None and time.perf_counter() - start >= budget_s:
+            break
+        line = support_line(q, answers[q.id], judge)
+        append(line)
+        support[q.id] = line
+        judged += 1
+    done = sum(1 for q in questions if q.id in support)
+    answered = sum(1 for q in questions if q.id in answers and "error" not in answers[q.id])
+    return {
+        "judged_now": judged,
+        "answers_judged": done,
+        "answers": answered,
+        "not_judged": answered - done,
+        "seconds": time.perf_counter() - start,
+        "budget_s": budget_s,
     }
 
 

@@ -173,6 +173,15 @@ def faithfulness_text(faith: Mapping[str, Any], judge: Mapping[str, Any] | None)
     return text
 
 
+def _coverage(judge: Mapping[str, Any] | None) -> str:
+    cov = (judge or {}).get("coverage")
+    if not cov:
+        return ""
+    return f"; {cov['answers_judged']} of {cov['answers']} answers judged" + (
+        f" (budget {cov['budget_s']:g} s)" if cov.get("not_judged") and cov.get("budget_s") else ""
+    )
+
+
 def _overall_rows(answers: Mapping[str, Any]) -> list[list[Any]]:
     o = answers["overall"]
     faith = o["faithfulness"]
@@ -191,7 +200,7 @@ def _overall_rows(answers: Mapping[str, Any]) -> list[list[Any]]:
         [
             "faithfulness, 95% CI (sentences)",
             faithfulness_text(faith, answers.get("support_judge")),
-            f"{faith['sentences']} ({faith['failed']} failed)",
+            f"{faith['sentences']} ({faith['failed']} failed){_coverage(answers.get('support_judge'))}",
         ],
         ["claim recall vs reference (answerable)", o["claim_recall"]["mean"], o["claim_recall"]["count"]],
         ["latency p50 / p95 (s)", f"{fmt(o['latency_p50'], 2)} / {fmt(o['latency_p95'], 2)}", o["n"]],

@@ -44,7 +44,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from evals.answer_scoring import answer_metrics, answer_record, error_record, strip_markers
 from evals.errors import EvalError, RunInterrupted
-from evals.faithfulness import judge_agreement, support_line
+from evals.faithfulness import judge_agreement, support_pass
 from evals.plots import write_plots
 from evals.questions import EvalQuestion, load_questions
 from evals.ragas_summary import judge_summary
@@ -151,6 +151,7 @@ class AnswerRun:
     judged: dict[str, dict[str, Any]] = field(default_factory=dict)
     support: dict[str, dict[str, Any]] = field(default_factory=dict)
     asked: int = 0
+    coverage: dict[str, Any] | None = None
 
 
 def _load_answer_state(store: RunStore) -> AnswerRun:
@@ -173,7 +174,6 @@ class _AnswerLoop:
     judge_limit: int
     non_llm: bool
     state: AnswerRun
-    support_judge: SupportJudge | None = None
     answered_count: int = 0
 
     def ask(self, q: EvalQuestion) -> dict[str, Any]:
@@ -214,13 +214,7 @@ class _AnswerLoop:
             self.store.append("answers.jsonl", record)
             state.answers[q.id] = record
             state.support.pop(q.id, None)
-        if "error" in record:
-            return
-        if self.support_judge is not None and q.id not in state.support:
-            line = support_line(q, record, self.support_judge)
-            self.store.append("answers.jsonl", line)
-            state.support[q.id] = line
-        if record["abstained"]:
+        if "error" in record or record["abstained"]:
             return
         self.answered_count += 1
         if self.judge is not None and self.answered_count <= self.judge_limit and q.id not in state.judged:
@@ -239,17 +233,28 @@ def evaluate_answers(
     non_llm: bool = True,
     progress: bool = False,
     support_judge: SupportJudge | None = None,
+    support_budget_s: float | None = None,
 ) -> AnswerRun:
-    """Ask every question not answered yet (appending to ``answers.jsonl`` as each completes), run the default
-    ``support_judge`` over every answer, and ragas-judge the first ``judge_limit`` answered (non-abstained) ones.
+    """Ask every question not answered yet (appending to ``answers.jsonl`` as each completes), ragas-judge the
+    first ``judge_limit`` answered (non-abstained) ones, then run ``support_judge`` over every answer (within
+    ``support_budget_s`` seconds: see :func:`evals.faithfulness.support_pass`).
     """
     state = _load_answer_state(store)
-    loop = _AnswerLoop(assistant, store, judge, judge_limit, non_llm, state, support_judge)
+    loop = _AnswerLoop(assistant, store, judge, judge_limit, non_llm, state)
     bar = _progress(questions, "answers", progress)
     for q in bar:
         loop.step(q)
         if progress:
             bar.set_postfix(asked=state.asked, judged=len(state.judged))
+    if support_judge is not None:
+        state.coverage = support_pass(
+            questions,
+            state.answers,
+            state.support,
+            support_judge,
+            lambda line: store.append("answers.jsonl", line),
+            budget_s=support_budget_s,
+        )
     return state
 
 
@@ -264,6 +269,7 @@ class EvalOptions:
     judge_model: str | None = None
     judge_url: str | None = None
     support_judge: str = "none"
+    support_budget_s: float | None = None
     resume: Path | None = None
     plots: bool = True
     progress: bool = False
@@ -325,11 +331,16 @@ def _answers_section(
         non_llm=options.non_llm,
         progress=options.progress,
         support_judge=support_judge,
+        support_budget_s=options.support_budget_s,
     )
     answers, judged, asked = run.answers, run.judged, run.asked
     section = answer_metrics(questions, answers, run.support)
     name = support_judge.name if support_judge is not None else "none"
-    section["support_judge"] = {"name": name, "agreement": judge_agreement(name, out_dir) if support_judge else None}
+    section["support_judge"] = {
+        "name": name,
+        "agreement": judge_agreement(name, out_dir) if support_judge else None,
+        "coverage": run.coverage,
+    }
     ids = [q.id for q in questions]
     non_llm = [answers[i]["non_llm"] for i in ids if i in answers and "non_llm" in answers[i]]
     judge_rows = [judged[i] for i in ids if i in judged]

@@ -327,3 +327,35 @@ def test_pure_helpers() -> None:
     )
     assert summary["llm"]["faithfulness"]["mean"] == 1.0
     assert summary["llm"]["answer_relevancy"]["failed"] == 1 and summary["llm_failures_total"] == 1
+
+
+def test_default_judge_checks_every_answer_and_resume_reuses_it(
+    make_assistant: Callable[..., Assistant], gold_file: Path, tmp_path: Path
+) -> None:
+    from evals.judges import OverlapJudge
+
+    options = EvalOptions(judge="none", plots=False, support_judge="overlap")
+    result = run_eval(make_assistant(), gold_file, "answers", tmp_path / "runs", options, support_judge=OverlapJudge())
+    lines = [json.loads(x) for x in (result.run_dir / "answers.jsonl").read_text(encoding="utf-8").splitlines()]
+    support = [r for r in lines if r["type"] == "support"]
+    assert sorted(r["id"] for r in support) == ["t1", "t2", "t3", "t4", "t5"]  # every answer, abstained ones too
+    section = result.report["answers"]
+    faith = section["overall"]["faithfulness"]
+    judged = sum(len([v for v in r["sentences"] if v is not None]) for r in support)
+    assert faith["sentences"] == judged
+    if judged:
+        assert faith["ci95"][0] <= faith["mean"] <= faith["ci95"][1]
+    assert section["support_judge"]["name"] == "overlap"
+    assert result.report["config"]["support_judge"] == "overlap"
+    assert "faithfulness, 95% CI" in result.markdown_path.read_text(encoding="utf-8")
+
+    resumed = run_eval(
+        make_assistant(),
+        gold_file,
+        "answers",
+        tmp_path / "runs",
+        EvalOptions(judge="none", plots=False, support_judge="overlap", resume=result.run_dir),
+        support_judge=OverlapJudge(),
+    )
+    assert jsonl_lines(result.run_dir / "answers.jsonl") == len(lines)
+    assert resumed.report["answers"]["overall"]["faithfulness"] == faith

@@ -12,7 +12,15 @@ import pytest
 
 from assistant.llm import LLMError, ScriptedChatModel
 from evals.judge import JudgeResult
-from evals.judges import OverlapJudge, SupportJudge, VerifierJudge, YesNoJudge, default_judge, make_judge
+from evals.judges import (
+    DEFAULT_JUDGE,
+    OverlapJudge,
+    SupportJudge,
+    VerifierJudge,
+    YesNoJudge,
+    default_judge,
+    make_judge,
+)
 from evals.judges.model import support_messages, yes_probability
 from evals.judges.ragas_support import RagasSupportJudge
 
@@ -30,7 +38,7 @@ def test_overlap_judge_accepts_a_claim_made_of_the_evidence() -> None:
 def test_overlap_judge_rejects_a_swapped_number_and_an_unrelated_claim() -> None:
     judge = OverlapJudge()
     assert judge.supports("The transformer has 14 layers and is trained on 3 million proofs.", EVIDENCE) is False
-    assert judge.supports("Diffusion models generate images of galaxies.", EVIDENCE) is False
+    assert judge.supports("Bananas ripen quickly in warm kitchens.", EVIDENCE) is False
 
 
 def test_overlap_threshold_decides() -> None:
@@ -157,7 +165,9 @@ def test_make_judge_errors_name_the_problem() -> None:
         make_judge("openai")
 
 
-def test_default_judge_answers_true_false() -> None:
-    judge = default_judge()
-    assert judge.supports("The transformer has 12 layers.", EVIDENCE) is True
-    assert judge.supports("The transformer has 99 layers.", EVIDENCE) is False
+def test_default_judge_is_the_calibrated_embedded_judge() -> None:
+    yes = default_judge(chat_model=logprob_model({"Yes": math.log(0.6), "No": math.log(0.4)}))
+    assert yes.name == DEFAULT_JUDGE == "embedded"
+    assert yes.supports("The transformer has 12 layers.", EVIDENCE) is True
+    unsure = default_judge(chat_model=logprob_model({"Yes": math.log(0.3), "No": math.log(0.7)}))
+    assert unsure.supports("The transformer has 99 layers.", EVIDENCE) is False  # P(yes) 0.3 < threshold 0.337

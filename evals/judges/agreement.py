@@ -149,6 +149,8 @@ def evaluate_judge(
         "seconds_per_item": sum(seconds) / len(seconds) if seconds else None,
         "seconds_total": sum(seconds),
         "per_category": dict(sorted(per_category.items())),
+        "calibration_ids": [c.id for c in calibration],
+        "calibration_scores": cal.scores,
         "test_ids": [c.id for c in test],
         "test_scores": tst.scores,
         "test_verdicts": verdicts,

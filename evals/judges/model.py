@@ -19,8 +19,9 @@ if TYPE_CHECKING:
 __all__ = ["EMBEDDED_THRESHOLD", "PROMPT_VERSION", "YesNoJudge", "support_messages", "yes_probability"]
 
 PROMPT_VERSION = "support-yesno-1"
-EMBEDDED_THRESHOLD = 0.5
-"""P(yes) the embedded judge needs; chosen on the calibration half of the labels by ``assistant eval judges``."""
+EMBEDDED_THRESHOLD = 0.337
+"""P(yes) the embedded judge needs: chosen on the calibration half of the labels by ``assistant eval judges``
+(2026-12-01, 306 labelled claims; the model leans towards "no", so the best cut is below one half)."""
 
 _SYSTEM = (
     "You check facts. Given an evidence text and a claim, answer yes if the evidence alone states everything the "
