@@ -70,7 +70,7 @@ class UISettings(BaseModel):
     max_upload_mb: float = Field(default=5.0, gt=0, le=200, description="Largest file the server accepts, in MB.")
     login_attempts_per_minute: int = Field(default=5, ge=1, le=1000, description="Failed logins allowed per minute.")
     concurrency: int = Field(
-        default=8, ge=1, le=64, description="Questions answered at once (the model itself runs one at a time)."
+        default=32, ge=1, le=64, description="Questions answered at once (the model itself runs one at a time)."
     )
 
 

@@ -137,7 +137,11 @@ def build_app(assistant_factory: Callable[[], Assistant], settings: Settings) ->
         """After a page (re)load: the conversation kept in this browser."""
         turns = stored if isinstance(stored, list) else []
         conv = sessions.replace(request.session_hash or "", turns)
-        return render_conversation(conv.snapshot())
+        try:
+            return render_conversation(conv.snapshot())
+        except Exception as exc:  # a stored conversation this version cannot read: start afresh
+            log.warning("ignoring the stored conversation: %s: %s", type(exc).__name__, exc)
+            return render_conversation(sessions.replace(request.session_hash or "", []).snapshot())
 
     def add_question(question: str, kind: str, source: str, k: float, request: gr.Request) -> tuple[str, str]:
         """Show the question at once (queued if an answer is running) and clear the box; the answer follows."""

@@ -59,6 +59,7 @@ def launch_kwargs(settings: Settings) -> dict[str, Any]:
         "server_port": ui.port,
         "auth": auth,
         "max_file_size": int(ui.max_upload_mb * 1024 * 1024),
+        "max_threads": max(40, ui.concurrency + 16),  # answers waiting for the model each hold a thread
         "show_error": False,
         "css": CSS,
         "theme": make_theme(),
