@@ -334,3 +334,23 @@ def test_reload_restores_finished_turns_and_marks_unfinished_ones() -> None:
         {"role": "user", "content": done["question"]},
         {"role": "assistant", "content": "Yes [1]."},
     ]
+
+
+def test_each_quoted_span_is_highlighted_against_the_sentence_it_supports() -> None:
+    cited = dict(CITATION, quotes=["The neuron model is new.", "Chklovskii works at Flatiron."])
+    turn = _done_turn("A new neuron model [1]. He is at Flatiron [1].", [cited])
+    turn["answer"]["sentences"] = [
+        {
+            "text": "A new neuron model [1].",
+            "claim": "A new neuron model.",
+            "spans": [{"marker": 1, "quote": "The neuron model is new."}],
+        },
+        {
+            "text": "He is at Flatiron [1].",
+            "claim": "He is at Flatiron.",
+            "spans": [{"marker": 1, "quote": "Chklovskii works at Flatiron."}],
+        },
+    ]
+    html = render_turn(turn, 1)
+    assert "<mark>neuron model</mark>" in html and "<mark>Flatiron</mark>" in html
+    assert "<mark>Chklovskii" not in html  # the second span is matched against its own sentence only

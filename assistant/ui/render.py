@@ -163,8 +163,9 @@ def linked_text(text: str, citations: Sequence[dict[str, Any]], turn_id: str) ->
     return "".join(out)
 
 
-def render_card(c: dict[str, Any], turn_id: str) -> str:
-    """One source card: marker, title, kind, people, when, event, source name and file:line, highlighted quotes."""
+def render_card(c: dict[str, Any], turn_id: str, claims: dict[tuple[int, str], str] | None = None) -> str:
+    """One source card: marker, title, kind, people, when, event, source name and file:line, and the quoted spans,
+    each highlighted against the answer sentence it supports (``claims``: (marker, quote) -> sentence)."""
     rows: list[tuple[str, str]] = []
     if c.get("speaker"):
         rows.append(("Speaker", c["speaker"] + (f" — {c['affiliation']}" if c.get("affiliation") else "")))
@@ -191,8 +192,13 @@ def render_card(c: dict[str, Any], turn_id: str) -> str:
     meta += f"<dt>Source</dt><dd>{esc(name) + ' · ' if name else ''}<code>{esc(location)}</code></dd>"
     quotes = [q for q in (c.get("quotes") or []) if q] or ([c["quote"]] if c.get("quote") else [])
     sentence = str(c.get("sentence") or "")
-    blocks = "".join(f'<blockquote class="ra-quote">{highlight_shared_words(q, sentence)}</blockquote>' for q in quotes)
     marker = c.get("marker", "")
+    claims = claims or {}
+    blocks = "".join(
+        f'<blockquote class="ra-quote">{highlight_shared_words(q, claims.get((_int(marker), q), sentence))}'
+        "</blockquote>"
+        for q in quotes
+    )
     return (
         f'<div class="ra-card" id="{card_id(turn_id, marker)}" data-marker="{esc(marker)}">'
         f'<div class="ra-card-head"><span class="ra-marker">[{esc(marker)}]</span>'
@@ -200,6 +206,25 @@ def render_card(c: dict[str, Any], turn_id: str) -> str:
         f'<span class="ra-kind">{esc(c.get("kind", ""))}</span></div>'
         f'<dl class="ra-meta">{meta}</dl>{blocks}</div>'
     )
+
+
+def _int(value: object) -> int:
+    try:
+        return int(value)  # type: ignore[call-overload]
+    except (TypeError, ValueError):
+        return -1
+
+
+def _claims(answer: dict[str, Any]) -> dict[tuple[int, str], str]:
+    """(marker, quoted span) -> the answer sentence it supports, from the answer's ``sentences``."""
+    out: dict[tuple[int, str], str] = {}
+    for sentence in answer.get("sentences") or []:
+        if not isinstance(sentence, dict):
+            continue
+        for span in sentence.get("spans") or []:
+            if isinstance(span, dict) and span.get("quote"):
+                out.setdefault((_int(span.get("marker")), str(span["quote"])), str(sentence.get("claim", "")))
+    return out
 
 
 def route_label(route: str | None) -> str:
@@ -257,7 +282,8 @@ def render_turn(turn: dict[str, Any], number: int) -> str:
         if answer.get("abstained"):
             parts.append(_abstention(answer))
         if citations:
-            cards = "".join(render_card(c, tid) for c in citations)
+            claims = _claims(answer)
+            cards = "".join(render_card(c, tid, claims) for c in citations)
             parts.append(
                 f'<details class="ra-sources" open><summary>Sources ({len(citations)})</summary>{cards}</details>'
             )
