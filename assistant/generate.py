@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from assistant.cite import AnswerSentence, Citer
 from assistant.evidence import EntryEvidence, SentenceScorer, Span
-from assistant.intent import Intent, has_attribute
+from assistant.intent import Intent, ask_part, has_attribute, topic_words
 from assistant.llm.base import ChatMessage, ChatModel
 from assistant.prompts import PromptSet, SourceBlock
 from assistant.verify import ClaimContext, best_support
@@ -85,7 +85,8 @@ class GroundedWriter:
         """Scored sentences of the best retrieved entries. A title the question names is left out of what the
         sentences are compared with: the sentence that repeats the title is rarely the one that answers."""
         chosen = list(entries)[:CONTEXT_ENTRIES]
-        focus, topic = question, list(intent.topic)
+        focus = ask_part(question)
+        topic = list(topic_words(focus)) if focus != question else list(intent.topic)
         for entry in chosen:
             if entry.title.lower() in focus.lower():
                 focus = re.sub(re.escape(entry.title), " ", focus, flags=re.I)

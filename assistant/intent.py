@@ -195,6 +195,21 @@ def topic_phrase(question: str) -> str:
     return " ".join(kept)
 
 
+_ASK_START = re.compile(
+    r"(?:,|;|\?)\s*(?:and\s+)?(which|what|how|who|whom|when|where|why|does|did|is|are|was|were)\b", re.I
+)
+
+
+def ask_part(question: str) -> str:
+    """The part of a question that asks, without a leading clause that only identifies the entry ("In the tutorial
+    that builds X, which component does Y?" → "which component does Y?"); the whole question otherwise."""
+    found = list(_ASK_START.finditer(question))
+    if not found:
+        return question
+    tail = question[found[0].start(1) :]
+    return tail if len(tail.split()) >= 3 else question
+
+
 def split_parts(question: str) -> tuple[str, ...]:
     """The separate asks of a question ("How many authors does X have, and when was it published?" → two)."""
     parts = [p.strip(" ,;?") for p in _PART_SPLIT.split(question) if p and p.strip(" ,;?")]
