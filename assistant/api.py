@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import logging
 import re
@@ -10,7 +11,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from assistant.answer import Answer, Answerer, AnswerEvent
-from assistant.errors import AssistantError
+from assistant.errors import AssistantError, LanguageModelError
 from assistant.evidence import SentenceScorer, vectors_path
 from assistant.generate import GroundedWriter
 from assistant.lists import rarity_weights
@@ -138,15 +139,18 @@ class Assistant:
         speaker: str | None = None,
         day: str | None = None,
         mode: str | None = None,
+        filters: Filters | None = None,
     ) -> list[Passage]:
-        """Ranked passages, one per entry, best first."""
+        """Ranked passages, one per entry, best first. Restrict them with ``filters`` (or the same fields one by
+        one: ``kind``, ``source``, ``speaker``, ``day``)."""
         question = self._check_question(question)
         if k < 1:
             raise AssistantError(f"k must be at least 1, got {k}")
         mode = mode or self.settings.retrieval.mode
         if mode not in ("hybrid", "bm25", "dense"):
             raise AssistantError(f"unknown retrieval mode {mode!r}; use hybrid, bm25 or dense")
-        return self.retriever.retrieve(question, k=k, filters=Filters(kind, source, speaker, day), mode=mode)
+        wanted = _filters(filters, kind=kind, source=source, speaker=speaker, day=day)
+        return self.retriever.retrieve(question, k=k, filters=wanted, mode=mode)
 
     def ask(self, question: str, **options: Any) -> Answer:
         """The full pipeline: an answer with verified citations, or an abstention."""
@@ -161,9 +165,11 @@ class Assistant:
         source: str | None = None,
         speaker: str | None = None,
         day: str | None = None,
+        filters: Filters | None = None,
     ) -> Iterator[AnswerEvent]:
-        """Answer text as it is verified, then a final event carrying the Answer."""
-        yield from self.chat_stream((), question, k=k, kind=kind, source=source, speaker=speaker, day=day)
+        """The evidence read, answer text as it is verified, then a final event carrying the Answer."""
+        wanted = _filters(filters, kind=kind, source=source, speaker=speaker, day=day)
+        yield from self.chat_stream((), question, k=k, filters=wanted)
 
     def chat(self, history: History, question: str, **options: Any) -> Answer:
         """Answer a follow-up in the context of earlier turns ("and who else spoke that day?")."""
@@ -179,6 +185,7 @@ class Assistant:
         source: str | None = None,
         speaker: str | None = None,
         day: str | None = None,
+        filters: Filters | None = None,
     ) -> Iterator[AnswerEvent]:
         """Streaming form of chat()."""
         question = self._check_question(question)
@@ -192,11 +199,11 @@ class Assistant:
         if last_user and _is_follow_up(question):
             focus = self.corpus.linker.link(f"{last_user} {last_reply}")[:4]
             query = f"{last_user} {question}"
-        filters = Filters(kind, source, speaker, day)
+        wanted = _filters(filters, kind=kind, source=source, speaker=speaker, day=day)
         try:
-            yield from self._answerer().stream(question, k=k, filters=filters, focus=focus, retrieval_query=query)
+            yield from self._answerer().stream(question, k=k, filters=wanted, focus=focus, retrieval_query=query)
         except LLMError as exc:
-            raise AssistantError(f"the language model failed: {exc}") from exc
+            raise LanguageModelError(f"the language model failed: {exc}") from exc
 
     def _check_question(self, question: str) -> str:
         """The question as text the pipeline can use: NUL and invisible characters removed, non-empty, within the
@@ -227,6 +234,18 @@ class _OneAtATime:
         model = self._owner.chat_model
         with self._lock:
             yield from model.stream(messages, max_tokens=max_tokens, temperature=temperature)
+
+
+def _filters(filters: Filters | None, **fields: str | None) -> Filters:
+    """One Filters object from a given one and/or single fields (a field given both ways must agree)."""
+    base = filters or Filters()
+    for name, value in fields.items():
+        if value is None:
+            continue
+        if getattr(base, name) not in (None, value):
+            raise AssistantError(f"{name} is given twice with different values: {getattr(base, name)!r} and {value!r}")
+        base = dataclasses.replace(base, **{name: value})
+    return base
 
 
 def _is_follow_up(question: str) -> bool:

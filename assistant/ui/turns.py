@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from assistant.api import Assistant
-from assistant.errors import AssistantError
+from assistant.errors import AssistantError, LanguageModelError
 from assistant.llm.base import LLMError
 from assistant.retrieve import Filters
 from assistant.ui.corpus import source_names
@@ -24,11 +24,10 @@ MAX_K = 10
 
 def friendly_error(exc: BaseException) -> str:
     """A message for any failure: the reason a person can act on, never a traceback."""
+    if isinstance(exc, LanguageModelError):
+        return f"⚠️ {_capitalize(str(exc))}. Check the model settings (ASSISTANT_LLM__*) and try again."
     if isinstance(exc, AssistantError):
-        message = _capitalize(str(exc))
-        if message.lower().startswith("the language model failed"):
-            return f"⚠️ {message}. Check the model settings (ASSISTANT_LLM__*) and try again."
-        return f"⚠️ {message}."
+        return f"⚠️ {_capitalize(str(exc))}."
     if isinstance(exc, LLMError):
         return f"⚠️ The language model failed: {exc}. Check the model settings (ASSISTANT_LLM__*) and try again."
     if isinstance(exc, TimeoutError):
