@@ -38,3 +38,20 @@ def test_streams_then_cites(real_assistant):
     final = events[-1].answer
     assert events[-1].kind == "final" and not final.abstained
     assert "tabular" in final.text.lower() and final.citations[0].title.startswith("TabPFN")
+
+
+def test_paraphrased_question_is_answered_from_a_span_not_abstained(real_assistant):
+    ans = real_assistant.ask(
+        "Which paper in the research library casts natural selection as a denoising process, concluding that a "
+        "popular family of generative image models is really a population-based search method from biology?"
+    )
+    assert ans.route_family in ("generated", "quoted"), ans.to_dict()
+    assert ans.citations[0].title == "Diffusion Models are Evolutionary Algorithms"
+    entry_text = " ".join(real_assistant.corpus.entries[ans.citations[0].entry_id].text.split())
+    assert all(span.quote in entry_text for s in ans.sentences for span in s.spans)
+
+
+def test_list_question_lists_every_matching_talk(real_assistant):
+    ans = real_assistant.ask("Which talks at the symposium are about in-context learning?")
+    assert ans.route.startswith("list:") and {c.kind for c in ans.citations} == {"talk"}
+    assert "Asymptotic theory of in-context learning by linear attention" in {c.title for c in ans.citations}
