@@ -18,8 +18,9 @@ from index.entries import Entry
 from index.text import SENTENCE_BOUNDARY, content_words, split_sentences, stem_matches, strip_markers
 
 CONTEXT_ENTRIES = 3
-BEST_ENTRY_WORDS = 80
-OTHER_ENTRY_WORDS = 35
+BEST_ENTRY_WORDS = 60
+OTHER_ENTRY_WORDS = 25
+# Prompt processing (~60 tokens/s on 2 cores) dominates answer time: these keep the user message near 200 tokens.
 _DONT_KNOW = re.compile(
     r"\b(i don'?t know|do not know|not (mentioned|stated|specified|provided|given|included) in|"
     r"(sources|corpus|context) (do|does) not|no information|cannot (answer|determine|find)|"
@@ -40,8 +41,9 @@ class Draft:
 
 
 def short_header(entry: Entry) -> str:
-    """The header of a source as the model sees it: title, kind, people, when."""
-    facts = [entry.kind, ", ".join(entry.people), entry.when]
+    """The header of a source as the model sees it: title, kind, people (dates and times are answered from the
+    records, not by the model)."""
+    facts = [entry.kind, ", ".join(entry.people)]
     return f"“{entry.title}” ({'; '.join(f for f in facts if f)})"
 
 
