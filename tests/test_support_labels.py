@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 from collections import Counter
 from pathlib import Path
 
@@ -101,6 +102,28 @@ def test_real_file_claims_are_single_lines_with_reasons(real: list[LabelledClaim
     for claim in real:
         assert "\n" not in claim.claim and "\n" not in claim.reason, claim.id
         assert claim.claim.strip() != claim.evidence.strip() or claim.category == "verbatim", claim.id
+
+
+_STOP = set(
+    "a an the of in on for to and or by with from as at is are was were be been that this these those it its their "
+    "they them which who what when where how than then also can could may might will would not no only into over "
+    "under about such via per each both all any more most less few many much one two three".split()
+)
+
+
+def _content_words(text: str) -> set[str]:
+    return {w for w in re.findall(r"[a-z0-9]+", text.lower()) if w not in _STOP and len(w) > 2}
+
+
+def test_real_file_has_paraphrases_that_share_few_words(real: list[LabelledClaim]) -> None:
+    """Supported paraphrases must not be near-copies: at most 40% of the claim's content words in the evidence."""
+    low_overlap = [
+        c.id
+        for c in real
+        if c.category == "paraphrase"
+        and len(_content_words(c.claim) & _content_words(c.evidence)) <= 0.4 * len(_content_words(c.claim))
+    ]
+    assert len(low_overlap) >= 25, low_overlap
 
 
 # ---------------------------------------------------------------- validation
