@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from assistant.api import Assistant
     from assistant.llm.base import ChatModel
     from assistant.settings import Settings
-    from evals.judge import JudgeResult
+    from evals.judge_results import JudgeResult
     from evals.judges.base import SupportJudge
 
 __all__ = ["JUDGE_CHOICES", "add_eval_arguments", "run_from_cli"]

@@ -45,6 +45,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from evals.answer_scoring import answer_metrics, answer_record, error_record, strip_markers
 from evals.errors import EvalError, RunInterrupted
 from evals.faithfulness import judge_agreement, support_pass
+from evals.judge_results import all_failed
 from evals.plots import write_plots
 from evals.questions import EvalQuestion, load_questions
 from evals.ragas_summary import judge_summary
@@ -62,7 +63,7 @@ from evals.store import (
 
 if TYPE_CHECKING:
     from assistant.api import Assistant
-    from evals.judge import JudgeResult
+    from evals.judge_results import JudgeResult
     from evals.judges.base import SupportJudge
 
 __all__ = [
@@ -200,8 +201,6 @@ class _AnswerLoop:
                 q.gold.question, strip_markers(record["text"]), record["contexts"], q.gold.reference or None
             )
         except Exception as exc:  # the judge itself broke: every metric failed, none scored
-            from evals.judge import all_failed
-
             result = all_failed(exc)
         return {"type": "judge", "id": q.id, **result.to_dict(), "seconds": time.perf_counter() - start}
 

@@ -171,3 +171,43 @@ def test_default_judge_is_the_calibrated_embedded_judge() -> None:
     assert yes.supports("The transformer has 12 layers.", EVIDENCE) is True
     unsure = default_judge(chat_model=logprob_model({"Yes": math.log(0.3), "No": math.log(0.7)}))
     assert unsure.supports("The transformer has 99 layers.", EVIDENCE) is False  # P(yes) 0.3 < threshold 0.337
+
+
+@pytest.mark.slow
+def test_real_embedded_judge_tells_a_copy_from_a_swapped_number() -> None:
+    import os
+    from pathlib import Path
+
+    from assistant.llm import make_chat_model
+    from assistant.settings import LLMSettings
+
+    models = Path(os.environ.get("ASSISTANT_TEST_MODELS_DIR", Path.home() / ".cache/research-assistant/models"))
+    judge = YesNoJudge(make_chat_model(LLMSettings(), models))
+    supported = judge.score("The model proves 41% of the held-out theorems.", EVIDENCE)
+    swapped = judge.score("The model proves 73% of the held-out theorems.", EVIDENCE)
+    assert supported is not None and swapped is not None, judge.last_failure
+    assert supported > swapped
+    assert judge.supports("The model proves 41% of the held-out theorems.", EVIDENCE) is True
+
+
+def test_top_logprobs_reads_an_openai_reply() -> None:
+    from assistant.llm.base import top_logprobs
+
+    reply = {
+        "choices": [
+            {
+                "logprobs": {
+                    "content": [
+                        {
+                            "token": "No",
+                            "logprob": -0.03,
+                            "top_logprobs": [{"token": "No", "logprob": -0.03}, {"token": "Yes", "logprob": -3.9}],
+                        }
+                    ]
+                }
+            }
+        ]
+    }
+    assert top_logprobs(reply, "server") == {"No": -0.03, "Yes": -3.9}
+    with pytest.raises(LLMError, match="server returned no token log-probabilities"):
+        top_logprobs({"choices": [{"message": {"content": "No"}}]}, "server")
