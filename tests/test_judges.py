@@ -211,3 +211,38 @@ def test_top_logprobs_reads_an_openai_reply() -> None:
     assert top_logprobs(reply, "server") == {"No": -0.03, "Yes": -3.9}
     with pytest.raises(LLMError, match="server returned no token log-probabilities"):
         top_logprobs({"choices": [{"message": {"content": "No"}}]}, "server")
+
+
+def logprob_reply(table: dict[str, float]) -> tuple[int, str, bytes]:
+    top = [{"token": t, "logprob": lp, "bytes": None} for t, lp in table.items()]
+    first = {"token": top[0]["token"], "logprob": top[0]["logprob"], "bytes": None, "top_logprobs": top}
+    body = {
+        "id": "chatcmpl-test",
+        "object": "chat.completion",
+        "created": 0,
+        "model": "fake",
+        "choices": [
+            {
+                "index": 0,
+                "message": {"role": "assistant", "content": first["token"]},
+                "logprobs": {"content": [first]},
+                "finish_reason": "length",
+            }
+        ],
+    }
+    return 200, "application/json", json.dumps(body).encode()
+
+
+def test_openai_judge_over_a_loopback_server() -> None:
+    from tests.test_judge import FakeServer, chat_reply
+
+    with FakeServer(lambda body: logprob_reply({"Yes": math.log(0.9), "No": math.log(0.1)})) as server:
+        judge = make_judge("openai", base_url=server.base_url, model="m", timeout_s=5)
+        assert judge.name == "openai"
+        assert judge.supports("The model proves 41% of the held-out theorems.", EVIDENCE) is True
+        sent = server.requests[-1]
+        assert sent["max_tokens"] == 1 and sent["logprobs"] is True and sent["top_logprobs"] == 10
+    with FakeServer(lambda body: chat_reply("Yes")) as server:
+        judge = make_judge("openai", base_url=server.base_url, timeout_s=5)
+        assert judge.supports("claim", EVIDENCE) is None
+        assert judge.last_failure is not None and "no token log-probabilities" in judge.last_failure
