@@ -7,6 +7,7 @@ before that contract, falls back to the citations (each cited sentence with its 
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
@@ -27,6 +28,17 @@ _MARKER_RE = re.compile(r"\s*(?:\[\s*\d+(?:\s*[,;-]\s*\d+)*\s*\])+")
 _SENTENCE_END_RE = re.compile(r"(?<=[.!?])\s+(?=[\"'(\[]?[A-Z0-9])")
 
 
+def _as_dict(obj: Any) -> Mapping[str, Any]:
+    """A mapping, an object with ``to_dict()``, a dataclass or a plain object, as a mapping."""
+    if isinstance(obj, Mapping):
+        return obj
+    if hasattr(obj, "to_dict"):
+        return obj.to_dict()
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        return dataclasses.asdict(obj)
+    return vars(obj)
+
+
 def _strip(text: str) -> str:
     return " ".join(_MARKER_RE.sub("", text).split())
 
@@ -37,10 +49,10 @@ def answer_sentences(answer: Any) -> list[dict[str, Any]]:
     Uses ``answer.sentences`` when the answer has them; otherwise groups ``answer.citations`` by their sentence."""
     out: list[dict[str, Any]] = []
     for s in getattr(answer, "sentences", None) or []:
-        data = s.to_dict() if hasattr(s, "to_dict") else s if isinstance(s, Mapping) else vars(s)
+        data = _as_dict(s)
         spans = [
             {"entry_id": str(sp.get("entry_id", "")), "quote": str(sp.get("quote", ""))}
-            for sp in (x if isinstance(x, Mapping) else vars(x) for x in data.get("spans") or [])
+            for sp in (_as_dict(x) for x in data.get("spans") or [])
         ]
         claim = str(data.get("claim") or _strip(str(data.get("text", ""))))
         if claim:
@@ -61,7 +73,7 @@ def answer_items(answer: Any) -> list[dict[str, str]]:
     """``[{"entry_id", "title", "evidence"}]`` of a list answer (empty for other routes)."""
     items = []
     for item in getattr(answer, "items", None) or []:
-        data = item if isinstance(item, Mapping) else vars(item)
+        data = _as_dict(item)
         items.append(
             {
                 "entry_id": str(data.get("entry_id", "")),

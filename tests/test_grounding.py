@@ -92,3 +92,22 @@ def test_reference_claims_split_sentences() -> None:
         "It also uses Mathlib.",
     ]
     assert reference_claims("") == []
+
+
+def test_answer_sentences_from_slotted_dataclasses() -> None:
+    from dataclasses import dataclass, field
+
+    @dataclass(frozen=True, slots=True)
+    class Span:
+        marker: int
+        entry_id: str
+        quote: str
+
+    @dataclass(frozen=True, slots=True)
+    class Sentence:
+        text: str
+        claim: str
+        spans: list[Span] = field(default_factory=list)
+
+    answer = SimpleNamespace(sentences=[Sentence("A [1].", "A.", [Span(1, "e1", "A is so.")])])
+    assert answer_sentences(answer) == [{"claim": "A.", "spans": [{"entry_id": "e1", "quote": "A is so."}]}]
