@@ -43,15 +43,24 @@ def _strip(text: str) -> str:
     return " ".join(_MARKER_RE.sub("", text).split())
 
 
+def _span(entry_id: str, quote: str, titles: Mapping[str, str]) -> dict[str, str]:
+    span = {"entry_id": entry_id, "quote": quote}
+    if titles.get(entry_id):
+        span["title"] = titles[entry_id]
+    return span
+
+
 def answer_sentences(answer: Any) -> list[dict[str, Any]]:
-    """``[{"claim", "spans": [{"entry_id", "quote"}]}]`` for every answer sentence that cites evidence.
+    """``[{"claim", "spans": [{"entry_id", "quote", "title"}]}]`` for every answer sentence (``title`` where the
+    answer cites that entry).
 
     Uses ``answer.sentences`` when the answer has them; otherwise groups ``answer.citations`` by their sentence."""
+    titles = {str(c.entry_id): str(getattr(c, "title", "") or "") for c in getattr(answer, "citations", None) or []}
     out: list[dict[str, Any]] = []
     for s in getattr(answer, "sentences", None) or []:
         data = _as_dict(s)
         spans = [
-            {"entry_id": str(sp.get("entry_id", "")), "quote": str(sp.get("quote", ""))}
+            _span(str(sp.get("entry_id", "")), str(sp.get("quote", "")), titles)
             for sp in (_as_dict(x) for x in data.get("spans") or [])
         ]
         claim = str(data.get("claim") or _strip(str(data.get("text", ""))))
@@ -64,7 +73,7 @@ def answer_sentences(answer: Any) -> list[dict[str, Any]]:
         sentence = _strip(getattr(c, "sentence", "") or "")
         if sentence:
             by_sentence.setdefault(sentence, []).append(
-                {"entry_id": str(c.entry_id), "quote": str(getattr(c, "quote", "") or "")}
+                _span(str(c.entry_id), str(getattr(c, "quote", "") or ""), titles)
             )
     return [{"claim": claim, "spans": spans} for claim, spans in by_sentence.items()]
 
@@ -90,10 +99,17 @@ def sentence_evidence(sentence: Mapping[str, Any]) -> str:
 
 
 def sentences_with_absent_numbers(sentences: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    """The sentences stating a number their cited spans lack, each with those numbers."""
+    """The sentences stating a number their cited spans lack, each with those numbers.
+
+    A sentence without a span (a list answer's count line) cites nothing and is not checked; the cited entry's
+    title counts as part of its evidence, since answers name the entry ("According to 'GPT-4 ...': ...")."""
     found = []
     for s in sentences:
-        missing = numbers_absent(str(s.get("claim", "")), sentence_evidence(s))
+        evidence = sentence_evidence(s)
+        if not evidence:
+            continue
+        titles = " ".join(str(sp.get("title", "")) for sp in s.get("spans") or [])
+        missing = numbers_absent(str(s.get("claim", "")), f"{titles} {evidence}")
         if missing:
             found.append({"claim": s.get("claim", ""), "numbers": missing})
     return found

@@ -111,3 +111,21 @@ def test_answer_sentences_from_slotted_dataclasses() -> None:
 
     answer = SimpleNamespace(sentences=[Sentence("A [1].", "A.", [Span(1, "e1", "A is so.")])])
     assert answer_sentences(answer) == [{"claim": "A.", "spans": [{"entry_id": "e1", "quote": "A is so."}]}]
+
+
+def test_absent_numbers_skip_uncited_lines_and_allow_the_cited_title() -> None:
+    sentences = [
+        {"claim": "2 papers in the corpus match:", "spans": []},
+        {
+            "claim": "According to “Just read twice”: we repeat the context.",
+            "spans": [{"entry_id": "e1", "quote": "We repeat the context.", "title": "Just read twice"}],
+        },
+        {"claim": "It reads the context 3 times.", "spans": [{"entry_id": "e1", "quote": "We repeat the context."}]},
+    ]
+    assert sentences_with_absent_numbers(sentences) == [{"claim": "It reads the context 3 times.", "numbers": ["3"]}]
+
+
+def test_spans_carry_the_cited_title() -> None:
+    citations = [SimpleNamespace(entry_id="e1", title="GPT-4 report", sentence="It is big [1].", quote="big")]
+    got = answer_sentences(SimpleNamespace(citations=citations))
+    assert got[0]["spans"] == [{"entry_id": "e1", "quote": "big", "title": "GPT-4 report"}]
