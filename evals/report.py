@@ -300,7 +300,8 @@ def render_markdown(report: Mapping[str, Any]) -> str:
         + (" (this invocation; resumed)" if run["resumed"] else ""),
         f"- machine: {machine['cpu_count']} CPUs, {machine['platform']}, Python {machine['python']}",
         f"- llm: {cfg['llm_backend']} `{cfg['llm_model_path'] or cfg['llm_model']}`; retrieval {cfg['retrieval_mode']}"
-        f" top_k {cfg['retrieval_top_k']}; prompt {cfg['prompt_version']}; judge {cfg['judge']}",
+        f" top_k {cfg['retrieval_top_k']}; prompt {cfg['prompt_version']}; ragas judge {cfg['judge']}; support judge"
+        f" {cfg.get('support_judge', 'none')}",
         "",
     ]
     if report.get("retrieval"):
