@@ -8,9 +8,7 @@ from typing import Any
 import pytest
 
 from evals.answer_scoring import answer_metrics, score_answer
-from evals.faithfulness import judge_agreement, support_line
 from evals.gold import GoldQuestion
-from evals.judges import OverlapJudge
 from evals.metrics import wilson_interval
 from evals.questions import EvalQuestion
 
@@ -109,29 +107,3 @@ def test_numbers_absent_rate_per_kind() -> None:
     m = answer_metrics(questions, records)
     assert m["per_kind"]["content"]["numbers_absent_rate"] == pytest.approx(0.5)
     assert m["overall"]["answers_with_absent_number"] == 1
-
-
-def test_support_line_judges_sentences_and_reference_claims() -> None:
-    q = question("q1", "content", ("e1",), reference="The model has 12 layers. It was trained on Mars.")
-    rec = record(
-        "q1",
-        text="The model has 12 layers [1].",
-        sentences=[sentence("The model has 12 layers.", "We use 12 layers."), sentence("No span here.", "")],
-    )
-    line = support_line(q, rec, OverlapJudge(threshold=0.5))
-    assert line["type"] == "support" and line["judge"] == "overlap"
-    assert line["sentences"] == [True]  # the sentence without a span is not judged
-    assert line["reference"] == [True, False]
-    abstained = support_line(q, record("q1", abstained=True), OverlapJudge())
-    assert abstained["sentences"] == [] and abstained["reference"] == []
-
-
-def test_judge_agreement_reads_the_latest_judges_run(tmp_path: Any) -> None:
-    import json
-
-    for name, ba in (("judges-20260101-000000", 0.6), ("judges-20260201-000000", 0.7)):
-        (tmp_path / name).mkdir()
-        report = {"judges": [{"judge": "overlap", "test": {"balanced_accuracy": ba, "n": 10}}]}
-        (tmp_path / name / "judges.json").write_text(json.dumps(report), encoding="utf-8")
-    assert judge_agreement("overlap", tmp_path)["balanced_accuracy"] == 0.7  # type: ignore[index]
-    assert judge_agreement("nobody", tmp_path) is None
