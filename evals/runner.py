@@ -12,8 +12,8 @@ Every run writes a timestamped folder ``<out>/YYYYmmdd-HHMMSS/``:
 ``config.json``             what must not change when the run is resumed (gold file hash, LLM backend and
                             model, retrieval mode/top_k, prompt version, judge, ...) plus informational fields
 ``retrieval.jsonl``         one line per (mode, question): ranked entry ids and latency (appended as computed)
-``answers.jsonl``           one ``answer`` line per question (appended as soon as it is answered) and one
-                            ``judge`` line per judged question (appended as soon as it is judged)
+``answers.jsonl``           one ``answer`` line per question (appended as soon as it is answered), one ragas
+                            ``judge`` line per judged question, one default-judge ``support`` line per answer
 ``report.json``             everything: per-mode, per-kind and per-question figures, judge failures, machine
                             info, wall time, the comparison with the previous run
 ``report.md``               readable summary with the same tables
