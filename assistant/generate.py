@@ -15,7 +15,14 @@ from assistant.llm.base import ChatMessage, ChatModel
 from assistant.prompts import PromptSet, SourceBlock
 from assistant.verify import ClaimContext, best_support
 from index.entries import Entry
-from index.text import SENTENCE_BOUNDARY, content_words, split_sentences, stem_matches, strip_markers
+from index.text import (
+    SENTENCE_BOUNDARY,
+    content_words,
+    ends_with_abbreviation,
+    split_sentences,
+    stem_matches,
+    strip_markers,
+)
 
 CONTEXT_ENTRIES = 3
 BEST_ENTRY_WORDS = 60
@@ -52,26 +59,29 @@ def _context(question: str, entry: Entry) -> ClaimContext:
 
 
 def _candidates(evidence: Sequence[EntryEvidence]) -> list[list[str]]:
-    """Sentences a claim may rest on, per entry: the record line first (who, when), then the text."""
-    return [[ev.entry.metadata_line(), *ev.sentences] for ev in evidence]
+    """Sentences a claim may rest on, per entry: its text (the record line only names who and when, which record
+    answers give; a sentence resting on it alone would say nothing about the content)."""
+    return [list(ev.sentences) for ev in evidence]
 
 
 def answers_topic(intent: Intent, entry: Entry, span_text: str) -> bool:
     """Whether a span answers what the question asks about the entry: the kind of value asked for is in the span;
-    most of the question's topic words beyond the entry's title and people occur somewhere in the entry (a question
-    about things the entry never mentions is not answered by it, however relevant the entry); and the span itself
-    carries at least two of them (one, if that is all there is)."""
+    at least a third of the question's topic words beyond the entry's title and people occur somewhere in the entry
+    (a question about things the entry never mentions is not answered by it, however relevant the entry); and the
+    span itself carries at least two of them (one, if that is all there is). A question that only asks which entry
+    it is ("which paper shows …?") is answered by the entry itself: one topic word in the span is enough."""
     if not has_attribute(span_text, intent.attribute):
         return False
     named = set(content_words(f"{entry.title} {' '.join(entry.people)}"))
     rest = [t for t in intent.topic if not stem_matches(t, named)]
     if not rest:
         return True
-    in_entry = set(content_words(entry.text))
-    if sum(stem_matches(t, in_entry) for t in rest) < 0.5 * len(rest):
+    in_span = sum(stem_matches(t, set(content_words(span_text))) for t in rest)
+    if intent.identifies and len(intent.parts) == 1:
+        return in_span >= 1
+    if sum(stem_matches(t, set(content_words(entry.text))) for t in rest) < len(rest) / 3:
         return False
-    in_span = set(content_words(span_text))
-    return sum(stem_matches(t, in_span) for t in rest) >= min(2, len(rest))
+    return in_span >= min(2, len(rest))
 
 
 @dataclass
@@ -136,7 +146,7 @@ class GroundedWriter:
             if not supports:
                 draft.dropped.append(claim)
                 continue
-            pending.append((claim, [(evidence[s.candidate].entry, _quote(s.span)) for s in supports]))
+            pending.append((claim, [(evidence[s.candidate].entry, s.span.text) for s in supports]))
             if not hold:
                 yield citer.sentence(*pending.pop())
                 draft.route = "generated"
@@ -154,7 +164,8 @@ class GroundedWriter:
             return
         entry, span = quoted
         draft.route = "quoted"
-        claim = f"According to “{entry.title}”: “{span.text}”"
+        who = f" ({', '.join(entry.people)})" if entry.people else ""
+        claim = f"According to “{entry.title}”{who}: “{span.text}”"
         yield citer.sentence(claim, [(entry, span.text)])
 
     def quote(self, intent: Intent, evidence: Sequence[EntryEvidence]) -> tuple[Entry, Span] | None:
@@ -166,19 +177,12 @@ class GroundedWriter:
         return None
 
 
-def _quote(span: Span) -> str:
-    """The quote of a span as shown: its entry sentences (the record line, sentence 0 of a candidate list, is shown
-    on the citation card already), or the record line when that alone supports the sentence."""
-    sentences = span.sentences[1:] if span.start == 0 else span.sentences
-    return " ".join(sentences or span.sentences)
-
-
 def stream_sentences(pieces: Iterator[str]) -> Iterator[str]:
     """Whole sentences from streamed text pieces, each as soon as the next one has begun; the tail at the end."""
     buffer = ""
     for piece in pieces:
         buffer += piece
-        boundaries = list(SENTENCE_BOUNDARY.finditer(buffer))
+        boundaries = [b for b in SENTENCE_BOUNDARY.finditer(buffer) if not ends_with_abbreviation(buffer[: b.start()])]
         if boundaries:
             cut = boundaries[-1]
             yield from split_sentences(buffer[: cut.start()])

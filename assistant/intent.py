@@ -31,6 +31,11 @@ _LIST_RE = re.compile(
     re.I,
 )
 _PLURAL_RE = re.compile(rf"\b(which|what|any|all|list|name)\b[^?]*\b{_LIST_NOUNS}\b", re.I)
+_IDENTIFY_RE = re.compile(
+    r"^\s*(?:which|what) (?:paper|talk|tutorial|article|work|study|lecture|speaker|presenter|researcher)\b|"
+    r"\b(?:which|what) (?:paper|talk|tutorial|speaker) is (?:that|this|it)\b",
+    re.I,
+)
 _COUNT_RE = re.compile(rf"\bhow many {_LIST_NOUNS}\b", re.I)
 _TIME_RE = re.compile(r"\b\d{1,2}(?:[:.]\d{2})?\s*[ap]\.?\s*m\b", re.I)
 _PART_OF_DAY = {"morning": (0, 12 * 60), "afternoon": (12 * 60, 18 * 60), "evening": (18 * 60, 24 * 60)}
@@ -83,6 +88,7 @@ class Intent:
     topic: tuple[str, ...] = ()
     topic_phrase: str = ""
     parts: tuple[str, ...] = field(default_factory=tuple)
+    identifies: bool = False
 
     @property
     def kind(self) -> str | None:
@@ -232,4 +238,5 @@ def read_intent(question: str) -> Intent:
         topic=topic_words(question),
         topic_phrase=topic_phrase(question),
         parts=parts,
+        identifies=bool(_IDENTIFY_RE.search(question)) and not is_list,
     )

@@ -186,6 +186,12 @@ def month_number(name: str) -> int | None:
     return next((i for i, m in enumerate(MONTHS, start=1) if key in (m.lower(), m[:3].lower())), None)
 
 
+def ends_with_abbreviation(text: str) -> bool:
+    """Whether the text ends with an abbreviation ("e.g.", "Dr.", "et al.", an initial), where a sentence does
+    not end."""
+    return bool(_ABBREVIATIONS.search(text.rstrip()))
+
+
 def split_sentences(text: str) -> list[str]:
     """Sentences of a passage or an answer: split after . ! ? before a capital or digit, and at line breaks, but not
     after abbreviations ("e.g.", "et al.", initials)."""
