@@ -76,7 +76,8 @@ def answers_topic(intent: Intent, entry: Entry, span_text: str) -> bool:
     rest = [t for t in intent.topic if not stem_matches(t, named)]
     if not rest:
         return True
-    in_span = sum(stem_matches(t, set(content_words(span_text))) for t in rest)
+    span_words = set(content_words(span_text))
+    in_span = sum(stem_matches(t, span_words) or (t == "year" and has_attribute(span_text, "year")) for t in rest)
     if intent.identifies and len(intent.parts) == 1:
         return in_span >= 1
     if sum(stem_matches(t, set(content_words(entry.text))) for t in rest) < len(rest) / 3:

@@ -65,3 +65,18 @@ def test_parts_of_a_two_part_question() -> None:
         "when was it published",
     )
     assert split_parts("What is X about?") == ("What is X about?",)
+
+
+def test_questions_that_only_ask_which_entry_it_is() -> None:
+    assert read_intent("Which paper casts natural selection as denoising?").identifies
+    assert read_intent("I remember a talk about neurons as controllers. Which talk is that?").identifies
+    assert not read_intent("Which papers study grokking?").identifies
+    assert not read_intent("How is that tutorial organised?").identifies
+
+
+def test_the_asking_part_leaves_out_an_identifying_clause() -> None:
+    from assistant.intent import ask_part
+
+    question = "In the tutorial that builds a design language, which component composes adapters?"
+    assert ask_part(question) == "which component composes adapters?"
+    assert ask_part("What is TabPFN?") == "What is TabPFN?"
