@@ -159,7 +159,7 @@ class GroundedWriter:
             draft.dropped.extend(claim for claim, _ in pending)
         if draft.route == "generated":
             return
-        quoted = self.quote(intent, evidence) if confident else None
+        quoted = self.quote(question, intent, evidence, draft.dropped) if confident else None
         if quoted is None:
             draft.route = "abstained:" + ("nothing verified" if draft.dropped else "model declined")
             return
@@ -169,13 +169,34 @@ class GroundedWriter:
         claim = f"According to “{entry.title}”{who}: “{span.text}”"
         yield citer.sentence(claim, [(entry, span.text)])
 
-    def quote(self, intent: Intent, evidence: Sequence[EntryEvidence]) -> tuple[Entry, Span] | None:
-        """The best span of the two best entries that answers what the question asks for, if any."""
+    def quote(
+        self, question: str, intent: Intent, evidence: Sequence[EntryEvidence], dropped: Sequence[str] = ()
+    ) -> tuple[Entry, Span] | None:
+        """The span of the two best entries that answers what the question asks for, if any: first the sentence
+        the model's own (unverified) sentences point at, by the words they add to the question; then each entry's
+        best-scoring span."""
+        pointed = _pointed_span(question, evidence[:2], dropped)
+        if pointed is not None and answers_topic(intent, pointed[0].entry, pointed[1].text):
+            return pointed[0].entry, pointed[1]
         for ev in evidence[:2]:
             span = ev.best_span()
             if span is not None and answers_topic(intent, ev.entry, span.text):
                 return ev.entry, span
         return None
+
+
+def _pointed_span(
+    question: str, evidence: Sequence[EntryEvidence], dropped: Sequence[str]
+) -> tuple[EntryEvidence, Span] | None:
+    """The sentence sharing the most words (at least two) with what the model tried to say beyond the question."""
+    said = set(content_words(" ".join(dropped))) - set(content_words(question))
+    best: tuple[int, EntryEvidence, int] | None = None
+    for ev in evidence:
+        for i, sentence in enumerate(ev.sentences):
+            shared = len(said & set(content_words(sentence)))
+            if shared >= 2 and (best is None or shared > best[0]):
+                best = (shared, ev, i)
+    return None if best is None else (best[1], best[1].span_of([best[2]]))
 
 
 def stream_sentences(pieces: Iterator[str]) -> Iterator[str]:
