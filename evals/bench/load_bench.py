@@ -121,6 +121,8 @@ def summarise(results: list[dict[str, Any]], expected: int, wall: float) -> dict
         out[f"{kind}_mean_s"] = round(statistics.fmean(secs), 3) if secs else None
     out["wall_s"] = round(wall, 1)
     out["error_samples"] = [r["error"] for r in results if not r["ok"]][:3]
+    slow = sorted((r for r in results if r["kind"] == "record" and r["ok"]), key=lambda r: -r["seconds"])[:3]
+    out["slowest_record"] = [f"{r['seconds']:.2f} s {r['route']}: {r['question']}" for r in slow]
     p95 = out["record_p95_s"]
     out["targets_met"] = out["errors"] == 0 and out["answered"] == expected and p95 is not None and p95 <= 1.0
     return out
