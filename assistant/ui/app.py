@@ -43,6 +43,7 @@ from assistant.ui.turns import (
     check_source,
     describe_filters,
     friendly_error,
+    warm_up,
 )
 from index.entries import KINDS
 
@@ -120,6 +121,7 @@ def build_app(assistant_factory: Callable[[], Assistant], settings: Settings) ->
             except Exception as exc:  # the index still works: say why model answers will fail
                 log.warning("chat model unavailable: %s", exc)
                 note = f"  |  {friendly_error(exc)}"
+            warm_up(assistant)
             table = rows()
             choices = [(ALL, ALL)] + [(name, file) for file, name in sorted(shared.names.items(), key=lambda x: x[1])]
             return (

@@ -121,6 +121,18 @@ class Shared:
         return self._names
 
 
+def warm_up(assistant: Assistant) -> None:
+    """One retrieval and one entity lookup (no model call), so that the first user does not pay for loading the
+    retrievers, the embedder and the spelling vocabulary."""
+    try:
+        assistant.retrieve("warm up the retrievers", k=1)
+        linker = getattr(assistant.corpus, "linker", None)
+        if linker is not None:
+            linker.link("Who talks on Wednesday?")
+    except Exception as exc:  # warming is an optimisation; a real question will report any problem
+        log.info("warm-up skipped: %s", exc)
+
+
 def _evidence(passages: Any, names: dict[str, str]) -> list[dict[str, str]]:
     out = []
     for p in passages or []:

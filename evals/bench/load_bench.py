@@ -54,11 +54,13 @@ def start_app() -> tuple[str, Any]:
     from assistant.api import Assistant
     from assistant.settings import Settings
     from assistant.ui import build_app, launch_kwargs
+    from assistant.ui.turns import warm_up
 
     settings = Settings()
     settings.ui.host, settings.ui.port = "127.0.0.1", _free_port()
     assistant = Assistant(settings)
     _ = assistant.chat_model  # assemble and load the model before the clock starts
+    warm_up(assistant)  # what the UI does on its first page load
     app = build_app(lambda: assistant, settings)
     app.launch(**launch_kwargs(settings), prevent_thread_lock=True, quiet=True)
     return f"http://127.0.0.1:{settings.ui.port}/", app
