@@ -65,6 +65,7 @@ class ClaimContext:
     title: str = ""
     header: str = ""
     people: tuple[str, ...] = ()
+    compares: bool = False
 
 
 @dataclass(frozen=True)
@@ -226,6 +227,26 @@ def _coherent(claim_words: Sequence[str], span: str) -> bool:
     return close / len(pairs) >= 0.5
 
 
+def _names_bound(claim_words: Sequence[str], claim: str, span_sentences: Sequence[str], ctx: ClaimContext) -> bool:
+    """In a span of several sentences, what the sentence says about a name (other than the entry's own title or
+    people) must come mostly from the sentences that name it: "X does A" may not take A from a sentence about Y."""
+    if len(span_sentences) < 2 or ctx.compares:
+        return True
+    given = fold(f"{ctx.title} {' '.join(ctx.people)}")
+    names = [fold(n) for n in _names(claim) if fold(n) not in given]
+    found = [w for w in claim_words if any(stem_matches(w, set(content_words(s))) for s in span_sentences)]
+    if not names or len(found) < 3:
+        return True
+    for name in names:
+        naming = [s for s in span_sentences if name in fold(s)]
+        if not naming or len(naming) == len(span_sentences):
+            continue
+        vocab = set(content_words(" ".join(naming)))
+        if sum(stem_matches(w, vocab) for w in found) < 2 / 3 * len(found):
+            return False
+    return True
+
+
 def check_claim(claim: str, span_sentences: Sequence[str], ctx: ClaimContext = ClaimContext()) -> Verdict:
     """Whether the span (its sentences) supports the claim; see the module docstring for what that means."""
     span = " ".join(span_sentences)
@@ -260,6 +281,8 @@ def check_claim(claim: str, span_sentences: Sequence[str], ctx: ClaimContext = C
         return Verdict(False, score, "relates two names the span does not relate that way")
     if not _coherent(needed, span):
         return Verdict(False, score, "its words are scattered across the span")
+    if not _names_bound(needed, claim, span_sentences, ctx):
+        return Verdict(False, score, "credits a name with what another sentence says")
     return Verdict(True, score)
 
 
@@ -308,6 +331,7 @@ def _pair_support(
                 title=f"{contexts[a].title} {contexts[b].title}",
                 header=f"{contexts[a].header}\n{contexts[b].header}",
                 people=(*contexts[a].people, *contexts[b].people),
+                compares=True,
             )
             for span_a in windows(entry_ids[a], candidates[a], 2):
                 for span_b in windows(entry_ids[b], candidates[b], 2):

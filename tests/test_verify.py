@@ -95,3 +95,19 @@ def test_a_comparison_naming_two_entries_takes_one_span_from_each() -> None:
     )
     supports = best_support(claim, [a, b], ctxs, ["lean", "unlearn"])
     assert [s.candidate for s in supports] == [0, 1]
+
+
+def test_a_name_is_not_credited_with_what_the_next_sentence_says() -> None:
+    sentences = [
+        "Lie-algebra based neural adapters (ALLORA), which shows how to compose LoRa adapters by detecting "
+        "non-commutativity using Lie-Brackets.",
+        "Agentic skill optimization using Lie Algebroids (LASKO), which formalizes optimization over tangent "
+        "categories.",
+    ]
+    ctx = ClaimContext(question="Which component composes adapters by detecting non-commutativity?")
+    wrong = (
+        "The component composing LoRa adapters by detecting non-commutativity is LASKO, skill optimization using "
+        "Lie Algebroids."
+    )
+    assert not _supported(wrong, sentences, ctx)
+    assert _supported("ALLORA shows how to compose LoRa adapters by detecting non-commutativity.", sentences, ctx)
