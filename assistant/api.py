@@ -96,6 +96,16 @@ class Assistant:
                 self._chat_model = make_chat_model(self.settings.llm, models_dir, self._progress)
             return self._chat_model
 
+    @property
+    def loaded_chat_model(self) -> ChatModel | None:
+        """The chat model if it has been set up, without setting it up (status displays)."""
+        return self._chat_model
+
+    def replace_chat_model(self, model: ChatModel) -> None:
+        """Answer with ``model`` from now on (the web UI wraps the shared model in its guard)."""
+        with self._model_lock:
+            self._chat_model = model
+
     def _answerer(self) -> Answerer:
         r = self.settings.retrieval
         writer = GroundedWriter(

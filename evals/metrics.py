@@ -133,6 +133,8 @@ def ndcg_at_k(ranked_ids: Iterable[T], gold_ids: Iterable[T], k: int = 10) -> fl
 # Text normalisation, keywords and lexical support
 # --------------------------------------------------------------------------------------------------------------
 
+# The evaluation keeps its own vocabulary (stop words, stems, markers, numbers) on purpose: it must not be graded by
+# the product's own text rules (index/text.py), or a bug there would hide itself.
 _STOP_WORDS_TEXT = """
     a about above after again against all also am an and any are aren as at be because been before being below
     between both but by can cannot could couldn did didn do does doesn doing don down during each either else

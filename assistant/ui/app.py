@@ -81,7 +81,7 @@ DARK_JS = "() => { document.body.classList.toggle('dark'); }"
 
 def status_text(shared: Shared, settings: Settings, assistant: Assistant) -> str:
     """Entries and chunks indexed, the model in use, and how long model answers take here."""
-    model = getattr(assistant, "_chat_model", None)
+    model = assistant.loaded_chat_model
     name = getattr(model, "name", None) or (
         settings.llm.model_path.name if settings.llm.model_path else settings.llm.model
     )

@@ -110,7 +110,7 @@ class Shared:
             if self.guard is None:
                 model = assistant.chat_model  # may raise: the caller reports why answers will fail
                 self.guard = model if isinstance(model, GuardedChatModel) else GuardedChatModel(model)
-                assistant._chat_model = self.guard
+                assistant.replace_chat_model(self.guard)
         return self.guard
 
     @property
