@@ -209,7 +209,7 @@ class SentenceScorer:
 
     def score(self, question: str, topic: Sequence[str], entries: Sequence[Entry]) -> list[EntryEvidence]:
         """Evidence for each entry, in the given (retrieval) order."""
-        vectors = self.vectors(entries)
+        vectors = self.vectors(entries, save=True)
         query = np.asarray(self.embedder.embed([question])[0], dtype=np.float32)
         wanted = set(topic) or set(content_words(question))
         out = []

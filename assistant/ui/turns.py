@@ -122,10 +122,12 @@ class Shared:
 
 
 def warm_up(assistant: Assistant) -> None:
-    """One retrieval and one entity lookup (no model call), so that the first user does not pay for loading the
-    retrievers, the embedder and the spelling vocabulary."""
+    """One retrieval, one entity lookup and the evidence sentence vectors (no model call), so that the first user
+    does not pay for loading the retrievers, the embedder, the spelling vocabulary or embedding the corpus' sentences
+    (a list question reads every entry)."""
     try:
         assistant.retrieve("warm up the retrievers", k=1)
+        assistant.warm_evidence()
         linker = getattr(assistant.corpus, "linker", None)
         if linker is not None:
             linker.link("Who talks on Wednesday?")
