@@ -254,7 +254,8 @@ class Answerer:
                 ),
             )
             return
-        intro = AnswerSentence(render_intro(result), render_intro(result))
+        intro_text = render_intro(result)
+        intro = AnswerSentence(intro_text, intro_text)
         yield run.say(intro)
         for position, item in enumerate(result.items, start=1):
             item.marker = run.citer.cite(item.entry, item.evidence, item.entry.title)

@@ -44,7 +44,6 @@ class Draft:
     dropped: list[str] = field(default_factory=list)
     route: str = ""
     prompt: list[ChatMessage] = field(default_factory=list)
-    first_at: float | None = None
 
 
 def short_header(entry: Entry) -> str:

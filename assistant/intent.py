@@ -36,7 +36,6 @@ _IDENTIFY_RE = re.compile(
     r"\b(?:which|what) (?:paper|talk|tutorial|speaker) is (?:that|this|it)\b",
     re.I,
 )
-_COUNT_RE = re.compile(rf"\bhow many {_LIST_NOUNS}\b", re.I)
 _TIME_RE = re.compile(r"\b\d{1,2}(?:[:.]\d{2})?\s*[ap]\.?\s*m\b", re.I)
 _PART_OF_DAY = {"morning": (0, 12 * 60), "afternoon": (12 * 60, 18 * 60), "evening": (18 * 60, 24 * 60)}
 _BEFORE_AFTER = re.compile(r"\b(before|after|until|from)\s+(\d{1,2}(?:[:.]\d{2})?\s*[ap]\.?\s*m\b|noon|lunch)", re.I)
@@ -82,7 +81,6 @@ class Intent:
     kinds: tuple[str, ...] = ()
     collection: str | None = None
     is_list: bool = False
-    is_count: bool = False
     minutes: tuple[int, int] | None = None
     attribute: str | None = None
     topic: tuple[str, ...] = ()
@@ -232,7 +230,6 @@ def read_intent(question: str) -> Intent:
         kinds=kinds_named(question),
         collection=collection_named(question),
         is_list=is_list,
-        is_count=bool(_COUNT_RE.search(question)),
         minutes=time_window(question),
         attribute=attribute_asked(question),
         topic=topic_words(question),

@@ -212,7 +212,8 @@ def rarity_weights(entries: Iterable[Entry]) -> dict[str, float]:
 
 def stem_in_topic(word: str, topic: Sequence[str]) -> bool:
     """Whether a question word is one of the topic's words."""
-    return bool(content_words(word)) and content_words(word)[0] in topic
+    word_stems = content_words(word)
+    return bool(word_stems) and word_stems[0] in topic
 
 
 def render_intro(result: ListResult) -> str:

@@ -127,10 +127,6 @@ def _names_missing(claim: str, where: str) -> str | None:
     return next((name for name in _names(claim) if fold(name) not in haystack), None)
 
 
-def _positions(seq: Sequence[str], wanted: str) -> list[int]:
-    return [i for i, s in enumerate(seq) if s == wanted]
-
-
 def _number_roles_ok(claim: str, span: str, ignore: set[str]) -> str | None:
     """Each number must stand near at least one of the same words in the span as in the sentence."""
     c_toks, s_toks = _tokens(claim), _tokens(span)

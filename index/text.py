@@ -199,7 +199,7 @@ def split_sentences(text: str) -> list[str]:
     start = 0
     for match in _SENTENCE_END.finditer(text):
         piece = text[start : match.start()]
-        if match.group().strip() == "" and "\n" not in match.group() and _ABBREVIATIONS.search(piece.rstrip()):
+        if match.group().strip() == "" and "\n" not in match.group() and ends_with_abbreviation(piece):
             continue
         if piece.strip():
             out.append(piece.strip())
