@@ -8,7 +8,8 @@ import logging
 import re
 import threading
 from collections.abc import Iterator, Sequence
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from assistant.answer import Answer, Answerer, AnswerEvent
 from assistant.errors import AssistantError, LanguageModelError
@@ -27,6 +28,10 @@ from index.entries import Entry
 from index.manifest import read_manifest
 from index.parsers import SeedError
 from index.store import ChromaChunkStore, ChunkStore
+
+if TYPE_CHECKING:
+    from assistant.library import AddReport, DocumentInfo, FileOutcome
+    from assistant.library import Progress as AddProgress
 
 log = logging.getLogger(__name__)
 _INVISIBLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff]")
@@ -132,6 +137,34 @@ class Assistant:
         """Embed (and keep on disk) the sentences of every entry not embedded yet, so that list questions over the
         whole corpus answer in well under a second."""
         self._scorer.warm(list(self.corpus.entries.values()))
+
+    # -- your own documents (assistant/library.py does the work) ----------------------------------------------
+    def add_documents(self, paths: Sequence[str | Path], progress: AddProgress | None = None) -> AddReport:
+        """Add files or folders (PDF, Markdown, text, BibTeX) to the index; one outcome per file, failures included
+        (a failed file changes nothing and does not stop the rest). Retrieval sees the change at once."""
+        from assistant.library import add_documents
+
+        return add_documents(self, paths, progress)
+
+    def remove_document(self, ref: str) -> FileOutcome:
+        """Remove an added document by entry id, original path or stored file name (failed outcome if unknown)."""
+        from assistant.library import remove_document
+
+        return remove_document(self, ref)
+
+    def documents(self) -> list[DocumentInfo]:
+        """The added documents, in the order added."""
+        from assistant.library import list_documents
+
+        return list_documents(self.settings.index)
+
+    def reload_index(self) -> None:
+        """Serve the index as it is on disk now (after a build elsewhere changed it): entries, BM25, dense
+        retrieval, entity links, spelling vocabulary, topic weights and evidence vectors."""
+        corpus = IndexedCorpus(self.settings.index.index_dir, self.store, self.embedder)
+        self.corpus, self.retriever = corpus, HybridRetriever(corpus, candidates=self.settings.retrieval.candidates)
+        self.__dict__.pop("topic_weights", None)
+        self.warm_evidence()
 
     # -- public API -------------------------------------------------------------------------------------------
     @property

@@ -106,7 +106,9 @@ def build_index(
     ``rebuild`` empties the store and discards the published index first (everything is embedded again). A store
     found damaged during the build is emptied and the build is run once more."""
     start = time.perf_counter()
-    corpus = load_corpus(settings.seeds_dir, strict=True, limits=settings.seed_limits)
+    corpus = load_corpus(
+        settings.seeds_dir, strict=True, limits=settings.seed_limits, documents_dir=settings.documents_dir
+    )
     index_dir = settings.index_dir
     with build_lock(index_dir):
         repairs = _clean_leftovers(index_dir, store)

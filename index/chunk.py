@@ -18,8 +18,20 @@ from index.entries import Entry
 
 CHUNKER_VERSION = "2"
 # Shown to the embedder / BM25 / LLM. The rest of the metadata is bookkeeping.
-CONTENT_KEYS = ("title", "kind", "speaker", "affiliation", "presenters", "when", "authors", "published")
-BOOKKEEPING_KEYS = ("entry_id", "source", "sources", "line", "chunk", "entry_hash", "collection", "day", "date", "time")
+CONTENT_KEYS = ("title", "kind", "speaker", "affiliation", "presenters", "when", "authors", "published", "venue")
+BOOKKEEPING_KEYS = (
+    "entry_id",
+    "source",
+    "sources",
+    "line",
+    "chunk",
+    "entry_hash",
+    "collection",
+    "day",
+    "date",
+    "time",
+    "page",
+)
 
 
 @lru_cache(maxsize=1)
@@ -41,8 +53,10 @@ def entry_metadata(entry: Entry) -> dict[str, str | int]:
         "affiliation": entry.affiliation,
         "presenters": ", ".join(entry.presenters) or None,
         "when": entry.when or None,
-        "authors": f"{entry.authors_count} authors" if entry.authors_count is not None else None,
-        "published": entry.date if entry.kind == "paper" else None,
+        "authors": ", ".join(entry.authors)
+        or (f"{entry.authors_count} authors" if entry.authors_count is not None else None),
+        "published": (entry.date or (str(entry.year) if entry.year else None)) if entry.kind == "paper" else None,
+        "venue": entry.venue,
         "entry_id": entry.id,
         "source": entry.source,
         "sources": ", ".join(sorted({s.file for s in entry.sources})),
@@ -67,14 +81,21 @@ def chunk_entry(entry: Entry, splitter: SentenceSplitter, model_id: str) -> list
     """Chunks of one entry with ids derived from content, chunker version and embedding model."""
     meta = entry_metadata(entry)
     excluded = [k for k in meta if k not in CONTENT_KEYS]
-    doc = Document(
-        text=entry.text or entry.title,
-        doc_id=entry.id,
-        metadata=meta,
-        excluded_embed_metadata_keys=excluded,
-        excluded_llm_metadata_keys=excluded,
-    )
-    nodes = splitter.get_nodes_from_documents([doc])
+    # A document with pages is split page by page, so that every chunk knows its page.
+    pages = entry_pages(entry) if entry.page_starts else [(None, entry.text or entry.title)]
+    if entry.page_starts:
+        excluded.append("page")
+    docs = [
+        Document(
+            text=text,
+            doc_id=entry.id if page is None else f"{entry.id}@p{page}",
+            metadata=meta if page is None else {**meta, "page": page},
+            excluded_embed_metadata_keys=excluded,
+            excluded_llm_metadata_keys=excluded,
+        )
+        for page, text in pages
+    ]
+    nodes = splitter.get_nodes_from_documents(docs)
     out: list[TextNode] = []
     for i, node in enumerate(nodes):
         node.metadata["chunk"] = i
@@ -90,6 +111,15 @@ def chunk_entry(entry: Entry, splitter: SentenceSplitter, model_id: str) -> list
             )
         )
     return out
+
+
+def entry_pages(entry: Entry) -> list[tuple[int | None, str]]:
+    """(page number, text) of each page of an entry that has text; the whole text as page None otherwise."""
+    if not entry.page_starts:
+        return [(None, entry.text or entry.title)]
+    bounds = [*entry.page_starts, len(entry.text)]
+    pages = [(n, entry.text[bounds[n - 1] : bounds[n]].strip()) for n in range(1, len(entry.page_starts) + 1)]
+    return [(n, text) for n, text in pages if text] or [(1, entry.title)]
 
 
 def chunk_entries(entries: Sequence[Entry], chunk_tokens: int, chunk_overlap: int, model_id: str) -> list[TextNode]:

@@ -10,7 +10,19 @@ from index.entries import Entry, normalize_title
 from index.parsers import ParseResult, SeedError, SeedLimits, SeedWarning, parse_seed_file
 from index.parsers.common import DEFAULT_SEED_LIMITS
 
-_MERGEABLE = ("speaker", "affiliation", "day", "date", "time", "event", "location", "authors_count", "page_date")
+_MERGEABLE = (
+    "speaker",
+    "affiliation",
+    "day",
+    "date",
+    "time",
+    "event",
+    "location",
+    "authors_count",
+    "page_date",
+    "year",
+    "venue",
+)
 
 
 @dataclass
@@ -61,7 +73,8 @@ def merge_entries(entries: list[Entry]) -> list[Entry]:
             continue
         kept = merged[key]
         if len(entry.text) > len(kept.text):
-            kept.text = entry.text
+            # Page offsets (and the file they count in) belong to the text they index.
+            kept.text, kept.page_starts, kept.document = entry.text, list(entry.page_starts), entry.document
         for ref in entry.sources:
             if ref not in kept.sources:
                 kept.sources.append(ref)
@@ -70,12 +83,21 @@ def merge_entries(entries: list[Entry]) -> list[Entry]:
                 setattr(kept, name, getattr(entry, name))
         if not kept.presenters and entry.presenters:
             kept.presenters = list(entry.presenters)
+        if not kept.authors and entry.authors:
+            kept.authors = list(entry.authors)
     return list(merged.values())
 
 
-def load_corpus(seeds_dir: Path, *, strict: bool = True, limits: SeedLimits = DEFAULT_SEED_LIMITS) -> Corpus:
-    """Parse every seed file (within ``limits``) and merge duplicates. With strict, the first bad file raises
-    SeedError; otherwise bad files are recorded in `errors` and skipped."""
+def load_corpus(
+    seeds_dir: Path,
+    *,
+    strict: bool = True,
+    limits: SeedLimits = DEFAULT_SEED_LIMITS,
+    documents_dir: Path | None = None,
+) -> Corpus:
+    """Parse every seed file (within ``limits``), add the entries of the documents registered in ``documents_dir``
+    (parsed when they were added) and merge duplicates. With strict, the first bad file (or a damaged document
+    registry) raises SeedError; otherwise bad files are recorded in `errors` and skipped."""
     results: list[ParseResult] = []
     errors: list[SeedError] = []
     for path in seed_files(seeds_dir):
@@ -85,6 +107,8 @@ def load_corpus(seeds_dir: Path, *, strict: bool = True, limits: SeedLimits = DE
             if strict:
                 raise
             errors.append(exc)
+    if documents_dir is not None:
+        results += _documents(documents_dir, strict, errors)
     raw = [e for r in results for e in r.entries]
     return Corpus(
         entries=merge_entries(raw),
@@ -92,3 +116,21 @@ def load_corpus(seeds_dir: Path, *, strict: bool = True, limits: SeedLimits = DE
         warnings=[w for r in results for w in r.warnings],
         errors=errors,
     )
+
+
+def _documents(folder: Path, strict: bool, errors: list[SeedError]) -> list[ParseResult]:
+    """One ParseResult per added document, from the registry (SeedError for a damaged registry when strict)."""
+    from index.documents.registry import REGISTRY, Registry, RegistryError
+
+    try:
+        registry = Registry.open(folder)
+    except RegistryError as exc:
+        error = SeedError(str(folder / REGISTRY), 0, str(exc))
+        if strict:
+            raise error from None
+        errors.append(error)
+        return []
+    return [
+        ParseResult(file=r.stored_name, format=r.format, entries=[Entry.model_validate(e) for e in r.entries])
+        for r in registry.records
+    ]

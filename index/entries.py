@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import re
 from typing import Literal
@@ -43,6 +44,12 @@ class Entry(BaseModel):
     # daily papers
     authors_count: int | None = None
     page_date: str | None = None
+    # added documents (PDF, Markdown, BibTeX): named authors, year and venue, and where each page starts in `text`
+    authors: list[str] = Field(default_factory=list)
+    year: int | None = None
+    venue: str | None = None
+    page_starts: list[int] = Field(default_factory=list, description="Offset in `text` of each page (1, 2, …).")
+    document: str | None = Field(default=None, description="Stored file the text (and pages) came from.")
 
     @property
     def source(self) -> str:
@@ -66,8 +73,14 @@ class Entry(BaseModel):
 
     @property
     def people(self) -> list[str]:
-        """Speaker or presenters, whichever the entry has."""
-        return [self.speaker] if self.speaker else list(self.presenters)
+        """Speaker, presenters or authors, whichever the entry has."""
+        return [self.speaker] if self.speaker else list(self.presenters or self.authors)
+
+    def page_at(self, offset: int) -> int | None:
+        """The 1-based page of a character offset in `text`; None for entries without pages."""
+        if not self.page_starts or offset < 0:
+            return None
+        return max(1, bisect.bisect_right(self.page_starts, offset))
 
     def metadata_line(self) -> str:
         """A one-line human-readable summary of the entry's metadata (also indexed, so metadata is searchable)."""
@@ -80,15 +93,26 @@ class Entry(BaseModel):
             parts.append(f"When: {self.when}")
         if self.event:
             parts.append(f"Event: {self.event}" + (f", {self.location}" if self.location else ""))
-        if self.authors_count is not None:
+        if self.authors:
+            parts.append("Authors: " + ", ".join(self.authors))
+        elif self.authors_count is not None:
             parts.append(f"Authors: {self.authors_count}")
         if self.date and self.kind == "paper":
             parts.append(f"Published: {self.date}")
+        elif self.year is not None:
+            parts.append(f"Year: {self.year}")
+        if self.venue:
+            parts.append(f"Venue: {self.venue}")
         return ". ".join(parts) + "."
 
     def content_hash(self) -> str:
         """Hash of everything that is embedded or shown, so any edit changes it."""
-        return hashlib.sha256(self.model_dump_json(exclude={"sources"}).encode()).hexdigest()[:16]
+        # Fields added for documents are left out while unset, so seed entries keep the hashes they always had.
+        unset = {name for name in _DOCUMENT_FIELDS if getattr(self, name) in (None, [])}
+        return hashlib.sha256(self.model_dump_json(exclude={"sources", *unset}).encode()).hexdigest()[:16]
+
+
+_DOCUMENT_FIELDS = ("authors", "year", "venue", "page_starts", "document")
 
 
 def make_entry_id(kind: str, key: str) -> str:

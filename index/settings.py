@@ -37,6 +37,14 @@ class IndexSettings(BaseModel):
     max_entries_per_file: int = Field(
         default=SeedLimits.max_entries, ge=1, description="Most entries one seed file may yield; more is an error."
     )
+    max_document_mb: float = Field(
+        default=50.0, gt=0, le=2000, description="Largest document `assistant add` accepts, in MB; larger ones fail."
+    )
+    document_suffixes: list[str] = Field(
+        default_factory=lambda: [".pdf", ".md", ".markdown", ".txt", ".bib"],
+        min_length=1,
+        description="File types `assistant add` accepts (and looks for in folders).",
+    )
     max_drop_share: float = Field(
         default=0.5,
         ge=0.0,
@@ -48,6 +56,11 @@ class IndexSettings(BaseModel):
     def seed_limits(self) -> SeedLimits:
         """The seed file limits, for the parsers."""
         return SeedLimits(max_bytes=self.max_seed_bytes, max_entries=self.max_entries_per_file)
+
+    @property
+    def documents_dir(self) -> Path:
+        """Folder holding the user's added documents and their registry."""
+        return self.data_dir / "documents"
 
     @property
     def index_dir(self) -> Path:
