@@ -1,0 +1,285 @@
+"""Scale benchmark: the assistant over N times the seed corpus, every phase in a fresh process (as a user runs it).
+
+    python evals/bench/scale_bench.py --factor 10 [--chroma-url URL | --chroma-server] [--json]
+
+It writes the scaled corpus (``scale_corpus.py``) and a fresh data folder under a temporary folder, then measures:
+``cold_build_s`` (``build_index`` plus the evidence sentence vectors, as ``assistant index`` does, whole process),
+``chunks_per_s`` (chunks / cold build), ``noop_s`` (the same again, nothing to do), ``add_one_s`` (one new paper
+appended to a seed file), ``startup_s`` (``Assistant()`` ready: imports, index check, entries, BM25, linker),
+``retrieve_p50_ms`` / ``retrieve_p95_ms`` (hybrid retrieval of the dev questions, k=10, after one untimed warm-up
+query), ``link_p50_ms`` (entity linking of the same questions), ``rss_mb`` (peak RSS of that process, fake chat
+model, so without the LLM), ``disk_mb`` (data folder, plus the server's folder with ``--chroma-server``), and the
+dev questions' ``hit1`` / ``hit5`` (their gold entry first / in the top 5, the scaled entries as distractors).
+
+``--chroma-server`` starts ``chroma run`` on a free loopback port over a folder inside the temporary folder;
+``--chroma-url`` uses a running server (its collection ``scale_bench`` is dropped first). ``--code DIR`` runs the
+phases against another checkout of the project (e.g. an older commit, for before/after figures). ``--skip-evidence``
+leaves the sentence vectors out of the cold build (they are then embedded by the first list question)."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+NEW_PAPER = (
+    "\nScaled Benchmark Probe: One Appended Paper on Incremental Indexing\n\n"
+    "We measure how long an index takes to absorb one new paper appended to a large corpus of seed files.\n\n"
+    "  • 3 authors\n·\nMar 3, 2025\n"
+)
+
+
+def _child_build(skip_evidence: bool) -> dict[str, Any]:
+    import resource
+
+    t0 = time.perf_counter()
+    from assistant.settings import Settings
+    from index.build import build_index
+    from index.embed import SentenceTransformerEmbedder
+    from index.store import ChromaChunkStore
+
+    settings = Settings()
+    s = settings.index
+    embedder, store = SentenceTransformerEmbedder(s.embed_model_path), ChromaChunkStore(s)
+    report = build_index(s, embedder, store, show_progress=False)
+    build_s = time.perf_counter() - t0
+    if not skip_evidence and not report.noop:
+        from assistant.api import Assistant
+
+        Assistant(settings, embedder=embedder, store=store, sync_index=False).warm_evidence()
+    return {
+        "entries": report.entries,
+        "chunks": report.chunks,
+        "embedded": report.embedded,
+        "noop": report.noop,
+        "build_s": build_s,
+        "evidence_s": time.perf_counter() - t0 - build_s,
+        "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
+
+
+def _child_query(dev_set: str, limit: int) -> dict[str, Any]:
+    import resource
+
+    t0 = time.perf_counter()
+    from assistant.api import Assistant
+
+    a = Assistant()
+    startup_s = time.perf_counter() - t0
+    from evals.questions import load_questions
+
+    questions = [q for q in load_questions(dev_set, a.entries) if q.gold_ids][:limit]
+    a.retrieve("warm-up question about scaling laws", k=10)  # loads the embedder: not part of a query's latency
+    retrieve_ms, link_ms, hit1, hit5 = [], [], 0, 0
+    for q in questions:
+        start = time.perf_counter()
+        passages = a.retrieve(q.gold.question, k=10)
+        retrieve_ms.append(1000 * (time.perf_counter() - start))
+        start = time.perf_counter()
+        a.corpus.linker.link(q.gold.question)
+        link_ms.append(1000 * (time.perf_counter() - start))
+        ranked = [p.entry_id for p in passages]
+        hit1 += bool(ranked[:1] and ranked[0] in q.gold_ids)
+        hit5 += bool(set(ranked[:5]) & set(q.gold_ids))
+    return {
+        "startup_s": startup_s,
+        "retrieve_p50_ms": statistics.median(retrieve_ms),
+        "retrieve_p95_ms": _p95(retrieve_ms),
+        "link_p50_ms": statistics.median(link_ms),
+        "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "questions": len(questions),
+        "hit1": hit1 / max(1, len(questions)),
+        "hit5": hit5 / max(1, len(questions)),
+    }
+
+
+def _p95(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _start_server(path: Path) -> tuple[subprocess.Popen[bytes], str]:
+    exe = shutil.which("chroma") or str(Path(sys.executable).parent / "chroma")
+    port = _free_port()
+    proc = subprocess.Popen(
+        [exe, "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return proc, f"http://127.0.0.1:{port}"
+        time.sleep(0.2)
+    proc.terminate()
+    raise RuntimeError("the chroma server did not start within 60 s")
+
+
+def _drop_collection(url: str, name: str) -> None:
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    host, port = url.split("//", 1)[1].rsplit(":", 1)
+    client = chromadb.HttpClient(host=host, port=int(port), settings=ChromaSettings(anonymized_telemetry=False))
+    with contextlib.suppress(Exception):  # a collection already absent is what we want
+        client.delete_collection(name)
+
+
+def _phase(args: list[str], env: dict[str, str], code: Path) -> tuple[float, dict[str, Any]]:
+    """Run one phase in a fresh interpreter; its whole wall time and the JSON it printed."""
+    start = time.perf_counter()
+    out = subprocess.run(
+        [sys.executable, str(Path(__file__).resolve()), *args],
+        env=env,
+        cwd=code,
+        capture_output=True,
+        text=True,
+    )
+    wall = time.perf_counter() - start
+    if out.returncode != 0:
+        raise RuntimeError(f"phase {args[1]} failed:\n{out.stderr[-3000:]}")
+    return wall, json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def _disk_mb(*paths: Path) -> float:
+    total = sum(p.stat().st_size for root in paths if root.exists() for p in root.rglob("*") if p.is_file())
+    return total / 2**20
+
+
+def run(
+    factor: int,
+    *,
+    chroma_url: str | None = None,
+    chroma_server: bool = False,
+    code: Path = ROOT,
+    skip_evidence: bool = False,
+    questions: int = 60,
+    keep: Path | None = None,
+) -> dict[str, Any]:
+    """Every phase at one factor; the figures as one dict."""
+    sys.path.insert(0, str(ROOT))
+    from evals.bench.scale_corpus import write_scaled_corpus
+
+    tmp = Path(tempfile.mkdtemp(prefix=f"scale{factor}_", dir=keep))
+    server = None
+    try:
+        seeds, data = tmp / "seeds", tmp / "data"
+        write_scaled_corpus(ROOT / "seeds", seeds, factor)
+        env = {
+            **os.environ,
+            "PYTHONPATH": str(code),
+            "ASSISTANT_INDEX__SEEDS_DIR": str(seeds),
+            "ASSISTANT_INDEX__DATA_DIR": str(data),
+            "ASSISTANT_LLM__BACKEND": "fake",
+        }
+        if chroma_server:
+            server, chroma_url = _start_server(tmp / "server")
+        if chroma_url:
+            env["ASSISTANT_INDEX__CHROMA_URL"] = chroma_url
+            env["ASSISTANT_INDEX__COLLECTION"] = "scale_bench"
+            _drop_collection(chroma_url, "scale_bench")
+        build = ["--child", "build"] + (["--skip-evidence"] if skip_evidence else [])
+        cold_s, cold = _phase(build, env, code)
+        noop_s, noop = _phase(build, env, code)
+        daily = sorted(seeds.glob("*daily*.txt"))[-1]
+        with daily.open("a", encoding="utf-8") as fh:
+            fh.write(NEW_PAPER)
+        add_s, add = _phase(build, env, code)
+        dev = str(ROOT / "evals" / "dev_set.jsonl")
+        _, query = _phase(["--child", "query", "--dev-set", dev, "--questions", str(questions)], env, code)
+        return {
+            "factor": factor,
+            "chroma": "server" if chroma_url else "embedded",
+            "entries": cold["entries"],
+            "chunks": cold["chunks"],
+            "cold_build_s": round(cold_s, 2),
+            "cold_index_s": round(cold["build_s"], 2),
+            "cold_evidence_s": round(cold["evidence_s"], 2),
+            "chunks_per_s": round(cold["chunks"] / cold_s, 2),
+            "noop_s": round(noop_s, 2),
+            "noop_was_noop": noop["noop"],
+            "add_one_s": round(add_s, 2),
+            "add_one_embedded": add["embedded"],
+            "startup_s": round(query["startup_s"], 2),
+            "retrieve_p50_ms": round(query["retrieve_p50_ms"], 1),
+            "retrieve_p95_ms": round(query["retrieve_p95_ms"], 1),
+            "link_p50_ms": round(query["link_p50_ms"], 2),
+            "rss_mb": round(query["rss_mb"]),
+            "build_rss_mb": round(max(cold["rss_mb"], add["rss_mb"])),
+            "disk_mb": round(_disk_mb(data, tmp / "server"), 1),
+            "questions": query["questions"],
+            "hit1": round(query["hit1"], 3),
+            "hit5": round(query["hit5"], 3),
+        }
+    finally:
+        if server is not None:
+            server.terminate()
+            server.wait(timeout=30)
+        if keep is None:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def main() -> int:
+    """Command line (and the entry point of the child phases)."""
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--factor", type=int, default=1, help="copies of the seed corpus (default 1)")
+    parser.add_argument("--chroma-url", default=None, help="a running Chroma server, e.g. http://127.0.0.1:8000")
+    parser.add_argument("--chroma-server", action="store_true", help="start `chroma run` on loopback for the run")
+    parser.add_argument("--code", type=Path, default=ROOT, help="checkout of the project to measure")
+    parser.add_argument("--skip-evidence", action="store_true", help="no sentence vectors in the cold build")
+    parser.add_argument("--questions", type=int, default=60, help="dev questions timed (default 60)")
+    parser.add_argument("--keep", type=Path, default=None, help="keep the temporary folder under this folder")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("--child", choices=("build", "query"), help=argparse.SUPPRESS)
+    parser.add_argument("--dev-set", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child == "build":
+        print(json.dumps(_child_build(args.skip_evidence)))
+        return 0
+    if args.child == "query":
+        print(json.dumps(_child_query(args.dev_set, args.questions)))
+        return 0
+    if args.factor < 1:
+        print(f"error: --factor must be at least 1, got {args.factor}", file=sys.stderr)
+        return 1
+    try:
+        result = run(
+            args.factor,
+            chroma_url=args.chroma_url,
+            chroma_server=args.chroma_server,
+            code=args.code.resolve(),
+            skip_evidence=args.skip_evidence,
+            questions=args.questions,
+            keep=args.keep,
+        )
+    except RuntimeError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    if args.json:
+        print(json.dumps(result))
+    else:
+        for key, value in result.items():
+            print(f"{key:18} {value}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
