@@ -68,6 +68,10 @@ class UISettings(BaseModel):
         default=False, description="Serve on a non-loopback address without a login (refused unless true)."
     )
     max_upload_mb: float = Field(default=5.0, gt=0, le=200, description="Largest file the server accepts, in MB.")
+    uploads: bool = Field(
+        default=True, description="Show the Library area and accept uploaded documents (off for shared deployments)."
+    )
+    max_upload_files: int = Field(default=20, ge=1, le=500, description="Most files added in one upload.")
     login_attempts_per_minute: int = Field(default=5, ge=1, le=1000, description="Failed logins allowed per minute.")
     concurrency: int = Field(
         default=32, ge=1, le=64, description="Questions answered at once (the model itself runs one at a time)."

@@ -30,6 +30,7 @@ from assistant.ui.corpus import (
     render_entry_details,
     rows_to_table,
 )
+from assistant.ui.library import library_tab
 from assistant.ui.render import CONVERSATION_CSS, CONVERSATION_JS, render_conversation
 from assistant.ui.session import DONE, FINISHED, Sessions, new_turn
 from assistant.ui.turns import (
@@ -360,11 +361,14 @@ def build_app(assistant_factory: Callable[[], Assistant], settings: Settings) ->
                     elem_id="ra-table",
                     column_widths=["9%", "43%", "18%", "11%", "19%"],
                 )
+            changed = library_tab(shared, settings, on_change=lambda: (rows_cache.clear(), shared.forget_names()))
 
         app.load(
             startup, outputs=[status, source, table, count, matches], api_visibility="private", concurrency_limit=None
         )
         app.load(restore, inputs=[store], outputs=[conversation], api_visibility="private", queue=False)
+        for event in changed:  # documents added or removed: the status, sources and corpus table follow
+            event.then(startup, outputs=[status, source, table, count, matches], api_visibility="private")
 
         answer_args: dict[str, Any] = {
             "outputs": [conversation, store, status],

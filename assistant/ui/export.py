@@ -16,7 +16,8 @@ _ESCAPED_MARKER = re.compile(r"\\\[(\d+)\\\](?!\()")
 
 
 def reference_line(c: dict[str, Any]) -> str:
-    """One reference in plain text: title, kind, people, event and date, where it was read (name, file:line)."""
+    """One reference in plain text: title, kind, people, event and date, where it was read (name, file:line,
+    page)."""
     parts = [f"“{c.get('title', '')}” ({c.get('kind', 'entry')})"]
     people = _people(c)
     if people:
@@ -33,6 +34,8 @@ def reference_line(c: dict[str, Any]) -> str:
     location = f"{c.get('source', '')}:{c.get('line')}" if c.get("line") else c.get("source", "")
     if where:
         parts.append(f"{where} ({location})" if location and location != where else where)
+    if c.get("page"):
+        parts.append(f"page {c['page']}")
     return ". ".join(p for p in parts if p) + "."
 
 

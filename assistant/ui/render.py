@@ -189,7 +189,8 @@ def render_card(c: dict[str, Any], turn_id: str, claims: dict[tuple[int, str], s
     location = f"{c.get('source', '')}:{c['line']}" if c.get("line") else str(c.get("source", ""))
     meta = "".join(f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>" for k, v in rows)
     name = c.get("source_name") or ""
-    meta += f"<dt>Source</dt><dd>{esc(name) + ' · ' if name else ''}<code>{esc(location)}</code></dd>"
+    page = f" · page {esc(c['page'])}" if c.get("page") else ""
+    meta += f"<dt>Source</dt><dd>{esc(name) + ' · ' if name else ''}<code>{esc(location)}</code>{page}</dd>"
     quotes = [q for q in (c.get("quotes") or []) if q] or ([c["quote"]] if c.get("quote") else [])
     sentence = str(c.get("sentence") or "")
     marker = c.get("marker", "")

@@ -58,7 +58,8 @@ def launch_kwargs(settings: Settings) -> dict[str, Any]:
         "server_name": ui.host,
         "server_port": ui.port,
         "auth": auth,
-        "max_file_size": int(ui.max_upload_mb * 1024 * 1024),
+        "max_file_size": int(ui.max_upload_mb * 1024 * 1024) if ui.uploads else 0,  # 0: no upload accepted
+        "blocked_paths": [str(settings.index.data_dir)],  # stored documents, the index, the model: never served
         "max_threads": max(40, ui.concurrency + 16),  # answers waiting for the model each hold a thread
         "show_error": False,
         "css": CSS,

@@ -113,6 +113,10 @@ class Shared:
                 assistant.replace_chat_model(self.guard)
         return self.guard
 
+    def forget_names(self) -> None:
+        """Work the source names out again on next use (documents were added or removed)."""
+        self._names = None
+
     @property
     def names(self) -> dict[str, str]:
         """Readable name of every seed file."""

@@ -1,0 +1,374 @@
+"""The web UI's Library area with a deterministic fake library: upload checks (types, size, count, uploads off),
+progress and per-file outcomes, removal and listing, friendly errors, Gradio's temporary copies deleted, pages in
+the Sources panel and exports; and the server's own refusals over HTTP (login required, uploads off)."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+
+from assistant import Settings
+from assistant.ui import build_app, launch_kwargs, render_turn
+from assistant.ui.export import answer_markdown, reference_line
+from assistant.ui.library import (
+    FAILED,
+    READ,
+    READING,
+    WAITING,
+    added_text,
+    check_uploads,
+    discard_uploads,
+    document_rows,
+    removal_choices,
+    remove,
+    staging_dir,
+    upload,
+)
+from assistant.ui.session import DONE, new_turn
+from tests.test_ui_api import free_port
+
+
+@dataclass
+class Outcome:
+    path: str
+    status: str
+    entry_ids: list[str]
+    pages: int | None
+    message: str
+
+
+@dataclass
+class Report:
+    files: list[Outcome]
+    seconds: float
+
+    def summary(self) -> str:
+        return f"{len(self.files)} files"
+
+
+@dataclass
+class Doc:
+    entry_id: str
+    title: str
+    kind: str
+    source: str
+    format: str
+    pages: int | None
+    added_at: str
+
+
+@dataclass
+class FakeLibrary:
+    """Deterministic stand-in for the Assistant's library methods (progress as ``assistant.library`` reports it:
+    after each file, with its message). A file whose text starts with "BAD" fails (its message names the path it
+    was given); the same path with the same text is unchanged, with other text updated; otherwise added, with one
+    page per form feed. ``gate`` holds each file until it is set."""
+
+    gate: threading.Event | None = None
+    docs: dict[str, tuple[str, Doc]] = field(default_factory=dict)
+    given: list[list[str]] = field(default_factory=list)
+    progress_calls: list[tuple[int, int, str]] = field(default_factory=list)
+
+    def add_documents(
+        self, paths: Sequence[str | Path], progress: Callable[[int, int, str], None] | None = None
+    ) -> Report:
+        self.given.append([str(p) for p in paths])
+        out = []
+        for i, raw in enumerate(paths, start=1):
+            path = Path(raw)
+            if self.gate is not None:
+                assert self.gate.wait(10)
+            out.append(self._add(path, i))
+            if progress is not None:
+                progress(i, len(paths), out[-1].message)
+                self.progress_calls.append((i, len(paths), out[-1].message))
+        return Report(out, 0.25)
+
+    def _add(self, path: Path, i: int) -> Outcome:
+        text = path.read_text(encoding="utf-8")
+        if text.startswith("BAD"):
+            return Outcome(str(path), "failed", [], None, f"{path}: not a PDF (the file is damaged)")
+        digest = hashlib.sha256(text.encode()).hexdigest()
+        pages = text.count("\f") + 1
+        entry_id = f"doc-{path.stem}"
+        old = self.docs.get(str(path))
+        status = "unchanged" if old and old[0] == digest else ("updated" if old else "added")
+        title = text.split("\n")[0].split("\f")[0]
+        doc = Doc(entry_id, title, "paper", path.name, path.suffix[1:], pages, f"2026-12-01T17:5{i}")
+        self.docs[str(path)] = (digest, doc)
+        return Outcome(str(path), status, [entry_id], pages, f"{path.name}: {status}")
+
+    def remove_document(self, ref: str) -> Outcome:
+        for path, (_, doc) in list(self.docs.items()):
+            if ref in (doc.entry_id, path):
+                del self.docs[path]
+                return Outcome(path, "removed", [doc.entry_id], doc.pages, "")
+        return Outcome(ref, "failed", [], None, f"{ref}: no added document has this id, path or file name")
+
+    def documents(self) -> list[Doc]:
+        return [doc for _, doc in self.docs.values()]
+
+
+def write(folder: Path, name: str, text: str = "A title\nSome text.") -> Path:
+    """A file in its own folder, as Gradio stores an upload (``<upload dir>/<hash>/<name>``)."""
+    path = folder / hashlib.sha256(f"{name}{text}".encode()).hexdigest()[:12] / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def config(tmp_path: Path, **ui: Any) -> Settings:
+    """Settings with a private data folder and these UI settings."""
+    settings = Settings()
+    settings.index.data_dir = tmp_path / "data"
+    for key, value in ui.items():
+        setattr(settings.ui, key, value)
+    return settings
+
+
+def run(library: Any, paths: Any, settings: Settings, upload_dir: Path, **kw: Any) -> list[tuple[list[Any], str]]:
+    """Every (rows, line) the upload yields, rows copied as they were then."""
+    return [
+        ([dict(vars(r)) for r in rows], line)
+        for rows, line in upload(library, paths, settings, upload_dir=upload_dir, **kw)
+    ]
+
+
+# -- checks before anything is indexed -------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def up(tmp_path: Path) -> Path:
+    """Stands in for Gradio's upload folder."""
+    return tmp_path / "gradio"
+
+
+def test_only_allowed_types_reach_the_library(tmp_path: Path, up: Path) -> None:
+    names = ["paper.pdf", "notes.MD", "refs.bib", "setup.exe", "README", "paper.pdf.sh", "a.markdown", "b.txt"]
+    paths = [write(up, n) for n in names] + [write(up / "other", "b.txt", "another b")]
+    accepted, rows = check_uploads(paths, config(tmp_path))
+    assert [p.name for p in accepted] == ["paper.pdf", "notes.MD", "refs.bib", "a.markdown", "b.txt"]
+    assert [r.name for r in rows] == [*names, "b.txt"]  # one row per file, in upload order
+    refused = {r.name: r.message for r in rows if r.status == FAILED}
+    assert set(refused) == {"setup.exe", "README", "paper.pdf.sh", "b.txt"}
+    assert refused["setup.exe"].startswith("setup.exe: .exe files are not accepted; allowed: .pdf, .md")
+    assert "without an extension" in refused["README"] and ".sh files" in refused["paper.pdf.sh"]
+    assert refused["b.txt"] == "b.txt: another file of this upload has the same name"
+    settings = config(tmp_path)
+    settings.index.document_suffixes = [".md"]  # the library's own setting decides the types
+    assert [p.name for p in check_uploads(paths, settings)[0]] == ["notes.MD"]
+
+
+def test_files_over_the_size_limit_are_refused_by_name(tmp_path: Path, up: Path) -> None:
+    small, big = write(up, "small.md", "x" * 1000), write(up, "big.md", "x" * 3000)
+    accepted, rows = check_uploads([small, big], config(tmp_path, max_upload_mb=0.001))  # 1048 bytes
+    assert accepted == [small]
+    assert rows[1].status == FAILED and rows[1].message.startswith("big.md is 0.0 MB, more than the limit of 0.001 MB")
+    assert "ASSISTANT_UI__MAX_UPLOAD_MB" in rows[1].message
+
+
+def test_too_many_files_are_refused_whole_and_their_copies_deleted(tmp_path: Path, up: Path) -> None:
+    library = FakeLibrary()
+    paths = [write(up, f"p{i}.md") for i in range(3)]
+    out = run(library, paths, config(tmp_path, max_upload_files=2), up)
+    assert out == [([], out[0][1])] and "3 files in one upload is more than the limit of 2" in out[0][1]
+    assert "ASSISTANT_UI__MAX_UPLOAD_FILES" in out[0][1] and library.given == []
+    assert not any(p.exists() for p in paths)
+
+
+@pytest.mark.parametrize("empty", [None, [], [""]])
+def test_an_empty_upload_says_what_to_pick(tmp_path: Path, up: Path, empty: Any) -> None:
+    (rows, line), *_ = run(FakeLibrary(), empty, config(tmp_path), up)
+    assert rows == [] and "No file was chosen; pick one or more .pdf, .md, .markdown, .txt or .bib files" in line
+
+
+def test_uploads_off_refuses_everything_and_builds_no_library_tab(
+    tmp_path: Path, up: Path, fake_assistant: Any
+) -> None:
+    library = FakeLibrary()
+    settings = config(tmp_path, uploads=False)
+    (rows, line), *_ = run(library, [write(up, "paper.md")], settings, up)
+    assert rows == [] and "turned off on this server (ASSISTANT_UI__UPLOADS=false)" in line and library.given == []
+    assert "turned off" in remove(library, "doc-paper", settings)
+    assert launch_kwargs(settings)["max_file_size"] == 0
+    assistant = fake_assistant()
+    ids = {c.get("props", {}).get("elem_id") for c in build_app(lambda: assistant, settings).config["components"]}
+    assert "ra-upload" not in ids and "ra-docs" not in ids
+    settings.ui.uploads = True
+    ids = {c.get("props", {}).get("elem_id") for c in build_app(lambda: assistant, settings).config["components"]}
+    assert {"ra-upload", "ra-docs", "ra-remove"} <= ids
+
+
+# -- indexing through the library ----------------------------------------------------------------------------------
+
+
+def test_upload_reports_progress_and_each_files_outcome(tmp_path: Path, up: Path) -> None:
+    library, settings = FakeLibrary(), config(tmp_path)
+    run(library, [write(up, "kept.md", "Kept\nsame"), write(up, "changed.md", "Changed\nold")], settings, up)
+    changes: list[int] = []
+    paths = [
+        write(up, "new.pdf", "New paper\f page two\f page three"),
+        write(up, "kept.md", "Kept\nsame"),
+        write(up, "changed.md", "Changed\nnew"),  # a new upload of the same name replaces the old one
+        write(up, "broken.pdf", "BAD bytes"),
+        write(up, "tool.exe", "MZ"),
+    ]
+    out = run(library, paths, settings, up, on_change=lambda: changes.append(1))
+    assert [r["status"] for r in out[0][0]] == [READING] + [WAITING] * 3 + [FAILED]  # refused here at once
+    assert any([r["status"] for r in rows[:2]] == [READ, READING] for rows, _ in out)
+    assert any(line.startswith("Read 4 of 4: ") for _, line in out)
+    final, line = out[-1]
+    assert [(r["name"], r["status"], r["pages"]) for r in final] == [
+        ("new.pdf", "added", 3),
+        ("kept.md", "unchanged", 1),
+        ("changed.md", "updated", 1),
+        ("broken.pdf", "failed", None),
+        ("tool.exe", "failed", None),
+    ]
+    assert final[3]["message"] == "broken.pdf: not a PDF (the file is damaged)"  # no server path shown
+    assert line == "⚠️ Done in 0.2 s: 1 added, 1 updated, 1 unchanged, 2 failed."
+    assert changes == [1] and len(library.given[-1]) == 4
+    assert {Path(p).parent for p in library.given[-1]} == {staging_dir(settings)}  # one path per file name
+
+
+def test_nothing_changed_means_no_refresh(tmp_path: Path, up: Path) -> None:
+    library, changes, settings = FakeLibrary(), [], config(tmp_path)
+    run(library, [write(up, "a.md")], settings, up)
+    out = run(library, [write(up, "a.md")], settings, up, on_change=lambda: changes.append(1))
+    assert out[-1][1] == "Done in 0.2 s: 1 unchanged." and changes == []
+
+
+def test_every_copy_is_deleted_after_indexing_and_other_files_never(tmp_path: Path, up: Path) -> None:
+    inside = [write(up, "a.md"), write(up, "b.exe")]
+    outside = write(tmp_path / "mine", "c.md")
+    library, settings = FakeLibrary(), config(tmp_path)
+    run(library, [*inside, outside], settings, up)
+    assert [Path(p).name for p in library.given[0]] == ["a.md", "c.md"]
+    assert not any(p.exists() or p.parent.exists() for p in inside) and up.exists()
+    assert list(staging_dir(settings).iterdir()) == []  # the staged copies are gone too
+    assert outside.exists()
+    discard_uploads([up, up / ".." / "mine" / outside.parent.name / "c.md"], up)  # no way out of the folder
+    assert outside.exists() and up.exists()
+
+
+def test_a_question_is_answered_while_an_upload_is_indexing(tmp_path: Path, up: Path, fake_assistant: Any) -> None:
+    from assistant.ui.session import Conversation
+    from assistant.ui.turns import Shared, answer_turn
+
+    gate = threading.Event()
+    library, settings = FakeLibrary(gate=gate), config(tmp_path)
+    lines: list[str] = []
+    worker = threading.Thread(
+        target=lambda: lines.extend(line for _, line in run(library, [write(up, "a.md")], settings, up))
+    )
+    worker.start()
+    assistant = fake_assistant()
+    conv, turn = Conversation(), new_turn("Who talks at 4:20 pm on Wednesday?", "All", "All", 6)
+    conv.add(turn)
+    list(answer_turn(Shared(lambda: assistant), conv, turn))
+    assert turn["status"] == DONE and worker.is_alive()  # answered while the file was still being read
+    gate.set()
+    worker.join(10)
+    assert lines[-1] == "Done in 0.2 s: 1 added."
+
+
+def test_an_unexpected_library_failure_is_a_friendly_message(
+    tmp_path: Path, up: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    class Broken(FakeLibrary):
+        def add_documents(self, paths: Sequence[str | Path], progress: Any = None) -> Report:
+            raise RuntimeError("disk on fire")
+
+    caplog.set_level(logging.INFO)
+    final, line = run(Broken(), [write(up, "a.md")], config(tmp_path), up)[-1]
+    assert final[0]["status"] == FAILED and "Something went wrong" in final[0]["message"]
+    assert line.startswith("⚠️ Nothing was added.") and "Traceback" not in line
+    assert not [r for r in caplog.records if r.exc_info], "a traceback was logged"
+
+
+# -- listing and removal -----------------------------------------------------------------------------------------
+
+
+def test_documents_are_listed_newest_first_and_removed_by_entry_id(tmp_path: Path, up: Path) -> None:
+    library, changes, settings = FakeLibrary(), [], config(tmp_path)
+    run(library, [write(up, "first.md", "First\nx"), write(up, "second.pdf", "Second\f2")], settings, up)
+    docs = library.documents()
+    assert document_rows(docs) == [
+        ["Second", "paper", "second.pdf", 2, "2026-12-01 17:52"],
+        ["First", "paper", "first.md", 1, "2026-12-01 17:51"],
+    ]
+    assert removal_choices(docs) == [("Second (second.pdf)", "doc-second"), ("First (first.md)", "doc-first")]
+    assert remove(library, "doc-second", settings, lambda: changes.append(1)) == "✓ second.pdf: removed (1 entry)"
+    assert [d.title for d in library.documents()] == ["First"] and changes == [1]
+    message = remove(library, "doc-nope", settings, lambda: changes.append(1))
+    assert message == "⚠️ Doc-nope: no added document has this id, path or file name." and changes == [1]
+    assert remove(library, "  ", settings) == "⚠️ Choose a document to remove first."
+    assert added_text("2026-12-01T17:50:03+00:00") == "2026-12-01 17:50" and added_text("yesterday") == "yesterday"
+
+
+# -- pages in the Sources panel and the exports --------------------------------------------------------------------
+
+
+def test_a_cited_page_shows_on_the_card_and_in_the_markdown() -> None:
+    cited = {"marker": 1, "entry_id": "doc-x", "title": "Deep Nets", "kind": "paper", "source": "deep-nets.pdf"}
+    turn = new_turn("What do deep nets do?", "All", "All", 6)
+    turn.update(
+        status=DONE, answer={"text": "They learn [1].", "citations": [dict(cited, page=3, quote="They learn.")]}
+    )
+    assert "<code>deep-nets.pdf</code> · page 3" in render_turn(turn, 1)
+    assert reference_line(dict(cited, page=3)).endswith("deep-nets.pdf. page 3.")
+    assert "[1] “Deep Nets” (paper). deep-nets.pdf. page 3." in answer_markdown(turn)
+    assert "page" not in reference_line(cited)
+
+
+# -- the server: login before any upload, none at all when uploads are off --------------------------------------------
+
+
+def test_the_server_takes_uploads_only_from_signed_in_users_and_none_when_off(fake_assistant: Any) -> None:
+    import httpx
+    from gradio.utils import get_upload_folder
+
+    assistant = fake_assistant()
+    # a data folder where Gradio would serve files from (its upload folder): the stored files must stay unreachable
+    data_dir = Path(get_upload_folder()) / f"ra-test-data-{os.getpid()}"
+    probe = write(data_dir, "stored.md")
+    for uploads in (True, False):
+        settings = assistant.settings.model_copy(deep=True)
+        settings.index.data_dir = data_dir
+        settings.ui.port, settings.ui.uploads = free_port(), uploads
+        settings.ui.username, settings.ui.password = ("ann", "s3cret") if uploads else (None, None)
+        app = build_app(lambda: assistant, settings)
+        app.launch(**launch_kwargs(settings), prevent_thread_lock=True, quiet=True)
+        try:
+            with httpx.Client(base_url=f"http://127.0.0.1:{settings.ui.port}") as http:
+                files = {"files": ("paper.md", b"# A paper\nText.", "text/markdown")}
+                if not uploads:
+                    assert http.post("/gradio_api/upload", files=files).status_code == 413
+                    continue
+                assert http.post("/gradio_api/upload", files=files).status_code == 401
+                assert http.post("/login", data={"username": "ann", "password": "s3cret"}).status_code == 200
+                stored = http.post("/gradio_api/upload", files=files).json()[0]
+                assert http.get(f"/gradio_api/file={stored}").status_code == 200  # Gradio would serve it back...
+                discard_uploads([stored])
+                assert http.get(f"/gradio_api/file={stored}").status_code == 403  # ...until the library discards it
+                assert http.get(f"/gradio_api/file={probe}").status_code == 403  # the data folder is blocked
+        finally:
+            app.close()
+    discard_uploads([probe])
+
+
+def test_the_upload_settings_and_types_are_documented() -> None:
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    for setting in ("ASSISTANT_UI__UPLOADS", "ASSISTANT_UI__MAX_UPLOAD_FILES", "ASSISTANT_UI__MAX_UPLOAD_MB"):
+        assert f"| `{setting}`" in readme, f"{setting} missing from the README settings table"
+    assert all(suffix in readme for suffix in Settings().index.document_suffixes)
