@@ -26,9 +26,11 @@ __all__ = ["JUDGE_CHOICES", "add_eval_arguments", "run_from_cli"]
 
 JUDGE_CHOICES: tuple[str, ...] = ("none", "embedded", "openai")
 """The ragas judge of ``eval retrieval|answers|all``."""
-SUPPORT_JUDGES: tuple[str, ...] = ("verifier", "overlap", "embedded", "ragas", "openai")
+SUPPORT_JUDGES: tuple[str, ...] = ("verifier", "overlap", "embedded", "combined", "ragas", "openai")
 """The support judges ``eval judges`` scores (``evals.judges.JUDGE_NAMES``)."""
-DEFAULT_SUPPORT_JUDGES: tuple[str, ...] = ("verifier", "overlap", "embedded")
+DEFAULT_SUPPORT_JUDGES: tuple[str, ...] = ("verifier", "overlap", "combined")
+MODEL_JUDGES: tuple[str, ...] = ("embedded", "combined", "ragas")
+"""Support judges that share the assistant's embedded model unless ``--judge-url`` names an endpoint."""
 CLI_WHAT: tuple[str, ...] = (*WHAT_CHOICES, "judges")
 DEFAULT_SUPPORT_BUDGET_S = 480.0
 """Keeps ``eval all`` on the dev set within 20 minutes on 2 cores with the embedded judge."""
@@ -231,7 +233,7 @@ def _make_support_judge(args: argparse.Namespace, assistant: Assistant, settings
     try:
         return make_judge(
             name,
-            chat_model=assistant.chat_model if name in ("embedded", "ragas") and not args.judge_url else None,
+            chat_model=assistant.chat_model if name in MODEL_JUDGES and not args.judge_url else None,
             base_url=args.judge_url or (settings.llm.base_url if name == "openai" else None),
             model=args.judge_model,
             api_key=args.judge_key,
@@ -253,7 +255,7 @@ def _judge_factories(args: argparse.Namespace, settings: Settings) -> dict[str, 
 
     def factory(name: str) -> Callable[[], SupportJudge]:
         def build() -> SupportJudge:
-            if name in ("embedded", "ragas") and not args.judge_url and "model" not in shared:
+            if name in MODEL_JUDGES and not args.judge_url and "model" not in shared:
                 from evals.judges import embedded_model
 
                 shared["model"] = embedded_model(settings)

@@ -11,6 +11,8 @@
 ``verifier``  the product's own sentence-vs-span check (instant)
 ``overlap``   the evaluation's independent check: word overlap plus numbers (instant)
 ``embedded``  the local Qwen model asked a yes/no question, decided from P(yes) of its first token
+``combined``  the evaluation's own deterministic checks, and where they cannot decide the local model's P(yes) on
+              two questions, combined by weights fitted on the calibration half of the labels
 ``ragas``     ragas faithfulness of the claim against the evidence, with the local model (or ``base_url``)
 ``openai``    any OpenAI-compatible model asked the same yes/no question
 """
@@ -31,6 +33,7 @@ __all__ = [
     "DEFAULT_JUDGE",
     "JUDGE_NAMES",
     "MEASURED",
+    "MODEL_JUDGES",
     "OFFLINE_JUDGES",
     "JudgeFailure",
     "OverlapJudge",
@@ -43,8 +46,10 @@ __all__ = [
     "make_judge",
 ]
 
-JUDGE_NAMES: tuple[str, ...] = ("verifier", "overlap", "embedded", "ragas", "openai")
-OFFLINE_JUDGES: tuple[str, ...] = ("verifier", "overlap", "embedded", "ragas")
+JUDGE_NAMES: tuple[str, ...] = ("verifier", "overlap", "embedded", "combined", "ragas", "openai")
+OFFLINE_JUDGES: tuple[str, ...] = ("verifier", "overlap", "embedded", "combined", "ragas")
+MODEL_JUDGES: tuple[str, ...] = ("embedded", "combined", "ragas")
+"""Judges that use the embedded model unless given an endpoint."""
 DEFAULT_JUDGE = "embedded"
 """The best judge on the labelled set that runs offline within the evaluation's time budget (see the README)."""
 
@@ -71,15 +76,20 @@ def make_judge(
 ) -> SupportJudge:
     """The judge called ``name`` (one of :data:`JUDGE_NAMES`).
 
-    ``chat_model`` serves ``embedded`` (and ``ragas`` without ``base_url``; it must then be the embedded model,
-    whose loopback endpoint ragas talks to); ``base_url``/``model``/``api_key`` name the endpoint of ``openai``
-    (and of ``ragas`` when given). Raises ``ValueError`` naming the problem for an unknown name or missing URL."""
+    ``chat_model`` serves ``embedded`` and ``combined`` (and ``ragas`` without ``base_url``; it must then be the
+    embedded model, whose loopback endpoint ragas talks to); ``base_url``/``model``/``api_key`` name the endpoint
+    of ``openai`` (and of ``ragas`` when given). Raises ``ValueError`` naming the problem for an unknown name or
+    missing URL."""
     if name == "verifier":
         return VerifierJudge()
     if name == "overlap":
         return OverlapJudge()
     if name == "embedded":
         return YesNoJudge(chat_model or embedded_model(settings), name="embedded", timeout_s=timeout_s)
+    if name == "combined":
+        from evals.judges.combined import CombinedJudge
+
+        return CombinedJudge(chat_model or embedded_model(settings), timeout_s=timeout_s)
     if name == "openai":
         if not base_url:
             raise ValueError("the openai judge needs a base URL (--judge-url or ASSISTANT_LLM__BASE_URL)")

@@ -1,0 +1,72 @@
+"""Fill the log-probability cache with the embedded model's answers on the labelled claims, a chunk at a time.
+
+``python -m evals.judges.collect --start 0 --count 50`` asks every question of the yes/no judge about labelled
+claims 0-49 (those already cached cost nothing) and prints the seconds per claim. Run it under the model lock,
+one chunk per lock hold, so that other users of the model are not starved::
+
+    for s in 0 50 100; do flock /tmp/llm.lock .venv/bin/python -m evals.judges.collect --start $s --count 50; done
+
+Calibration and scoring then read only the cache (:mod:`evals.judges.fit`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+__all__ = ["DEFAULT_CACHE", "main"]
+
+DEFAULT_CACHE = Path(__file__).resolve().parents[2] / "evals" / "runs" / "judge-cache" / "logprobs.jsonl"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Collect one chunk; prints a JSON summary (items, cache hits, misses, seconds per asked item)."""
+    parser = argparse.ArgumentParser(prog="python -m evals.judges.collect", description=__doc__.split("\n")[0])
+    parser.add_argument("--start", type=int, default=0, help="first labelled claim (0-based)")
+    parser.add_argument("--count", type=int, default=50, help="how many labelled claims")
+    parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE, help="cache file (JSONL)")
+    parser.add_argument("--labels", type=Path, default=None, help="labelled claims (default: evals/labels)")
+    parser.add_argument("--first-question-only", action="store_true", help="ask only the main question")
+    args = parser.parse_args(argv)
+    if args.start < 0 or args.count < 1:
+        print("--start must be >= 0 and --count >= 1", file=sys.stderr)
+        return 2
+
+    from evals.judges import embedded_model
+    from evals.judges.cache import CachedChatModel, LogprobCache
+    from evals.judges.model import QUESTIONS, SUPPORTS, YesNoJudge
+    from evals.support_labels import DEFAULT_LABELS, load_labels
+
+    items = load_labels(args.labels or DEFAULT_LABELS)[args.start : args.start + args.count]
+    chat = embedded_model(None)
+    model = CachedChatModel(LogprobCache(args.cache), chat)
+    if hasattr(chat, "load"):
+        chat.load()  # loaded before timing, so the first claim's seconds are the model's alone
+    questions = (SUPPORTS,) if args.first_question_only else tuple(QUESTIONS)
+    judge = YesNoJudge(model, questions=questions, timeout_s=None)
+    failures: list[str] = []
+    asked_seconds: list[float] = []
+    for item in items:
+        misses = model.misses
+        start = time.perf_counter()
+        if judge.score(item.claim, item.evidence) is None:
+            failures.append(f"{item.id}: {judge.last_failure}")
+        if model.misses > misses:
+            asked_seconds.append(time.perf_counter() - start)
+    summary = {
+        "items": len(items),
+        "hits": model.hits,
+        "misses": model.misses,
+        "failures": failures,
+        "seconds_per_asked_item": round(sum(asked_seconds) / len(asked_seconds), 3) if asked_seconds else None,
+        "cache_size": len(model.cache),
+    }
+    print(json.dumps(summary))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,139 @@
+"""The default support judge: the evaluation's own checks first, the local model only where they cannot decide.
+
+Two logistic models, both fitted on the calibration half of the labelled set only (:mod:`evals.judges.fit`):
+
+* the *checks* model reads the deterministic features of :mod:`evals.judges.features` (coverage, numbers,
+  negation, hedges, direction, names); where its probability is at or beyond one of two gates (chosen on the
+  calibration half so that the checks alone are rarely wrong there) the verdict is made without the model;
+* the *full* model adds the embedded model's answers to two yes/no questions about the same pair (the second
+  reuses the first's cached prompt, so it costs a few tokens), as log-odds of P(supported).
+
+The score is the probability of "supported" from whichever model decided; supported iff it reaches
+``threshold``. Any model failure is a failure of the item (``None``), never a guess from the checks alone.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from evals.judges.base import JudgeFailure, ScoringJudge
+from evals.judges.features import FEATURE_NAMES, claim_features
+from evals.judges.model import QUESTIONS, YesNoJudge
+
+if TYPE_CHECKING:
+    from assistant.llm.base import ChatModel
+
+__all__ = ["FITTED", "MODEL_FEATURES", "CombinedJudge", "Logistic", "Weights", "model_features"]
+
+MODEL_FEATURES: tuple[str, ...] = ("model_supports", "model_changes")
+"""Log-odds of P(supported) from each question of :data:`evals.judges.model.QUESTIONS`, in that order."""
+_CLIP = 1e-4
+
+
+@dataclass(frozen=True)
+class Logistic:
+    """``P(supported) = sigmoid(bias + sum(coef[f] * x[f]))`` over named features (missing features count 0)."""
+
+    bias: float
+    coef: Mapping[str, float]
+
+    def probability(self, x: Mapping[str, float]) -> float:
+        """The model's probability of "supported" for feature values ``x``."""
+        z = self.bias + sum(w * x.get(name, 0.0) for name, w in self.coef.items())
+        return 1.0 / (1.0 + math.exp(-z)) if z >= 0 else math.exp(z) / (1.0 + math.exp(z))
+
+
+@dataclass(frozen=True)
+class Weights:
+    """Everything the combined judge was fitted to: both models, the gates and the decision threshold."""
+
+    checks: Logistic
+    full: Logistic
+    gate_low: float
+    """Checks probability at or below which the claim is unsupported without asking the model."""
+    gate_high: float
+    """Checks probability at or above which the claim is supported without asking the model."""
+    threshold: float
+    info: Mapping[str, object] = field(default_factory=dict)
+    """How and when they were fitted (for the report)."""
+
+    def __post_init__(self) -> None:
+        if not self.gate_low < self.threshold <= self.gate_high:
+            raise ValueError(
+                f"gates must bracket the threshold: {self.gate_low} < {self.threshold} <= {self.gate_high}"
+            )
+
+
+def model_features(question_scores: Mapping[str, float]) -> dict[str, float]:
+    """The model features (clipped log-odds) from :meth:`YesNoJudge.question_scores` output."""
+    out = {}
+    for name, question in zip(MODEL_FEATURES, QUESTIONS, strict=True):
+        p = min(max(question_scores[question], _CLIP), 1.0 - _CLIP)
+        out[name] = math.log(p / (1.0 - p))
+    return out
+
+
+FITTED = Weights(
+    checks=Logistic(bias=0.0, coef={}),
+    full=Logistic(bias=0.0, coef={"model_supports": 1.0, "model_changes": 1.0}),
+    gate_low=-1.0,
+    gate_high=2.0,
+    threshold=0.5,
+    info={"fitted": "placeholder before the first calibration"},
+)
+"""Fitted on the calibration half of ``evals/labels/support.jsonl`` by ``python -m evals.judges.fit``."""
+
+
+class CombinedJudge(ScoringJudge):
+    """Checks first, the yes/no model where the checks are unsure (see the module docstring)."""
+
+    name = "combined"
+    calibrated = False  # its threshold is fitted together with its weights, on the calibration half only
+
+    def __init__(
+        self,
+        model: ChatModel | None,
+        *,
+        weights: Weights = FITTED,
+        name: str = "combined",
+        timeout_s: float | None = 120.0,
+        gate: bool = True,
+    ) -> None:
+        """Judge with ``model`` (``None``: checks only, and items the gates leave open fail with ``no_model``);
+        ``gate=False`` asks the model about every claim."""
+        super().__init__(weights.threshold)
+        self.name = name
+        self.weights = weights
+        self.gate = gate
+        self.yes_no = None if model is None else YesNoJudge(model, questions=tuple(QUESTIONS), timeout_s=timeout_s)
+        self.asked_model = 0
+        self.decided_by_checks = 0
+
+    def features(self, claim: str, evidence: str, *, ask_model: bool = True) -> dict[str, float]:
+        """The checks' features, plus the model's when ``ask_model`` (raises on a model failure)."""
+        x = claim_features(claim, evidence)
+        if ask_model:
+            x.update(self._model_part(claim, evidence))
+        return x
+
+    def raw_score(self, claim: str, evidence: str) -> float:
+        """P(supported) from the checks where a gate decides, else from the full model."""
+        x = self.features(claim, evidence, ask_model=False)
+        p_checks = self.weights.checks.probability(x)
+        if self.gate and (p_checks <= self.weights.gate_low or p_checks >= self.weights.gate_high):
+            self.decided_by_checks += 1
+            return p_checks
+        self.asked_model += 1
+        x.update(self._model_part(claim, evidence))
+        return self.weights.full.probability(x)
+
+    def _model_part(self, claim: str, evidence: str) -> dict[str, float]:
+        if self.yes_no is None:
+            raise JudgeFailure("no_model: the checks could not decide and no model was given")
+        return model_features(self.yes_no.question_scores(claim, evidence))
+
+
+assert set(MODEL_FEATURES).isdisjoint(FEATURE_NAMES)

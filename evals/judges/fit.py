@@ -1,0 +1,172 @@
+"""Fit the combined judge on the calibration half of the labels, then score it on the test half, from the cache.
+
+``python -m evals.judges.fit`` reads the embedded model's cached answers (filled by :mod:`evals.judges.collect`;
+nothing here calls a model), fits both logistic models, the gates and the threshold on the calibration half only,
+and prints the fitted :class:`~evals.judges.combined.Weights` as a Python literal (to paste into
+:data:`evals.judges.combined.FITTED`) with the judge's figures on the test half.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from evals.judges.agreement import agreement, choose_threshold
+from evals.judges.combined import MODEL_FEATURES, Logistic, Weights
+from evals.judges.features import FEATURE_NAMES
+
+if TYPE_CHECKING:
+    from evals.support_labels import LabelledClaim
+
+__all__ = ["choose_gates", "fit_logistic", "fit_weights", "main"]
+
+FeatureFn = Callable[["LabelledClaim"], dict[str, float]]
+
+
+def fit_logistic(
+    rows: Sequence[dict[str, float]], supported: Sequence[bool], names: Sequence[str], l2: float = 1.0
+) -> Logistic:
+    """L2-regularised logistic regression of ``supported`` on the ``names`` features (Newton's method on
+    standardised features, returned on the original scale). Deterministic; raises ``ValueError`` on no rows."""
+    import numpy as np
+
+    if not rows or len(rows) != len(supported):
+        raise ValueError("fit_logistic needs one label per row and at least one row")
+    x = np.array([[r.get(n, 0.0) for n in names] for r in rows], dtype=float)
+    y = np.array([1.0 if s else 0.0 for s in supported])
+    mean, std = x.mean(axis=0), x.std(axis=0)
+    usable = std > 1e-12
+    z = np.zeros_like(x)
+    z[:, usable] = (x[:, usable] - mean[usable]) / std[usable]
+    design = np.hstack([np.ones((len(rows), 1)), z])
+    w = np.zeros(design.shape[1])
+    penalty = np.full(design.shape[1], l2)
+    penalty[0] = 0.0  # the bias is not shrunk
+    for _ in range(100):
+        p = 1.0 / (1.0 + np.exp(-(design @ w)))
+        grad = design.T @ (p - y) + penalty * w
+        hess = design.T @ (design * (p * (1 - p))[:, None]) + np.diag(penalty + 1e-9)
+        step = np.linalg.solve(hess, grad)
+        w -= step
+        if float(np.abs(step).max()) < 1e-10:
+            break
+    coef = {n: 0.0 for n in names}
+    bias = float(w[0])
+    for i, name in enumerate(names):
+        if usable[i]:
+            coef[name] = float(w[i + 1] / std[i])
+            bias -= float(w[i + 1] * mean[i] / std[i])
+    return Logistic(bias=bias, coef=coef)
+
+
+def choose_gates(
+    scores: Sequence[float], supported: Sequence[bool], threshold: float, purity: float = 0.95, min_items: int = 10
+) -> tuple[float, float]:
+    """(low, high): the widest checks-probability tails in which at least ``purity`` of the items carry the
+    label the tail decides (unsupported at or below ``low``, supported at or above ``high``), each holding at
+    least ``min_items``. A tail with no such cut is closed (-1 or 2: never taken); ``low < threshold <= high``."""
+    pairs = sorted(zip(scores, supported, strict=True))
+    low, high = -1.0, 2.0
+    for k in range(min_items, len(pairs) + 1):
+        tail = pairs[:k]
+        cut = tail[-1][0]
+        if k < len(pairs) and pairs[k][0] == cut:
+            continue  # a cut must not split equal scores
+        if sum(not s for _, s in tail) / k >= purity:
+            low = cut
+    for k in range(min_items, len(pairs) + 1):
+        tail = pairs[-k:]
+        cut = tail[0][0]
+        if k < len(pairs) and pairs[-k - 1][0] == cut:
+            continue
+        if sum(s for _, s in tail) / k >= purity:
+            high = cut
+    low = min(low, math.nextafter(threshold, -math.inf))
+    return low, max(high, threshold)
+
+
+def fit_weights(
+    calibration: Sequence[LabelledClaim], features: FeatureFn, *, l2: float = 1.0, purity: float = 0.95
+) -> Weights:
+    """Fit the combined judge on ``calibration`` alone (``features(item)`` gives checks and model features)."""
+    rows = [features(item) for item in calibration]
+    labels = [item.supported for item in calibration]
+    checks = fit_logistic(rows, labels, FEATURE_NAMES, l2)
+    full = fit_logistic(rows, labels, (*FEATURE_NAMES, *MODEL_FEATURES), l2)
+    threshold = choose_threshold([full.probability(r) for r in rows], labels)
+    if threshold is None:
+        raise ValueError("no calibration item could be scored")
+    low, high = choose_gates([checks.probability(r) for r in rows], labels, threshold, purity)
+    info = {"calibration_items": len(calibration), "l2": l2, "gate_purity": purity}
+    return Weights(checks=checks, full=full, gate_low=low, gate_high=high, threshold=threshold, info=info)
+
+
+def _literal(weights: Weights) -> str:
+    def logistic(m: Logistic) -> str:
+        coef = ", ".join(f'"{k}": {v:.4f}' for k, v in m.coef.items())
+        return f"Logistic(bias={m.bias:.4f}, coef={{{coef}}})"
+
+    return (
+        f"FITTED = Weights(\n    checks={logistic(weights.checks)},\n    full={logistic(weights.full)},\n"
+        f"    gate_low={weights.gate_low:.4f},\n    gate_high={weights.gate_high:.4f},\n"
+        f"    threshold={weights.threshold:.4f},\n    info={dict(weights.info)!r},\n)"
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Fit from the cache and print the weights and the test-half figures (JSON after the literal)."""
+    from assistant.llm.model_file import DEFAULT_MODEL_FILENAME
+    from evals.judges.agreement import evaluate_judge
+    from evals.judges.base import JudgeFailure
+    from evals.judges.cache import CachedChatModel, LogprobCache
+    from evals.judges.collect import DEFAULT_CACHE
+    from evals.judges.combined import CombinedJudge
+    from evals.support_labels import DEFAULT_LABELS, load_labels, split_labels
+
+    parser = argparse.ArgumentParser(prog="python -m evals.judges.fit", description=__doc__.split("\n")[0])
+    parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE)
+    parser.add_argument("--labels", type=Path, default=DEFAULT_LABELS)
+    parser.add_argument("--l2", type=float, default=1.0)
+    parser.add_argument("--purity", type=float, default=0.95)
+    args = parser.parse_args(argv)
+
+    cached = CachedChatModel(LogprobCache(args.cache), None, name=Path(DEFAULT_MODEL_FILENAME).stem)
+    probe = CombinedJudge(cached, gate=False)
+    rows: dict[str, dict[str, float]] = {}
+    for item in load_labels(args.labels):
+        try:
+            rows[item.id] = probe.features(item.claim, item.evidence)
+        except JudgeFailure:
+            continue  # not collected yet
+    calibration, test = split_labels([i for i in load_labels(args.labels) if i.id in rows])
+    weights = fit_weights(calibration, lambda item: rows[item.id], l2=args.l2, purity=args.purity)
+    out: dict[str, Any] = {"calibration_items": len(calibration), "test_items": len(test)}
+    for gate in (True, False):
+        judge = CombinedJudge(cached, weights=weights, gate=gate)
+        result = evaluate_judge(judge, calibration, test)
+        out["gated" if gate else "model_on_every_claim"] = {
+            "test": result["test"],
+            "per_category": result["per_category"],
+            "share_decided_by_checks": judge.decided_by_checks / max(1, judge.decided_by_checks + judge.asked_model),
+        }
+    truth = [i.supported for i in test]
+    cal_truth = [i.supported for i in calibration]
+    for label, fn in (
+        ("checks_only", lambda i: weights.checks.probability(rows[i.id])),
+        ("model_supports_only", lambda i: rows[i.id]["model_supports"]),
+        ("model_both_questions", lambda i: rows[i.id]["model_supports"] + rows[i.id]["model_changes"]),
+    ):
+        cut = choose_threshold([fn(i) for i in calibration], cal_truth)
+        assert cut is not None
+        out[label] = agreement(truth, [fn(i) >= cut for i in test])
+    print(_literal(weights))
+    print(json.dumps(out, indent=1, default=str))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,236 @@
+"""The combined judge's parts on hand-made pairs: the evaluation's own checks, the fit (calibration half only), the
+gates, the log-probability cache, and failure accounting; every model is a deterministic fake."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+
+from assistant.llm import ScriptedChatModel
+from assistant.llm.base import ChatMessage
+from evals.judges import MODEL_JUDGES, make_judge
+from evals.judges.cache import CachedChatModel, LogprobCache, request_key
+from evals.judges.combined import FITTED, CombinedJudge, Logistic, Weights, model_features
+from evals.judges.features import FEATURE_NAMES, claim_features
+from evals.judges.fit import choose_gates, fit_logistic, fit_weights
+from evals.judges.model import CHANGES, SUPPORTS, YesNoJudge, question_messages
+from evals.support_labels import LabelledClaim, split_labels
+
+EVIDENCE = (
+    "FooNet reaches 71% accuracy on the benchmark, while BarNet reaches 64%. Our results suggest that pruning "
+    "may reduce memory use. Training time decreases as the batch grows."
+)
+
+
+def test_a_verbatim_claim_trips_no_check() -> None:
+    f = claim_features("FooNet reaches 71% accuracy on the benchmark.", EVIDENCE)
+    assert set(f) == set(FEATURE_NAMES)
+    assert f["coverage"] == 1.0 and f["pair_coverage"] == 1.0
+    assert all(f[n] == 0.0 for n in FEATURE_NAMES if n not in ("coverage", "pair_coverage"))
+
+
+@pytest.mark.parametrize(
+    ("claim", "feature"),
+    [
+        ("FooNet reaches 78% accuracy on the benchmark.", "number_absent"),
+        ("FooNet reaches 64% accuracy on the benchmark.", "number_context"),
+        ("BarNet reaches 71% accuracy on the benchmark, while FooNet reaches 64%.", "name_attachment"),
+        ("FooNet does not reach 71% accuracy on the benchmark.", "negation_added"),
+        ("The results show that pruning reduces memory use.", "hedge_dropped"),
+        ("The results prove that pruning always reduces memory use.", "certainty_added"),
+        ("Training time increases as the batch grows.", "direction_flip"),
+        ("FooNet reaches 71% accuracy on ImageNet with BazNet.", "names_absent"),
+    ],
+)
+def test_each_check_fires_on_its_departure(claim: str, feature: str) -> None:
+    assert claim_features(claim, EVIDENCE)[feature] > 0.0
+    assert claim_features("FooNet reaches 71% accuracy on the benchmark.", EVIDENCE)[feature] == 0.0
+
+
+def test_a_number_moved_to_another_quantity_is_caught_by_its_context() -> None:
+    evidence = "The encoder has 12 layers and the decoder has 6 heads."
+    assert claim_features("The encoder has 6 layers.", evidence)["number_context"] == 1.0
+    assert claim_features("The encoder has 12 layers.", evidence)["number_context"] == 0.0
+
+
+def test_rearranged_words_lose_pair_coverage() -> None:
+    salad = claim_features("Memory use suggests pruning reduces our results.", EVIDENCE)
+    straight = claim_features("Pruning may reduce memory use.", EVIDENCE)
+    assert salad["coverage"] == 1.0
+    assert salad["pair_coverage"] < straight["pair_coverage"]
+
+
+def test_logistic_probability_is_the_sigmoid_of_the_weighted_sum() -> None:
+    model = Logistic(bias=-1.0, coef={"a": 2.0, "b": -0.5})
+    assert model.probability({"a": 1.0, "b": 2.0}) == pytest.approx(1 / (1 + math.exp(-0.0)))
+    assert model.probability({"a": 3.0}) == pytest.approx(1 / (1 + math.exp(-5.0)))
+    assert model.probability({"a": -400.0}) == pytest.approx(0.0, abs=1e-12)  # no overflow
+
+
+def test_fit_logistic_learns_the_direction_of_a_feature_and_is_deterministic() -> None:
+    rows = [{"good": float(i % 2), "noise": float(i % 3)} for i in range(40)]
+    labels = [i % 2 == 1 for i in range(40)]
+    first = fit_logistic(rows, labels, ("good", "noise"))
+    assert first.coef["good"] > 1.0
+    assert first.probability({"good": 1.0, "noise": 1.0}) > 0.8 > 0.2 > first.probability({"good": 0.0})
+    assert fit_logistic(rows, labels, ("good", "noise")) == first
+    with pytest.raises(ValueError):
+        fit_logistic([], [], ("good",))
+
+
+def test_gates_keep_only_pure_tails_and_bracket_the_threshold() -> None:
+    scores = [i / 40 for i in range(40)]
+    labels = [i >= 20 for i in range(40)]
+    labels[15] = True  # one supported item among the low scores
+    low, high = choose_gates(scores, labels, threshold=0.5, purity=0.95, min_items=10)
+    assert low < 0.5 <= high
+    assert (
+        sum(1 for s, y in zip(scores, labels, strict=True) if s <= low and not y) / sum(s <= low for s in scores)
+        >= 0.95
+    )
+    assert all(y for s, y in zip(scores, labels, strict=True) if s >= high)
+    closed_low, closed_high = choose_gates([0.5] * 12, [True, False] * 6, threshold=0.5)
+    assert closed_low < 0.5 and closed_high == 2.0
+
+
+def labelled(n: int) -> list[LabelledClaim]:
+    out = []
+    for i in range(n):
+        supported = i % 2 == 0
+        out.append(
+            LabelledClaim(
+                id=f"x{i:03d}",
+                claim=f"claim {i}",
+                evidence=f"evidence {i}",
+                entry_title="t",
+                source_file="f.txt",
+                label="supported" if supported else "unsupported",
+                category="verbatim" if supported else "number_swap",
+                reason="r",
+                origin="constructed",
+            )
+        )
+    return out
+
+
+def test_fitting_reads_only_the_calibration_half() -> None:
+    items = labelled(40)
+    calibration, test = split_labels(items)
+    read: list[str] = []
+
+    def features(item: LabelledClaim) -> dict[str, float]:
+        read.append(item.id)
+        good = 1.0 if item.supported else 0.0
+        return {"coverage": good, "pair_coverage": good, "model_supports": 3.0 * good - 1.5, "model_changes": 0.0}
+
+    weights = fit_weights(calibration, features)
+    assert sorted(read) == sorted(c.id for c in calibration)
+    assert not set(read) & {t.id for t in test}
+    assert weights.info["calibration_items"] == len(calibration)
+    assert weights.full.probability(features(test[0])) >= weights.threshold  # x000 is supported
+
+
+def test_weights_refuse_gates_that_do_not_bracket_the_threshold() -> None:
+    with pytest.raises(ValueError, match="bracket"):
+        Weights(checks=FITTED.checks, full=FITTED.full, gate_low=0.6, gate_high=0.9, threshold=0.5)
+
+
+def probability_model(p_yes: dict[str, float]) -> ScriptedChatModel:
+    """Answers each question with the scripted P(yes) for the question the user message ends with."""
+
+    def reply(messages: Sequence[ChatMessage]) -> str:
+        question = next(q for q in p_yes if messages[-1]["content"].endswith(q))
+        p = p_yes[question]
+        return json.dumps({"yes": math.log(p), "no": math.log(1 - p)})
+
+    return ScriptedChatModel(reply)
+
+
+def test_yes_no_judge_reads_each_question_with_its_polarity() -> None:
+    model = probability_model({SUPPORTS: 0.8, CHANGES: 0.3})
+    judge = YesNoJudge(model, questions=(SUPPORTS, CHANGES))
+    assert judge.question_scores("c", EVIDENCE) == pytest.approx({SUPPORTS: 0.8, CHANGES: 0.7})
+    assert judge.score("c", EVIDENCE) == pytest.approx(0.75)
+    first, second = (m[-1]["content"] for m in model.calls[:2])
+    assert first.removesuffix(SUPPORTS) == second.removesuffix(CHANGES)  # same prefix: the prompt cache reuses it
+    with pytest.raises(ValueError, match="unknown judge question"):
+        YesNoJudge(model, questions=("Is it true?",))
+
+
+GATES = Weights(
+    checks=Logistic(bias=-4.0, coef={"coverage": 8.0}),
+    full=Logistic(bias=0.0, coef={"model_supports": 1.0}),
+    gate_low=0.05,
+    gate_high=0.95,
+    threshold=0.5,
+)
+
+
+def test_combined_judge_decides_clear_cases_without_the_model() -> None:
+    model = probability_model({SUPPORTS: 0.1, CHANGES: 0.9})
+    judge = CombinedJudge(model, weights=GATES)
+    assert judge.supports("FooNet reaches 71% accuracy on the benchmark.", EVIDENCE) is True  # coverage 1
+    assert judge.supports("Quantum bananas ripen.", EVIDENCE) is False  # coverage 0
+    assert model.calls == [] and judge.decided_by_checks == 2 and judge.asked_model == 0
+
+
+def test_combined_judge_asks_the_model_where_the_checks_are_unsure() -> None:
+    claim = "FooNet reaches 71% accuracy on the galaxy survey."  # coverage between the gates
+    assert 0.05 < GATES.checks.probability(claim_features(claim, EVIDENCE)) < 0.95
+    yes = CombinedJudge(probability_model({SUPPORTS: 0.9, CHANGES: 0.2}), weights=GATES)
+    no = CombinedJudge(probability_model({SUPPORTS: 0.2, CHANGES: 0.9}), weights=GATES)
+    assert yes.supports(claim, EVIDENCE) is True and no.supports(claim, EVIDENCE) is False
+    assert yes.asked_model == 1 and len(yes.yes_no.model.calls) == 2  # type: ignore[union-attr]
+    ungated = CombinedJudge(probability_model({SUPPORTS: 0.2, CHANGES: 0.9}), weights=GATES, gate=False)
+    assert ungated.supports("FooNet reaches 71% accuracy on the benchmark.", EVIDENCE) is False
+
+
+def test_combined_judge_failures_are_none_with_a_reason() -> None:
+    claim = "FooNet reaches 71% accuracy on the galaxy survey."
+    broken = CombinedJudge(ScriptedChatModel("x", error="server went away"), weights=GATES)
+    assert broken.supports(claim, EVIDENCE) is None
+    assert broken.last_failure is not None and broken.last_failure.startswith("error")
+    garbage = CombinedJudge(ScriptedChatModel("Perhaps"), weights=GATES)
+    assert garbage.supports(claim, EVIDENCE) is None and str(garbage.last_failure).startswith("parse_error")
+    checks_only = CombinedJudge(None, weights=GATES)
+    assert checks_only.supports(claim, EVIDENCE) is None and str(checks_only.last_failure).startswith("no_model")
+    assert checks_only.supports("FooNet reaches 71% accuracy on the benchmark.", EVIDENCE) is True
+
+
+def test_model_features_are_clipped_log_odds() -> None:
+    x = model_features({SUPPORTS: 0.5, CHANGES: 1.0})
+    assert x["model_supports"] == pytest.approx(0.0)
+    assert math.isfinite(x["model_changes"]) and x["model_changes"] > 5
+
+
+def test_combined_is_a_model_judge_built_by_name() -> None:
+    assert "combined" in MODEL_JUDGES
+    judge = make_judge("combined", chat_model=probability_model({SUPPORTS: 0.9, CHANGES: 0.1}))
+    assert isinstance(judge, CombinedJudge) and judge.name == "combined"
+
+
+def test_cache_answers_a_repeated_request_without_the_model(tmp_path: Path) -> None:
+    path = tmp_path / "cache.jsonl"
+    model = ScriptedChatModel(json.dumps({"yes": -0.1, "no": -2.3}))
+    cached = CachedChatModel(LogprobCache(path), model)
+    messages = question_messages("claim", EVIDENCE)
+    first = cached.next_token_logprobs(messages)
+    assert cached.next_token_logprobs(messages) == first
+    assert len(model.calls) == 1 and cached.hits == 1 and cached.misses == 1
+    reopened = CachedChatModel(LogprobCache(path), None, name="scripted")
+    assert reopened.next_token_logprobs(messages) == first
+    assert request_key("scripted", messages, 10) != request_key("scripted", question_messages("claim 2", EVIDENCE), 10)
+
+
+def test_cache_only_model_turns_a_miss_into_a_judge_failure(tmp_path: Path) -> None:
+    path = tmp_path / "cache.jsonl"
+    path.write_text('{"key": "cut off mid-li\n', encoding="utf-8")  # an interrupted write is skipped
+    judge = YesNoJudge(CachedChatModel(LogprobCache(path), None, name="scripted"))
+    assert judge.supports("claim", EVIDENCE) is None
+    assert str(judge.last_failure).startswith("error")
+    with pytest.raises(ValueError, match="name"):
+        CachedChatModel(LogprobCache(path), None)
