@@ -29,16 +29,21 @@ class Citation:
     time: str | None = None
     authors_count: int | None = None
     line: int = 0
+    page: int | None = None
+    authors: list[str] = field(default_factory=list)
+    year: int | None = None
 
     @classmethod
     def of(cls, marker: int, entry: Entry, quote: str, sentence: str) -> Citation:
-        """A citation carrying the entry's people and date fields."""
+        """A citation carrying the entry's people and date fields, and for an added PDF the page quoted (its source
+        is then that PDF)."""
+        page = entry.page_of(quote)
         return cls(
             marker=marker,
             entry_id=entry.id,
             title=entry.title,
             kind=entry.kind,
-            source=entry.source,
+            source=entry.document if page is not None and entry.document else entry.source,
             quote=quote,
             sentence=sentence,
             quotes=[quote],
@@ -50,6 +55,9 @@ class Citation:
             time=entry.time,
             authors_count=entry.authors_count,
             line=entry.line,
+            page=page,
+            authors=list(entry.authors),
+            year=entry.year,
         )
 
     def to_dict(self) -> dict[str, Any]:

@@ -129,7 +129,8 @@ def _print_answer_stream(events: Any, as_json: bool) -> Any:
                 for x in (people, " ".join(y for y in (c.day, c.time) if y), c.date if c.kind == "paper" else None)
                 if x
             )
-            print(f"  [{c.marker}] {c.title} ({c.kind}{'; ' + extra if extra else ''}) — {c.source}:{c.line}")
+            where = f"{c.source}, page {c.page}" if c.page else f"{c.source}:{c.line}"
+            print(f"  [{c.marker}] {c.title} ({c.kind}{'; ' + extra if extra else ''}) — {where}")
         print(f"  ({answer.seconds:.1f} s)", file=sys.stderr)
     return answer
 
@@ -271,6 +272,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, help="gold JSONL file to write (evals/gold.py format)")
     _add_common(p)
     p.set_defaults(func=cmd_feedback)
+
+    from assistant.cli_documents import add_document_commands
+
+    add_document_commands(sub, _add_common)
 
     p = sub.add_parser("eval", help="evaluate retrieval and answers on a gold set")
     _add_common(p)

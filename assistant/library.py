@@ -25,7 +25,8 @@ log = logging.getLogger(__name__)
 
 Status = Literal["added", "updated", "unchanged", "removed", "failed"]
 Progress = Callable[[int, int, str], None]
-"""Called as ``progress(done, total, file)`` after each file (``done`` counts files finished)."""
+"""Called as ``progress(done, total, message)``: after each file is read (``done`` files of ``total``, message as
+in its FileOutcome), then while the index is updated (``done == total``, message "indexing: …")."""
 
 
 @dataclass
@@ -128,7 +129,7 @@ def register_files(
         changed |= outcome.status in ("added", "updated")
         outcomes.append(outcome)
         if progress:
-            progress(done, total, str(path))
+            progress(done, total, outcome.message)
     return outcomes, changed
 
 
@@ -226,7 +227,7 @@ def add_documents(assistant: Any, paths: Sequence[str | Path], progress: Progres
     with _changing(settings) as snapshot:
         outcomes, changed = register_files(settings, paths, progress)
         if changed:
-            problem = _reindex(assistant, snapshot)
+            problem = _reindex(assistant, snapshot, progress, len(outcomes))
             if problem:
                 outcomes = [_undone(o, problem) if o.status in ("added", "updated") else o for o in outcomes]
     return AddReport(outcomes, time.perf_counter() - start)
@@ -256,12 +257,17 @@ def _changing(settings: IndexSettings) -> Iterator[list[DocumentRecord]]:
         yield before
 
 
-def _reindex(assistant: Any, before: list[DocumentRecord]) -> str:
+def _reindex(assistant: Any, before: list[DocumentRecord], progress: Progress | None = None, total: int = 0) -> str:
     """Build the index with the changed registry and serve it; on failure put the registry back (the build leaves
     the previous index in place) and say why."""
     settings: IndexSettings = assistant.settings.index
+
+    def built(_share: float, message: str) -> None:
+        if progress:
+            progress(total, total, f"indexing: {message}")
+
     try:
-        build_index(settings, assistant.embedder, assistant.store, show_progress=False)
+        build_index(settings, assistant.embedder, assistant.store, show_progress=False, progress=built)
     except Exception as exc:  # any failure: the previous registry and index stay as they were
         log.warning("indexing the added documents failed, registry restored: %s", exc)
         registry = Registry(documents_dir(settings), before)

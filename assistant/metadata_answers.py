@@ -31,6 +31,17 @@ _TITLE = re.compile(
     r"what (does|did|will) [^?]+ (talk|speak|present) (about|on)\s*\??\s*$",
     re.I,
 )
+_WROTE = re.compile(
+    r"\bwho (wrote|writes|authored|co-?authored|are the (co-?)?authors|is the (co-?)?author)\b|"
+    r"\b(what|which) are the (names of the )?(co-?)?authors\b|\b(list|name) (all )?(the )?(co-?)?authors\b",
+    re.I,
+)
+_YEAR = re.compile(r"\b(what|which) year\b|\byear of (publication|release)\b", re.I)
+_VENUE = re.compile(
+    r"\b(what|which) (venue|journal|conference|proceedings|workshop)\b|\bwhere (was|is) .+ published\b|"
+    r"\bpublished (in|at) (what|which)\b|\bvenue\b",
+    re.I,
+)
 _COMPARE = re.compile(r"\b(or|both|compare|comparison|versus|vs|earlier|later|first|older|newer|more|fewer)\b", re.I)
 _ORDER = re.compile(r"\b(earlier|later|first|older|newer|came out|published|recent|before|after|date)\b", re.I)
 _ELSE = re.compile(r"\b(else|other|besides|apart from)\b", re.I)
@@ -107,7 +118,7 @@ def _merge_same_entry(sentences: list[tuple[str, list[Entry]]]) -> list[tuple[st
 
 def asks_metadata(text: str) -> bool:
     """Whether a question (or one part of it) asks for a record field: authors, date, affiliation, time, people."""
-    return any(p.search(text) for p in (_AUTHORS, _PUBLISHED, _AFFIL, _WHEN, _WHO, _TITLE))
+    return any(p.search(text) for p in (_AUTHORS, _PUBLISHED, _AFFIL, _WHEN, _WHO, _TITLE, _WROTE, _YEAR, _VENUE))
 
 
 def _fields(question: str, first: Entry, linked: Sequence[Entry]) -> list[MetadataAnswer | None]:
@@ -122,8 +133,8 @@ def _fields(question: str, first: Entry, linked: Sequence[Entry]) -> list[Metada
                 lambda e: f"“{e.title}” has {e.authors_count} author{'s' if e.authors_count != 1 else ''}.",
             )
         )
-    if _PUBLISHED.search(question) and first.kind == "paper":
-        out.append(_single_field(first, "date", "date", lambda e: f"“{e.title}” is dated {e.date}."))
+    if first.kind == "paper":
+        out += _paper_fields(question, first)
     if _AFFIL.search(question):
         people = [e for e in linked if e.affiliation]
         out.append(
@@ -143,6 +154,25 @@ def _fields(question: str, first: Entry, linked: Sequence[Entry]) -> list[Metada
         talks = [e for e in linked if e.kind in ("talk", "tutorial")]
         if talks:
             out.append(MetadataAnswer([(_speaker_sentence(e), [e]) for e in talks[:8]], intent="who"))
+    return out
+
+
+def _paper_fields(question: str, paper: Entry) -> list[MetadataAnswer | None]:
+    """A paper's date or year, named authors and venue, as the question asks (added documents carry them)."""
+    out: list[MetadataAnswer | None] = []
+    venue = bool(_VENUE.search(question))
+    if _PUBLISHED.search(question) and not venue:
+        field = "date" if paper.date or paper.year is None else "year"
+        out.append(_single_field(paper, field, "date", lambda e: f"“{e.title}” is dated {e.date or e.year}."))
+    # Only records that hold the field answer these (seed papers carry no names, years or venues: their questions
+    # go on to retrieval as before).
+    year = paper.year or (int(paper.date[:4]) if paper.date and paper.date[:4].isdigit() else None)
+    if year and _YEAR.search(question) and not _PUBLISHED.search(question):
+        out.append(MetadataAnswer([(f"“{paper.title}” is from {year}.", [paper])], intent="year"))
+    if paper.authors and _WROTE.search(question) and not _AUTHORS.search(question):
+        out.append(MetadataAnswer([(f"“{paper.title}” is by {_names(paper.authors)}.", [paper])], intent="authors"))
+    if paper.venue and venue:
+        out.append(MetadataAnswer([(f"“{paper.title}” appeared in {paper.venue}.", [paper])], intent="venue"))
     return out
 
 

@@ -82,6 +82,20 @@ class Entry(BaseModel):
             return None
         return max(1, bisect.bisect_right(self.page_starts, offset))
 
+    def page_of(self, quote: str) -> int | None:
+        """The page a quote of this entry's text starts on (whitespace and markup may differ); None when the entry
+        has no pages or the quote is not from its text."""
+        if not self.page_starts or not quote.strip():
+            return None
+        at = self.text.find(quote)
+        if at < 0:
+            head = re.findall(r"\w+", quote)[:10]
+            if not head:
+                return None
+            found = re.search(r"\W+".join(map(re.escape, head)), self.text)
+            at = found.start() if found else -1
+        return self.page_at(at)
+
     def metadata_line(self) -> str:
         """A one-line human-readable summary of the entry's metadata (also indexed, so metadata is searchable)."""
         parts = [f"“{self.title}” ({self.kind})"]

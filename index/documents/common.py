@@ -28,7 +28,7 @@ class ParsedDocument:
 
 
 _SPLIT_AUTHORS = re.compile(r"\s*(?:,|;|\band\b|&)\s*")
-_MARKS = re.compile(r"[\d*†‡§¶,]+$")
+_MARKS = re.compile(r"[\d*†‡§¶,\u00b9\u00b2\u00b3\u2070-\u2079]+$")
 
 
 def split_authors(text: str) -> list[str]:
