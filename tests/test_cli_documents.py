@@ -1,0 +1,96 @@
+"""`assistant add / remove / documents`: per-file progress lines, a summary, exit 1 when a file failed (after the
+rest were added), JSON output, and one-line errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+import assistant.cli_documents as cli_documents
+from assistant.api import Assistant
+from assistant.cli import _settings, main
+from assistant.llm import ScriptedChatModel
+from index.embed import HashingEmbedder
+from tests.test_library import tiny_seeds
+
+
+@pytest.fixture
+def cli_env(tmp_path, monkeypatch):
+    """CLI arguments for a tiny data folder; the commands build their Assistant with the hashing embedder."""
+    seeds = tiny_seeds(tmp_path / "seeds")
+
+    def make(args):  # type: ignore[no-untyped-def]
+        return Assistant(_settings(args), chat_model=ScriptedChatModel(["x"]), embedder=HashingEmbedder())
+
+    monkeypatch.setattr(cli_documents, "_assistant", make)
+    return ["--data-dir", str(tmp_path / "data"), "--seeds", str(seeds)]
+
+
+def _folder(tmp_path: Path) -> Path:
+    folder = tmp_path / "mine"
+    (folder / "deeper").mkdir(parents=True)
+    (folder / "a.md").write_text("# Notes on Sparse Routing\n\nRouting picks two experts per token.\n", "utf-8")
+    (folder / "deeper" / "b.txt").write_text("Gradient Checkpointing Notes\nIt trades compute for memory.\n", "utf-8")
+    (folder / "deeper" / "c.md").write_text("", "utf-8")
+    (folder / "skip.png").write_bytes(b"\x89PNG")
+    return folder
+
+
+def test_add_folder_prints_progress_and_summary_and_exits_1_on_a_failure(tmp_path, cli_env, capsys):
+    code = main(["add", str(_folder(tmp_path)), *cli_env])
+    out, err = capsys.readouterr()
+    lines = out.splitlines()
+    assert code == 1
+    assert lines[:3] == [
+        "[1/3] a.md: added (1 entry)",
+        "[2/3] b.txt: added (1 entry)",
+        "[3/3] c.md: file is empty",
+    ]
+    assert lines[-1].startswith("3 file(s): 2 added, 1 failed (")
+    assert err.strip().splitlines()[-1] == "failed: c.md: file is empty" and "Traceback" not in out + err
+    assert main(["documents", "--json", *cli_env]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert [d["title"] for d in listed] == ["Notes on Sparse Routing", "Gradient Checkpointing Notes"]
+    assert [d["format"] for d in listed] == ["markdown", "text"]
+
+
+def test_add_again_is_unchanged_and_exit_0(tmp_path, cli_env, capsys):
+    note = _folder(tmp_path) / "a.md"
+    assert main(["add", str(note), *cli_env]) == 0
+    capsys.readouterr()
+    assert main(["add", str(note), "--json", *cli_env]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert [f["status"] for f in report["files"]] == ["unchanged"]
+
+
+def test_remove_and_documents_listing(tmp_path, cli_env, capsys):
+    note = _folder(tmp_path) / "a.md"
+    main(["add", str(note), "--quiet", *cli_env])
+    capsys.readouterr()
+    assert main(["documents", *cli_env]) == 0
+    table = capsys.readouterr().out
+    assert "Notes on Sparse Routing" in table and "a.md" in table and "markdown" in table
+    assert main(["remove", "a.md", *cli_env]) == 0
+    assert capsys.readouterr().out.strip() == "a.md: removed (1 entries)"
+    assert main(["remove", "a.md", *cli_env]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: a.md: no added document has this entry id, path or file name")
+    assert main(["documents", *cli_env]) == 0
+    assert "no documents added yet" in capsys.readouterr().out
+
+
+def test_damaged_registry_is_one_line_error(tmp_path, cli_env, capsys):
+    registry = tmp_path / "data" / "documents" / "registry.json"
+    registry.parent.mkdir(parents=True)
+    registry.write_text("[]", "utf-8")
+    assert main(["documents", *cli_env]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: the document registry") and "damaged" in err and len(err.splitlines()) == 1
+
+
+def test_add_needs_a_path(cli_env, capsys):
+    with pytest.raises(SystemExit) as exited:
+        main(["add", *cli_env])
+    assert exited.value.code == 2 and "PATH" in capsys.readouterr().err
