@@ -158,7 +158,7 @@ class Answerer:
             yield from self._abstain(run, passages, "no relevant passage")
             return
         confident = bool(linked) or (passages[0].dense_score or 0.0) >= self.quote_min_relevance
-        yield from self._write(run, question, intent, passages, confident)
+        yield from self._write(run, question, intent, passages, confident, named=[e.id for e in linked])
 
     def _retrieve(self, query: str, k: int | None, filters: Filters, intent: Intent) -> list[Passage]:
         """Passages; a kind the question names ("which tutorial …") restricts them unless nothing of that kind fits."""
@@ -184,13 +184,15 @@ class Answerer:
         passages: list[Passage],
         confident: bool,
         after: str = "",
+        named: Sequence[str] = (),
     ) -> Iterator[AnswerEvent]:
         """The model's verified sentences (or a quoted span) and the final answer. After record sentences (``after``
         names their route), a content part with nothing verified ends without an event: the record answer stands."""
         entries = [p.entry for p in passages if p.entry is not None]
         evidence = self.writer.evidence(question, intent, entries)
         draft = Draft()
-        for sentence in self.writer.write(question, intent, evidence, run.citer, draft, confident=confident):
+        writing = self.writer.write(question, intent, evidence, run.citer, draft, confident=confident, named=named)
+        for sentence in writing:
             yield run.say(sentence)
         if not run.sentences:
             yield from self._abstain(run, passages, draft.route.split(":", 1)[-1], draft.dropped, draft.prompt)

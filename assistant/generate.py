@@ -9,7 +9,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 from assistant.cite import AnswerSentence, Citer
-from assistant.evidence import EntryEvidence, SentenceScorer, Span
+from assistant.evidence import MAX_SPAN_SENTENCES, EntryEvidence, SentenceScorer, Span
 from assistant.intent import Intent, ask_part, has_attribute, topic_words
 from assistant.llm.base import ChatMessage, ChatModel
 from assistant.prompts import PromptSet, SourceBlock
@@ -69,7 +69,7 @@ def answers_topic(intent: Intent, entry: Entry, span_text: str) -> bool:
     (a question about things the entry never mentions is not answered by it, however relevant the entry); and the
     span itself carries at least two of them (one, if that is all there is). A question that only asks which entry
     it is ("which paper shows …?") is answered by the entry itself: one topic word in the span is enough."""
-    if not has_attribute(span_text, intent.attribute):
+    if not has_attribute(span_text, intent.attribute, intent.counted):
         return False
     named = set(content_words(f"{entry.title} {' '.join(entry.people)}"))
     rest = [t for t in intent.topic if not stem_matches(t, named)]
@@ -124,9 +124,11 @@ class GroundedWriter:
         draft: Draft,
         *,
         confident: bool,
+        named: Sequence[str] = (),
     ) -> Iterator[AnswerSentence]:
         """Verified sentences as the model writes them; then, if none held up, a quoted span when one answers the
-        question. ``draft`` collects the route, dropped sentences and prompt."""
+        question (from the entries the question ``named``, by id, when it names any). ``draft`` collects the route,
+        dropped sentences and prompt."""
         messages = self.prompts.answer_messages(question, self.sources(evidence))
         draft.prompt = [dict(m) for m in messages]  # type: ignore[misc]
         candidates = _candidates(evidence)
@@ -150,7 +152,7 @@ class GroundedWriter:
             if not hold:
                 yield citer.sentence(*pending.pop())
                 draft.route = "generated"
-        if hold and any(has_attribute(claim, intent.attribute) for claim, _ in pending):
+        if hold and any(has_attribute(claim, intent.attribute, intent.counted) for claim, _ in pending):
             for claim, supports in pending:
                 yield citer.sentence(claim, supports)
             draft.route = "generated"
@@ -158,7 +160,8 @@ class GroundedWriter:
             draft.dropped.extend(claim for claim, _ in pending)
         if draft.route == "generated":
             return
-        quoted = self.quote(question, intent, evidence, draft.dropped) if confident else None
+        quotable = [ev for ev in evidence if ev.entry.id in named] or list(evidence)
+        quoted = self.quote(question, intent, quotable, draft.dropped) if confident else None
         if quoted is None:
             draft.route = "abstained:" + ("nothing verified" if draft.dropped else "model declined")
             return
@@ -178,10 +181,24 @@ class GroundedWriter:
         if pointed is not None and answers_topic(intent, pointed[0].entry, pointed[1].text):
             return pointed[0].entry, pointed[1]
         for ev in evidence[:2]:
-            span = ev.best_span()
-            if span is not None and answers_topic(intent, ev.entry, span.text):
-                return ev.entry, span
+            for span in _widened(ev, ev.best_span()):
+                if answers_topic(intent, ev.entry, span.text):
+                    return ev.entry, span
         return None
+
+
+def _widened(ev: EntryEvidence, span: Span | None) -> list[Span]:
+    """The span, then the span with the sentence before it, then with the one after: the sentence that answers
+    often follows the one that matches the question's description of the entry ("X oversimplifies neurons. We
+    suggest reimagining them as Y.")."""
+    if span is None:
+        return []
+    out = [span]
+    if span.start > 0:
+        out.append(ev.span_of([span.start - 1, span.end - 1]))
+    if span.end < len(ev.sentences):
+        out.append(ev.span_of([span.start, span.end]))
+    return [s for s in out if len(s.sentences) <= MAX_SPAN_SENTENCES]
 
 
 def _pointed_span(

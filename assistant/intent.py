@@ -4,10 +4,24 @@ a list, which part of a day, what kind of attribute the answer must contain, its
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from assistant.metadata import parse_time
-from index.text import CORPUS_WORDS, KIND_WORDS, MONTHS, WEEKDAYS, content_words, fold, is_content_word, numbers, words
+from index.text import (
+    CORPUS_WORDS,
+    KIND_WORDS,
+    MONTHS,
+    WEEKDAYS,
+    content_words,
+    fold,
+    is_content_word,
+    number_near,
+    numbers,
+    split_sentences,
+    stem_matches,
+    words,
+)
 
 _KIND_CONTEXT = frozenset(
     "which what any the a an his her their this that whose all other symposium many list these those every some "
@@ -53,6 +67,7 @@ _ATTRIBUTES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("year", re.compile(r"\b(what|which) year\b|\bin what year\b", re.I)),
     ("dataset", re.compile(r"\b(which|what) (datasets?|benchmarks?|corpora|corpus)\b", re.I)),
 )
+_HOW_MANY = re.compile(r"\bhow many\b", re.I)
 _HARDWARE_WORDS = re.compile(r"\b(gpus?|tpus?|cpus?|fpgas?|a100|h100|v100|nvidia|accelerators?|hardware)\b", re.I)
 _YEAR_RE = re.compile(r"\b(19|20)\d{2}\b")
 _PART_SPLIT = re.compile(
@@ -87,6 +102,7 @@ class Intent:
     topic_phrase: str = ""
     parts: tuple[str, ...] = field(default_factory=tuple)
     identifies: bool = False
+    counted: tuple[str, ...] = ()
 
     @property
     def kind(self) -> str | None:
@@ -159,11 +175,34 @@ def attribute_asked(question: str) -> str | None:
     return next((name for name, pattern in _ATTRIBUTES if pattern.search(question)), None)
 
 
-def has_attribute(text: str, attribute: str | None) -> bool:
-    """Whether a text can answer for that kind of value (a number, a hardware name, a year, a named dataset)."""
+def counted_words(question: str) -> tuple[str, ...]:
+    """Stems of what a "how many" question counts ("How many open-weight models did it examine?" → open-weight,
+    model; "how many artworks or artists are in it?" → artwork, artist)."""
+    match = _HOW_MANY.search(question)
+    if match is None:
+        return ()
+    out: list[str] = []
+    following = words(question[match.end() :])[:5]
+    for n, word in enumerate(following):
+        if word in ("or", "and"):
+            continue
+        if not is_content_word(word):
+            break
+        out.extend(content_words(word))
+        if word.endswith("s") and following[n + 1 : n + 2] not in (["or"], ["and"]):
+            break  # the plural noun ends what is counted ("how many discussants took part")
+    return tuple(out)
+
+
+def has_attribute(text: str, attribute: str | None, counted: Sequence[str] = ()) -> bool:
+    """Whether a text can answer for that kind of value (a number, a hardware name, a year, a named dataset). For a
+    count, a text that names what is counted must have a number next to it: "two tasks" does not say how many
+    artists a dataset has."""
     if attribute is None:
         return True
     if attribute == "quantity":
+        if counted and any(stem_matches(c, set(content_words(text))) for c in counted):
+            return number_near(text, counted)
         return bool(numbers(text))
     if attribute == "hardware":
         return bool(_HARDWARE_WORDS.search(text))
@@ -199,6 +238,7 @@ def topic_phrase(question: str) -> str:
     return " ".join(kept)
 
 
+_ASKS = re.compile(r"\s*(which|what|how|who|whom|when|where|why)\b", re.I)
 _ASK_START = re.compile(
     r"(?:,|;|\?)\s*(?:and\s+)?(which|what|how|who|whom|when|where|why|does|did|is|are|was|were)\b", re.I
 )
@@ -206,10 +246,15 @@ _ASK_START = re.compile(
 
 def ask_part(question: str) -> str:
     """The part of a question that asks, without a leading clause that only identifies the entry ("In the tutorial
-    that builds X, which component does Y?" → "which component does Y?"); the whole question otherwise."""
+    that builds X, which component does Y?" → "which component does Y?"; "A paper does X. What does it use?" →
+    "What does it use?"); the whole question otherwise."""
+    sentences = split_sentences(question)
+    if len(sentences) > 1 and sentences[-1].endswith("?") and len(sentences[-1].split()) >= 3:
+        # "A paper does X. Which Y does it use?": the description finds the entry, the last sentence asks.
+        question = sentences[-1]
     found = list(_ASK_START.finditer(question))
-    if not found:
-        return question
+    if not found or _ASKS.match(question):
+        return question  # it starts by asking: a later ", and how …" is a second part, not the ask
     tail = question[found[0].start(1) :]
     return tail if len(tail.split()) >= 3 else question
 
@@ -236,4 +281,5 @@ def read_intent(question: str) -> Intent:
         topic_phrase=topic_phrase(question),
         parts=parts,
         identifies=bool(_IDENTIFY_RE.search(question)) and not is_list,
+        counted=counted_words(question),
     )

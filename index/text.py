@@ -210,6 +210,16 @@ def split_sentences(text: str) -> list[str]:
     return out
 
 
+def number_near(text: str, targets: Collection[str], window: int = 4) -> bool:
+    """Whether a number (digits or a number word) stands within ``window`` words of a word whose stem matches one of
+    ``targets`` ("500 AI supercomputers" for ``{"supercomput"}``)."""
+    tokens = words(text)
+    token_stems = stems(tokens)
+    counted = [i for i, t in enumerate(tokens) if t[0].isdigit() or t in NUMBER_WORDS]
+    named = [i for i, st in enumerate(token_stems) if stem_matches(st, targets)]
+    return any(abs(i - j) <= window for i in counted for j in named)
+
+
 def stem_matches(stem: str, vocabulary: Collection[str]) -> bool:
     """Whether a stem is in the vocabulary, or it and a vocabulary stem of 5+ letters are one a prefix of the other
     (Snowball leaves "classifi" for "classifies" but "classif" for "classification")."""

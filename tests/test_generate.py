@@ -33,3 +33,13 @@ def test_a_span_answers_when_it_has_the_value_and_the_words_asked_for() -> None:
 def test_a_question_about_what_the_entry_never_mentions_is_not_answered_by_it() -> None:
     intent = read_intent("Which cooling system and what electricity price did the supercomputers use?")
     assert not answers_topic(intent, ENTRY, "Power requirements doubled every year.")
+
+
+def test_the_quote_widens_to_the_sentence_after_the_one_matching_the_description() -> None:
+    from assistant.evidence import EntryEvidence
+    from assistant.generate import _widened
+
+    sentences = ["The classic unit oversimplifies real neurons.", "We suggest reimagining neurons as controllers."]
+    ev = EntryEvidence(ENTRY, sentences, [0.9, 0.2], 0)
+    spans = _widened(ev, ev.best_span())
+    assert [s.text for s in spans] == [sentences[0], " ".join(sentences)]

@@ -80,3 +80,25 @@ def test_the_asking_part_leaves_out_an_identifying_clause() -> None:
     question = "In the tutorial that builds a design language, which component composes adapters?"
     assert ask_part(question) == "which component composes adapters?"
     assert ask_part("What is TabPFN?") == "What is TabPFN?"
+    assert ask_part("A talk argues that neurons are oversimplified. As what does it propose to reimagine them?") == (
+        "As what does it propose to reimagine them?"
+    )
+    two_asks = "A network classifies spreadsheets. What speedup does it report, and how much with a GPU?"
+    assert ask_part(two_asks) == "What speedup does it report, and how much with a GPU?"
+
+
+def test_what_a_how_many_question_counts() -> None:
+    from assistant.intent import counted_words
+
+    assert counted_words("How many open-weight models did it examine?") == ("open-weight", "model")
+    assert counted_words("How many artworks or artists are in the dataset?") == ("artwork", "artist")
+    assert counted_words("How many discussants took part?") == ("discuss",)
+    assert counted_words("What does it count?") == ()
+
+
+def test_a_count_needs_its_number_next_to_what_is_counted() -> None:
+    counted = ("artwork", "artist")
+    assert not has_attribute("We evaluate on two tasks. First, we model artists' oeuvres.", "quantity", counted)
+    assert has_attribute("The dataset holds 1,200 artists and their works.", "quantity", counted)
+    # Where the text never names what is counted, any number may be the answer (other words for the same thing).
+    assert has_attribute("A dataset of 500 AI supercomputers.", "quantity", ("machin",))
