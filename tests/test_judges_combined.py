@@ -29,8 +29,8 @@ EVIDENCE = (
 def test_a_verbatim_claim_trips_no_check() -> None:
     f = claim_features("FooNet reaches 71% accuracy on the benchmark.", EVIDENCE)
     assert set(f) == set(FEATURE_NAMES)
-    assert f["coverage"] == 1.0 and f["pair_coverage"] == 1.0
-    assert all(f[n] == 0.0 for n in FEATURE_NAMES if n not in ("coverage", "pair_coverage"))
+    assert f["coverage"] == 1.0 and f["pair_coverage"] == 1.0 and f["copied"] == 1.0
+    assert all(f[n] == 0.0 for n in FEATURE_NAMES if n not in ("coverage", "pair_coverage", "copied"))
 
 
 @pytest.mark.parametrize(
@@ -62,6 +62,7 @@ def test_rearranged_words_lose_pair_coverage() -> None:
     straight = claim_features("Pruning may reduce memory use.", EVIDENCE)
     assert salad["coverage"] == 1.0
     assert salad["pair_coverage"] < straight["pair_coverage"]
+    assert salad["copied"] == 0.0 and straight["copied"] == 1.0
 
 
 def test_logistic_probability_is_the_sigmoid_of_the_weighted_sum() -> None:
@@ -74,12 +75,22 @@ def test_logistic_probability_is_the_sigmoid_of_the_weighted_sum() -> None:
 def test_fit_logistic_learns_the_direction_of_a_feature_and_is_deterministic() -> None:
     rows = [{"good": float(i % 2), "noise": float(i % 3)} for i in range(40)]
     labels = [i % 2 == 1 for i in range(40)]
-    first = fit_logistic(rows, labels, ("good", "noise"))
+    first = fit_logistic(rows, labels, ("good", "noise"), positive=None)
     assert first.coef["good"] > 1.0
     assert first.probability({"good": 1.0, "noise": 1.0}) > 0.8 > 0.2 > first.probability({"good": 0.0})
-    assert fit_logistic(rows, labels, ("good", "noise")) == first
+    assert fit_logistic(rows, labels, ("good", "noise"), positive=None) == first
     with pytest.raises(ValueError):
         fit_logistic([], [], ("good",))
+
+
+def test_fit_logistic_holds_each_check_to_its_meaning() -> None:
+    # Here more overlap goes with *less* support (as in a label set built from reworded evidence) and a missing
+    # number with more: the constrained fit refuses both readings and leaves those weights at 0.
+    rows = [{"coverage": float(i % 2 == 0), "number_absent": float(i % 2 == 1)} for i in range(40)]
+    labels = [i % 2 == 1 for i in range(40)]
+    assert fit_logistic(rows, labels, ("coverage", "number_absent"), positive=None).coef["coverage"] < 0
+    fitted = fit_logistic(rows, labels, ("coverage", "number_absent"))
+    assert fitted.coef == {"coverage": 0.0, "number_absent": 0.0}
 
 
 def test_gates_keep_only_pure_tails_and_bracket_the_threshold() -> None:
@@ -163,7 +174,7 @@ def test_yes_no_judge_reads_each_question_with_its_polarity() -> None:
 
 GATES = Weights(
     checks=Logistic(bias=-4.0, coef={"coverage": 8.0}),
-    full=Logistic(bias=0.0, coef={"model_supports": 1.0}),
+    full=Logistic(bias=0.0, coef={"model_supports": 1.0, "model_changes": 1.0}),
     gate_low=0.05,
     gate_high=0.95,
     threshold=0.5,
@@ -187,6 +198,22 @@ def test_combined_judge_asks_the_model_where_the_checks_are_unsure() -> None:
     assert yes.asked_model == 1 and len(yes.yes_no.model.calls) == 2  # type: ignore[union-attr]
     ungated = CombinedJudge(probability_model({SUPPORTS: 0.2, CHANGES: 0.9}), weights=GATES, gate=False)
     assert ungated.supports("FooNet reaches 71% accuracy on the benchmark.", EVIDENCE) is False
+
+
+def test_combined_judge_asks_only_the_questions_its_weights_use_and_remembers_pairs() -> None:
+    one = Weights(
+        checks=GATES.checks,
+        full=Logistic(bias=0.0, coef={"model_supports": 1.0}),
+        gate_low=0.05,
+        gate_high=0.95,
+        threshold=0.5,
+    )
+    model = probability_model({SUPPORTS: 0.9, CHANGES: 0.2})
+    judge = CombinedJudge(model, weights=one)
+    claim = "FooNet reaches 71% accuracy on the galaxy survey."
+    assert judge.questions == (SUPPORTS,)
+    assert judge.supports(claim, EVIDENCE) is True and judge.supports(claim, EVIDENCE) is True
+    assert len(model.calls) == 1 and model.calls[0][-1]["content"].endswith(SUPPORTS)
 
 
 def test_combined_judge_failures_are_none_with_a_reason() -> None:

@@ -142,7 +142,8 @@ def evaluate_judge(
     return {
         "judge": judge.name,
         "threshold": threshold,
-        "threshold_chosen_on_calibration": chosen is not None,
+        "threshold_chosen_on_calibration": chosen is not None or bool(getattr(judge, "fitted_on_calibration", False)),
+        "decided_without_model": getattr(judge, "decided_by_checks", None),
         "test": figures,
         "calibration_failures": sum(v is None for v in cal.verdicts),
         "failure_reasons": dict((cal.failure_reasons + tst.failure_reasons).most_common()),

@@ -15,21 +15,23 @@ The score is the probability of "supported" from whichever model decided; suppor
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from evals.judges.base import JudgeFailure, ScoringJudge
 from evals.judges.features import FEATURE_NAMES, claim_features
-from evals.judges.model import QUESTIONS, YesNoJudge
+from evals.judges.model import CHANGES, SUPPORTS, YesNoJudge
 
 if TYPE_CHECKING:
     from assistant.llm.base import ChatModel
 
 __all__ = ["FITTED", "MODEL_FEATURES", "CombinedJudge", "Logistic", "Weights", "model_features"]
 
-MODEL_FEATURES: tuple[str, ...] = ("model_supports", "model_changes")
-"""Log-odds of P(supported) from each question of :data:`evals.judges.model.QUESTIONS`, in that order."""
+QUESTION_FEATURES: dict[str, str] = {SUPPORTS: "model_supports", CHANGES: "model_changes"}
+"""The feature holding each question's log-odds of P(supported); the judge asks only the questions whose
+feature its fitted full model uses."""
+MODEL_FEATURES: tuple[str, ...] = tuple(QUESTION_FEATURES.values())
 _CLIP = 1e-4
 
 
@@ -70,9 +72,9 @@ class Weights:
 def model_features(question_scores: Mapping[str, float]) -> dict[str, float]:
     """The model features (clipped log-odds) from :meth:`YesNoJudge.question_scores` output."""
     out = {}
-    for name, question in zip(MODEL_FEATURES, QUESTIONS, strict=True):
-        p = min(max(question_scores[question], _CLIP), 1.0 - _CLIP)
-        out[name] = math.log(p / (1.0 - p))
+    for question, p in question_scores.items():
+        p = min(max(p, _CLIP), 1.0 - _CLIP)
+        out[QUESTION_FEATURES[question]] = math.log(p / (1.0 - p))
     return out
 
 
@@ -92,6 +94,7 @@ class CombinedJudge(ScoringJudge):
 
     name = "combined"
     calibrated = False  # its threshold is fitted together with its weights, on the calibration half only
+    fitted_on_calibration = True
 
     def __init__(
         self,
@@ -101,16 +104,21 @@ class CombinedJudge(ScoringJudge):
         name: str = "combined",
         timeout_s: float | None = 120.0,
         gate: bool = True,
+        questions: Sequence[str] = (),
     ) -> None:
         """Judge with ``model`` (``None``: checks only, and items the gates leave open fail with ``no_model``);
-        ``gate=False`` asks the model about every claim."""
+        ``gate=False`` asks the model about every claim; ``questions`` overrides which questions are asked
+        (default: those the fitted weights use)."""
         super().__init__(weights.threshold)
         self.name = name
         self.weights = weights
         self.gate = gate
-        self.yes_no = None if model is None else YesNoJudge(model, questions=tuple(QUESTIONS), timeout_s=timeout_s)
+        used = questions or [q for q, f in QUESTION_FEATURES.items() if weights.full.coef.get(f)]
+        self.questions = tuple(used) or (SUPPORTS,)
+        self.yes_no = None if model is None else YesNoJudge(model, questions=self.questions, timeout_s=timeout_s)
         self.asked_model = 0
         self.decided_by_checks = 0
+        self._memo: dict[tuple[str, str], float] = {}
 
     def features(self, claim: str, evidence: str, *, ask_model: bool = True) -> dict[str, float]:
         """The checks' features, plus the model's when ``ask_model`` (raises on a model failure)."""
@@ -120,15 +128,22 @@ class CombinedJudge(ScoringJudge):
         return x
 
     def raw_score(self, claim: str, evidence: str) -> float:
-        """P(supported) from the checks where a gate decides, else from the full model."""
+        """P(supported) from the checks where a gate decides, else from the full model (a pair seen before is
+        answered from memory: an evaluation asks about the same sentence and span more than once)."""
+        known = self._memo.get((claim, evidence))
+        if known is not None:
+            return known
         x = self.features(claim, evidence, ask_model=False)
         p_checks = self.weights.checks.probability(x)
         if self.gate and (p_checks <= self.weights.gate_low or p_checks >= self.weights.gate_high):
             self.decided_by_checks += 1
-            return p_checks
-        self.asked_model += 1
-        x.update(self._model_part(claim, evidence))
-        return self.weights.full.probability(x)
+            value = p_checks
+        else:
+            self.asked_model += 1
+            x.update(self._model_part(claim, evidence))
+            value = self.weights.full.probability(x)
+        self._memo[(claim, evidence)] = value
+        return value
 
     def _model_part(self, claim: str, evidence: str) -> dict[str, float]:
         if self.yes_no is None:

@@ -3,10 +3,11 @@
 They are generic reading checks, independent of the product's ``assistant/verify.py`` (which is what is being
 judged), and of the labelled set: nothing here names a label, a category or a seed. Each feature is 0 when the
 check finds nothing wrong (or has nothing to check) and grows towards 1 as the claim departs from the evidence,
-except the two coverage figures, which are 1 when every word (pair) of the claim is found.
+except the three coverage figures, which are 1 when every word (pair, run) of the claim is found.
 
 ``coverage``          share of the claim's content words found in the evidence
 ``pair_coverage``     share of the claim's adjacent content-word pairs found close together, in order, in the evidence
+``copied``            share of the claim's words inside runs of five or more words copied verbatim from the evidence
 ``number_absent``     1 when the claim states a number the evidence does not
 ``number_context``    share of the claim's numbers (found in the evidence) whose neighbouring words are not near that
                       number in the evidence (a number moved to another quantity)
@@ -36,6 +37,7 @@ __all__ = ["FEATURE_NAMES", "claim_features"]
 FEATURE_NAMES: tuple[str, ...] = (
     "coverage",
     "pair_coverage",
+    "copied",
     "number_absent",
     "number_context",
     "negation_added",
@@ -95,6 +97,7 @@ _NAME_RE = re.compile(r"^(?:[A-Z][a-z]*[A-Z][\w-]*|[A-Z]{2,}[\w-]*|[A-Z][a-z]+|\
 _WORD_RE = re.compile(r"\d+(?:[.,]\d+)*|[a-z]+[a-z0-9]*")
 _SENTENCE_RE = re.compile(r"(?<=[.!?;])\s+")
 _PAIR_WINDOW = 3
+_COPY_RUN = 5
 _NUMBER_WINDOW = 2
 _ATTACH_WINDOW = 4
 
@@ -149,6 +152,16 @@ def _pair_coverage(claim: list[str], evidence: list[str]) -> float:
     for a, b in pairs:
         found += any(0 < j - i <= _PAIR_WINDOW for i in where.get(a, []) for j in where.get(b, []))
     return found / len(pairs)
+
+
+def _copied(claim: list[str], evidence: list[str]) -> float:
+    """Share of the claim's words inside runs of at least ``_COPY_RUN`` words that occur verbatim in the evidence."""
+    text = f" {' '.join(evidence)} "
+    covered = [False] * len(claim)
+    for i in range(len(claim) - _COPY_RUN + 1):
+        if f" {' '.join(claim[i : i + _COPY_RUN])} " in text:
+            covered[i : i + _COPY_RUN] = [True] * _COPY_RUN
+    return sum(covered) / len(claim) if claim else 0.0
 
 
 def _number_context(claim_text: str, evidence_text: str) -> float:
@@ -231,6 +244,7 @@ def claim_features(claim: str, evidence: str) -> dict[str, float]:
     return {
         "coverage": coverage,
         "pair_coverage": _pair_coverage(c_content, e_content),
+        "copied": _copied(claim_words, evidence_words),
         "number_absent": float(bool(claim_numbers - evidence_numbers)),
         "number_context": _number_context(claim, evidence),
         "negation_added": float(bool(claim_set & _NEGATIONS) and not evidence_set & _NEGATIONS),

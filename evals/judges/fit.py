@@ -27,11 +27,40 @@ __all__ = ["choose_gates", "fit_logistic", "fit_weights", "main"]
 FeatureFn = Callable[["LabelledClaim"], dict[str, float]]
 
 
+POSITIVE: frozenset[str] = frozenset({"coverage", "pair_coverage", "copied", *MODEL_FEATURES})
+"""Features that may only raise P(supported); every other feature may only lower it. The signs are what each
+check means (a number missing from the evidence can never be evidence of support), fixed before any fitting,
+so that the weights cannot learn how this label set happened to be built (its unsupported claims reuse the
+evidence's words more than its paraphrases do, which an unconstrained fit turns into "more overlap, less
+support")."""
+
+
 def fit_logistic(
-    rows: Sequence[dict[str, float]], supported: Sequence[bool], names: Sequence[str], l2: float = 1.0
+    rows: Sequence[dict[str, float]],
+    supported: Sequence[bool],
+    names: Sequence[str],
+    l2: float = 1.0,
+    positive: frozenset[str] | None = POSITIVE,
 ) -> Logistic:
     """L2-regularised logistic regression of ``supported`` on the ``names`` features (Newton's method on
-    standardised features, returned on the original scale). Deterministic; raises ``ValueError`` on no rows."""
+    standardised features, returned on the original scale), with each coefficient held to its sign (features in
+    ``positive`` >= 0, the rest <= 0; ``None``: unconstrained) by dropping wrong-signed features and refitting.
+    Deterministic; raises ``ValueError`` on no rows."""
+    active = list(names)
+    while True:
+        model = _fit_unconstrained(rows, supported, active, l2)
+        if positive is None:
+            return model
+        wrong = [n for n in active if (model.coef[n] < 0) == (n in positive) and model.coef[n] != 0.0]
+        if not wrong:
+            return Logistic(bias=model.bias, coef={n: model.coef.get(n, 0.0) for n in names})
+        worst = max(wrong, key=lambda n: abs(model.coef[n]))
+        active.remove(worst)
+
+
+def _fit_unconstrained(
+    rows: Sequence[dict[str, float]], supported: Sequence[bool], names: Sequence[str], l2: float
+) -> Logistic:
     import numpy as np
 
     if not rows or len(rows) != len(supported):
@@ -90,18 +119,24 @@ def choose_gates(
 
 
 def fit_weights(
-    calibration: Sequence[LabelledClaim], features: FeatureFn, *, l2: float = 1.0, purity: float = 0.95
+    calibration: Sequence[LabelledClaim],
+    features: FeatureFn,
+    *,
+    l2: float = 1.0,
+    purity: float = 0.95,
+    model_features: Sequence[str] = MODEL_FEATURES,
 ) -> Weights:
-    """Fit the combined judge on ``calibration`` alone (``features(item)`` gives checks and model features)."""
+    """Fit the combined judge on ``calibration`` alone (``features(item)`` gives checks and model features;
+    ``model_features`` names the model features the full model may use)."""
     rows = [features(item) for item in calibration]
     labels = [item.supported for item in calibration]
     checks = fit_logistic(rows, labels, FEATURE_NAMES, l2)
-    full = fit_logistic(rows, labels, (*FEATURE_NAMES, *MODEL_FEATURES), l2)
+    full = fit_logistic(rows, labels, (*FEATURE_NAMES, *model_features), l2)
     threshold = choose_threshold([full.probability(r) for r in rows], labels)
     if threshold is None:
         raise ValueError("no calibration item could be scored")
     low, high = choose_gates([checks.probability(r) for r in rows], labels, threshold, purity)
-    info = {"calibration_items": len(calibration), "l2": l2, "gate_purity": purity}
+    info = {"calibration_items": len(calibration), "l2": l2, "gate_purity": purity, "questions": list(model_features)}
     return Weights(checks=checks, full=full, gate_low=low, gate_high=high, threshold=threshold, info=info)
 
 
@@ -122,9 +157,10 @@ def main(argv: list[str] | None = None) -> int:
     from assistant.llm.model_file import DEFAULT_MODEL_FILENAME
     from evals.judges.agreement import evaluate_judge
     from evals.judges.base import JudgeFailure
-    from evals.judges.cache import CachedChatModel, LogprobCache
+    from evals.judges.cache import CachedChatModel, CacheMiss, LogprobCache
     from evals.judges.collect import DEFAULT_CACHE
-    from evals.judges.combined import CombinedJudge
+    from evals.judges.combined import QUESTION_FEATURES, CombinedJudge
+    from evals.judges.model import CHANGES, SUPPORTS
     from evals.support_labels import DEFAULT_LABELS, load_labels, split_labels
 
     parser = argparse.ArgumentParser(prog="python -m evals.judges.fit", description=__doc__.split("\n")[0])
@@ -132,18 +168,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--labels", type=Path, default=DEFAULT_LABELS)
     parser.add_argument("--l2", type=float, default=1.0)
     parser.add_argument("--purity", type=float, default=0.95)
+    parser.add_argument("--both-questions", action="store_true", help="let the full model use both questions")
     args = parser.parse_args(argv)
 
     cached = CachedChatModel(LogprobCache(args.cache), None, name=Path(DEFAULT_MODEL_FILENAME).stem)
-    probe = CombinedJudge(cached, gate=False)
+    questions = (SUPPORTS, CHANGES) if args.both_questions else (SUPPORTS,)
+    used = tuple(QUESTION_FEATURES[q] for q in questions)
+    probe = CombinedJudge(cached, gate=False, questions=questions)
     rows: dict[str, dict[str, float]] = {}
     for item in load_labels(args.labels):
         try:
             rows[item.id] = probe.features(item.claim, item.evidence)
-        except JudgeFailure:
+        except (JudgeFailure, CacheMiss):
             continue  # not collected yet
     calibration, test = split_labels([i for i in load_labels(args.labels) if i.id in rows])
-    weights = fit_weights(calibration, lambda item: rows[item.id], l2=args.l2, purity=args.purity)
+    weights = fit_weights(calibration, lambda item: rows[item.id], l2=args.l2, purity=args.purity, model_features=used)
     out: dict[str, Any] = {"calibration_items": len(calibration), "test_items": len(test)}
     for gate in (True, False):
         judge = CombinedJudge(cached, weights=weights, gate=gate)
@@ -158,7 +197,7 @@ def main(argv: list[str] | None = None) -> int:
     for label, fn in (
         ("checks_only", lambda i: weights.checks.probability(rows[i.id])),
         ("model_supports_only", lambda i: rows[i.id]["model_supports"]),
-        ("model_both_questions", lambda i: rows[i.id]["model_supports"] + rows[i.id]["model_changes"]),
+        ("model_all_questions", lambda i: sum(rows[i.id][f] for f in used)),
     ):
         cut = choose_threshold([fn(i) for i in calibration], cal_truth)
         assert cut is not None
