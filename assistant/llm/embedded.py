@@ -3,20 +3,29 @@
 ``xllamacpp.Server(params)`` loads the model and starts llama.cpp's C++ server inside this process. It answers
 ``handle_chat_completions(request, callback)`` calls directly, and it also listens on an ephemeral loopback port,
 so the same loaded model doubles as an OpenAI-compatible endpoint (``base_url()``) for tools that need one.
+
+llama.cpp's threads run at a lower CPU priority (``nice``) than the rest of the process: on a small machine its
+threads would otherwise take every core while it generates, and the web UI's record and list answers, which need
+no model, would wait for CPU behind it. Every request has the same total deadline as the server backend
+(``ASSISTANT_LLM__TIMEOUT_S``).
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import os
 import queue
+import sys
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from assistant.llm.base import ChatMessage, LLMError, LLMResponseError, top_logprobs
+from assistant.llm.base import ChatMessage, LLMError, LLMResponseError, LLMTimeoutError, top_logprobs
 from assistant.llm.model_file import check_gguf_file
+from assistant.llm.replies import call_with_deadline
 from assistant.settings import LLMSettings
 
 log = logging.getLogger(__name__)
@@ -26,6 +35,11 @@ log = logging.getLogger(__name__)
 _PROMPT_CACHE_RAM_MIB = 512
 # Shortest run of tokens that llama.cpp will shift into place to reuse cached KV beyond the common prefix.
 _CACHE_REUSE_MIN_TOKENS = 256
+# Linux scheduler weight of nice 10 is about a tenth of nice 0's: a thread of the UI that wants the CPU gets nearly
+# a whole core from llama.cpp, which still has every core whenever nothing else runs (so answers alone are as fast).
+MODEL_NICE = 10
+# llama.cpp streams one chunk per token (plus a role chunk and a final one); far more means it ignores max_tokens.
+_EXTRA_CHUNKS = 16
 
 _DONE = object()
 
@@ -75,7 +89,9 @@ class EmbeddedChatModel:
             self._server = None
 
     def stream(self, messages: Sequence[ChatMessage], *, max_tokens: int, temperature: float = 0.0) -> Iterator[str]:
-        """Yield the reply as text pieces as llama.cpp generates them. Raises LLMError on failure."""
+        """Yield the reply as text pieces as llama.cpp generates them. Raises LLMError on failure, LLMTimeoutError
+        when the whole reply takes longer than ``settings.timeout_s`` (from the first ``next()``, model loading
+        excluded); closing the iterator, or the deadline passing, stops generation at the next token."""
         request: dict[str, Any] = {
             "messages": [{"role": m["role"], "content": m["content"]} for m in messages],
             "max_tokens": max_tokens,
@@ -98,7 +114,11 @@ class EmbeddedChatModel:
         }
         server = self._ensure_server()
         try:
-            reply = server.handle_chat_completions(request)
+            reply = call_with_deadline(
+                lambda: server.handle_chat_completions(request), self.settings.timeout_s, self._who
+            )
+        except LLMError:
+            raise
         except Exception as exc:
             raise LLMError(f"The embedded model {self.name} failed to answer: {exc}") from exc
         if isinstance(reply, str | bytes):
@@ -132,16 +152,40 @@ class EmbeddedChatModel:
         # handle_chat_completions blocks until the reply is complete and calls back on its own calling thread,
         # so a helper thread is what turns its callbacks into a lazily consumed iterator.
         worker = threading.Thread(target=run, name="xllamacpp-chat", daemon=True)
+        timeout_s = self.settings.timeout_s
+        most = int(request["max_tokens"]) + _EXTRA_CHUNKS
+        count = 0
+        deadline = time.monotonic() + timeout_s
         worker.start()
         try:
-            while (item := chunks.get()) is not _DONE:
+            while True:
+                try:
+                    item = chunks.get(timeout=max(deadline - time.monotonic(), 0.0))
+                except queue.Empty:
+                    # Generation stops at llama.cpp's next token (its callback sees the flag); a prompt still being
+                    # read finishes first, and the next request waits for it inside llama.cpp.
+                    raise LLMTimeoutError(
+                        f"{self._who} did not finish its reply within {timeout_s:g} s "
+                        "(ASSISTANT_LLM__TIMEOUT_S, the total time allowed for one request)"
+                    ) from None
+                if item is _DONE:
+                    return
                 if isinstance(item, _Failure):
                     raise LLMError(f"The embedded model {self.name} failed to answer: {item.exc}") from item.exc
+                count += 1
+                if count > most:
+                    raise LLMResponseError(
+                        f"{self._who} kept generating past max_tokens={request['max_tokens']}; stopped it"
+                    )
                 piece = self._chunk_text(item)
                 if piece:
                     yield piece
         finally:
             cancelled.set()
+
+    @property
+    def _who(self) -> str:
+        return f"The embedded model {self.name}"
 
     def _chunk_text(self, chunk: Any) -> str:
         """The new text in one streamed chunk; raises LLMError for an error chunk."""
@@ -193,7 +237,7 @@ class EmbeddedChatModel:
         params = self._params(xllamacpp)
         log.info("Loading %s (n_ctx=%d, %d threads)", self.model_path, self.settings.n_ctx, self.settings.n_threads)
         try:
-            server = xllamacpp.Server(params)
+            server = _on_lowered_thread(lambda: xllamacpp.Server(params), MODEL_NICE)
         except Exception as exc:
             raise LLMError(
                 f"llama.cpp could not load the model {self.model_path} ({exc}). The file may be corrupt or not a chat "
@@ -220,3 +264,30 @@ class EmbeddedChatModel:
         params.offline = True
         params.ui = False
         return params
+
+
+def _on_lowered_thread(make: Any, nice: int) -> Any:
+    """``make()`` run on a new thread whose CPU priority is lowered by ``nice`` first, so that every thread it
+    starts inherits the lower priority (Linux keeps nice per thread and new threads copy their creator's). The
+    caller's own priority is untouched: an unprivileged thread could never raise it back. Elsewhere, or where the
+    priority cannot be changed, ``make()`` runs at normal priority."""
+    box: dict[str, Any] = {}
+
+    def work() -> None:
+        if sys.platform.startswith("linux") and nice > 0:
+            try:
+                tid = threading.get_native_id()
+                os.setpriority(os.PRIO_PROCESS, tid, os.getpriority(os.PRIO_PROCESS, tid) + nice)
+            except OSError as exc:  # a sandbox may forbid it; the model still works, only less politely
+                log.debug("could not lower llama.cpp's CPU priority: %s", exc)
+        try:
+            box["value"] = make()
+        except BaseException as exc:  # re-raised on the caller's thread
+            box["error"] = exc
+
+    thread = threading.Thread(target=work, name="xllamacpp-load", daemon=True)
+    thread.start()
+    thread.join()
+    if "error" in box:
+        raise box["error"]
+    return box["value"]

@@ -2,12 +2,17 @@
 the entries' metadata) and model questions, against the real app (real index, real chat model).
 
     flock /tmp/llm.lock python -m evals.bench.load_bench [--users 6] [--rounds 2] [--url URL] [--json]
+        [--idle-model SECONDS]
 
 Without ``--url`` the app is started in process on a free loopback port with the default settings (ASSISTANT_*
 variables apply). Every user asks ``--rounds`` model questions and, between them, two record questions, all at
 once. Prints answered/error counts and latency percentiles per kind; the targets: every question answered, no
 errors, record-answer p95 <= 1 s while model answers queue. Exit status 1 when a target is missed. It runs the real
 model: hold ``/tmp/llm.lock`` so no other process runs one at the same time.
+
+``--idle-model SECONDS`` swaps the chat model for a stand-in that sleeps that long per answer and uses no CPU: the
+same queueing with the model idle, which separates what the server itself costs record answers from what the
+model's computation takes from them.
 """
 
 from __future__ import annotations
@@ -49,8 +54,28 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start_app() -> tuple[str, Any]:
-    """The app with default settings on a free loopback port; returns (url, app)."""
+class IdleModel:
+    """A chat model that takes ``seconds`` per reply without using the CPU (it sleeps), then replies with nothing
+    the verifier can use (so answers fall back to quotes or abstain, as they would for a useless model)."""
+
+    name = "idle-stand-in"
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+
+    def stream(self, messages: Any, *, max_tokens: int, temperature: float = 0.0) -> Any:
+        """Sleep, then one short reply."""
+        time.sleep(self.seconds)
+        yield "No comment."
+
+    def next_token_logprobs(self, messages: Any, top: int = 10) -> dict[str, float]:
+        """Unused by answers; present for the protocol."""
+        return {"No": 0.0}
+
+
+def start_app(idle_model: float | None = None) -> tuple[str, Any]:
+    """The app with default settings on a free loopback port; returns (url, app). With ``idle_model`` the chat model
+    is an IdleModel of that many seconds."""
     from assistant.api import Assistant
     from assistant.settings import Settings
     from assistant.ui import build_app, launch_kwargs
@@ -58,8 +83,11 @@ def start_app() -> tuple[str, Any]:
 
     settings = Settings()
     settings.ui.host, settings.ui.port = "127.0.0.1", _free_port()
-    assistant = Assistant(settings)
+    assistant = Assistant(settings, chat_model=IdleModel(idle_model) if idle_model is not None else None)
     _ = assistant.chat_model  # assemble and load the model before the clock starts
+    load = getattr(assistant.chat_model, "load", None)
+    if load is not None:
+        load()  # the embedded model loads lazily, on its first request otherwise
     warm_up(assistant)  # what the UI does on its first page load
     app = build_app(lambda: assistant, settings)
     app.launch(**launch_kwargs(settings), prevent_thread_lock=True, quiet=True)
@@ -137,13 +165,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=1, help="model questions per user (each with 2 record ones)")
     parser.add_argument("--url", help="an app already running (default: start one in process)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument(
+        "--idle-model", type=float, metavar="SECONDS", help="a stand-in model that sleeps SECONDS per answer"
+    )
     args = parser.parse_args(argv)
     if args.users < 1 or args.rounds < 1:
         parser.error("--users and --rounds must be at least 1")
+    if args.idle_model is not None and (args.idle_model < 0 or args.url is not None):
+        parser.error("--idle-model takes seconds >= 0 and starts its own app (no --url)")
     app = None
     url = args.url
     if url is None:
-        url, app = start_app()
+        url, app = start_app(args.idle_model)
     results: list[dict[str, Any]] = []
     barrier = threading.Barrier(args.users)
     threads = [threading.Thread(target=user, args=(url, i, args.rounds, results, barrier)) for i in range(args.users)]
