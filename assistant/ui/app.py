@@ -60,6 +60,8 @@ CSS = """
 .ra-status p { margin: 0; }
 #ra-conv { min-height: 240px; }
 #ra-table .virtual-row, #ra-table .header-table, #ra-table td, #ra-table th { font-family: var(--font) !important; }
+#ra-docs .virtual-row, #ra-docs .header-table, #ra-docs td, #ra-docs th, #ra-upload-results .virtual-row,
+#ra-upload-results .header-table, #ra-upload-results td, #ra-upload-results th { font-family: var(--font) !important; }
 .ra-details { font-size: 14px; line-height: 1.5; }
 .ra-details .ra-meta { display: grid; grid-template-columns: max-content 1fr; gap: 2px 10px; }
 .ra-details dt { color: var(--body-text-color-subdued); }

@@ -399,10 +399,11 @@ def library_tab(shared: Shared, settings: Settings, on_change: Callable[[], None
             "served back. You can keep asking questions while they are indexed.",
             elem_classes="ra-status",
         )
+        # no file_types: Gradio would drop a wrong file in the browser, or refuse the whole upload in one opaque
+        # error; here each file gets its own row and reason
         files = gr.File(
             label="Add documents",
             file_count="multiple",
-            file_types=[s.lower() for s in settings.index.document_suffixes],
             type="filepath",
             elem_id="ra-upload",
             height=120,
