@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import random
 import sys
 import time
 from pathlib import Path
@@ -30,6 +31,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE, help="cache file (JSONL)")
     parser.add_argument("--labels", type=Path, default=None, help="labelled claims (default: evals/labels)")
     parser.add_argument("--first-question-only", action="store_true", help="ask only the main question")
+    parser.add_argument(
+        "--shuffled",
+        action="store_true",
+        help="take the claims in a fixed random order (seed 0), so that any prefix is a random sample of both halves",
+    )
     args = parser.parse_args(argv)
     if args.start < 0 or args.count < 1:
         print("--start must be >= 0 and --count >= 1", file=sys.stderr)
@@ -40,7 +46,10 @@ def main(argv: list[str] | None = None) -> int:
     from evals.judges.model import QUESTIONS, SUPPORTS, YesNoJudge
     from evals.support_labels import DEFAULT_LABELS, load_labels
 
-    items = load_labels(args.labels or DEFAULT_LABELS)[args.start : args.start + args.count]
+    items = load_labels(args.labels or DEFAULT_LABELS)
+    if args.shuffled:
+        random.Random(0).shuffle(items)
+    items = items[args.start : args.start + args.count]
     chat = embedded_model(None)
     model = CachedChatModel(LogprobCache(args.cache), chat)
     if hasattr(chat, "load"):

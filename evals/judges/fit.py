@@ -181,7 +181,8 @@ def main(argv: list[str] | None = None) -> int:
             rows[item.id] = probe.features(item.claim, item.evidence)
         except (JudgeFailure, CacheMiss):
             continue  # not collected yet
-    calibration, test = split_labels([i for i in load_labels(args.labels) if i.id in rows])
+    halves = split_labels(load_labels(args.labels))  # the same halves as 'eval judges', then what is cached
+    calibration, test = ([i for i in half if i.id in rows] for half in halves)
     weights = fit_weights(calibration, lambda item: rows[item.id], l2=args.l2, purity=args.purity, model_features=used)
     out: dict[str, Any] = {"calibration_items": len(calibration), "test_items": len(test)}
     for gate in (True, False):
