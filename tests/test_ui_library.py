@@ -18,7 +18,7 @@ import pytest
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 from assistant import Settings
-from assistant.ui import build_app, launch_kwargs, render_turn
+from assistant.ui import bibtex, build_app, launch_kwargs, render_turn
 from assistant.ui.export import answer_markdown, reference_line
 from assistant.ui.library import (
     FAILED,
@@ -329,6 +329,23 @@ def test_a_cited_page_shows_on_the_card_and_in_the_markdown() -> None:
     assert reference_line(dict(cited, page=3)).endswith("deep-nets.pdf. page 3.")
     assert "[1] “Deep Nets” (paper). deep-nets.pdf. page 3." in answer_markdown(turn)
     assert "page" not in reference_line(cited)
+
+
+def test_an_added_papers_authors_year_and_venue_show_and_export() -> None:
+    from tests.test_ui import parse_bibtex
+
+    cited = {"marker": 1, "entry_id": "doc-q", "title": "Quantised Attention", "kind": "paper", "source": "refs.bib"}
+    cited.update(authors=["Ann Lee", "Omar Haddad"], year=2019, venue="Journal of Embedded ML", quote="We quantise.")
+    turn = new_turn("Who wrote Quantised Attention?", "All", "All", 6)
+    turn.update(status=DONE, answer={"text": "Ann Lee and Omar Haddad [1].", "citations": [cited]})
+    html = render_turn(turn, 1)
+    assert "<dt>Authors</dt><dd>Ann Lee, Omar Haddad</dd>" in html
+    assert "<dt>Published</dt><dd>2019 · Journal of Embedded ML</dd>" in html
+    assert reference_line(cited).startswith("“Quantised Attention” (paper). Ann Lee, Omar Haddad. Journal of Embedded")
+    assert "ML. 2019. refs.bib." in reference_line(cited)
+    (record,) = parse_bibtex(bibtex([cited]))
+    assert record["author"] == "Ann Lee and Omar Haddad" and record["year"] == "2019"
+    assert record["howpublished"] == "Paper, Journal of Embedded ML"
 
 
 # -- the server: login before any upload, none at all when uploads are off --------------------------------------------

@@ -24,10 +24,11 @@ def reference_line(c: dict[str, Any]) -> str:
         parts.append(", ".join(people) + (f" ({c['affiliation']})" if c.get("affiliation") else ""))
     elif c.get("authors_count") is not None:
         parts.append(f"{c['authors_count']} authors")
-    event = ", ".join(x for x in (c.get("event"), c.get("location")) if x)
+    event = ", ".join(x for x in (c.get("event") or c.get("venue"), c.get("location")) if x)
     if event:
         parts.append(event)
-    when = ", ".join(x for x in (" ".join(x for x in (c.get("day"), c.get("date")) if x), c.get("time")) if x)
+    date = c.get("date") or (str(c["year"]) if c.get("year") else None)
+    when = ", ".join(x for x in (" ".join(x for x in (c.get("day"), date) if x), c.get("time")) if x)
     if when:
         parts.append(when)
     where = c.get("source_name") or c.get("source") or ""
@@ -70,8 +71,9 @@ def conversation_markdown(turns: Sequence[dict[str, Any]], title: str = "Researc
 
 
 def bibtex(citations: Iterable[dict[str, Any]]) -> str:
-    """The cited entries as BibTeX ``@misc`` records (deduplicated by entry): title, author (speaker, presenters or
-    a note with the author count when the corpus has no names), howpublished (event or source page), date."""
+    """The cited entries as BibTeX ``@misc`` records (deduplicated by entry): title, author (speaker, presenters,
+    an added paper's authors, or a note with the author count when the corpus has no names), howpublished (event,
+    venue or source page), date or year."""
     records: list[str] = []
     seen: set[str] = set()
     for c in citations:
@@ -85,11 +87,12 @@ def bibtex(citations: Iterable[dict[str, Any]]) -> str:
             fields.append(("author", " and ".join(people)))
         elif c.get("authors_count") is not None:
             fields.append(("note", f"{c['authors_count']} authors (names not in the corpus)"))
-        venue = ", ".join(x for x in (c.get("event"), c.get("location")) if x) or c.get("source_name") or ""
+        venue = ", ".join(x for x in (c.get("event") or c.get("venue"), c.get("location")) if x)
+        venue = venue or c.get("source_name") or ""
         kind = str(c.get("kind", "entry"))
         if venue:
             fields.append(("howpublished", f"{kind.capitalize()}, {venue}"))
-        fields.extend(_date_fields(str(c.get("date") or "")))
+        fields.extend(_date_fields(str(c.get("date") or c.get("year") or "")))
         fields.append(("keywords", kind))
         body = ",\n".join(f"  {name} = {{{_bib_value(value)}}}" for name, value in fields if value)
         records.append(f"@misc{{{key},\n{body}\n}}")
@@ -110,7 +113,7 @@ def conversation_citations(turns: Sequence[dict[str, Any]]) -> list[dict[str, An
 def _people(c: dict[str, Any]) -> list[str]:
     if c.get("speaker"):
         return [str(c["speaker"])]
-    return [str(p) for p in c.get("presenters") or [] if p]
+    return [str(p) for p in c.get("presenters") or c.get("authors") or [] if p]
 
 
 def _quotes(c: dict[str, Any]) -> list[str]:

@@ -172,10 +172,16 @@ def render_card(c: dict[str, Any], turn_id: str, claims: dict[tuple[int, str], s
     elif c.get("presenters"):
         label = "Presenter" if len(c["presenters"]) == 1 else "Presenters"
         rows.append((label, ", ".join(c["presenters"])))
+    elif c.get("authors"):  # an added paper's named authors
+        rows.append(("Author" if len(c["authors"]) == 1 else "Authors", ", ".join(c["authors"])))
     if c.get("kind") == "paper":
         published = " · ".join(
-            x
-            for x in (c.get("date"), f"{c['authors_count']} authors" if c.get("authors_count") is not None else "")
+            str(x)
+            for x in (
+                c.get("date") or c.get("year"),
+                f"{c['authors_count']} authors" if c.get("authors_count") is not None else "",
+                c.get("venue"),
+            )
             if x
         )
         if published:

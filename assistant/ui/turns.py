@@ -163,7 +163,7 @@ def answer_dict(answer: Any, assistant: Assistant, names: dict[str, str]) -> dic
         entry = entries.get(c.get("entry_id", ""))
         c["source_name"] = names.get(c.get("source", ""), c.get("source", ""))
         if entry is not None:
-            for key in ("event", "location"):
+            for key in ("event", "location", "venue"):
                 if getattr(entry, key, None):
                     c[key] = getattr(entry, key)
     data["contexts"] = [
