@@ -253,8 +253,10 @@ def ask_part(question: str) -> str:
         # "A paper does X. Which Y does it use?": the description finds the entry, the last sentence asks.
         question = sentences[-1]
     found = list(_ASK_START.finditer(question))
-    if not found or _ASKS.match(question):
-        return question  # it starts by asking: a later ", and how …" is a second part, not the ask
+    if not found or (_ASKS.match(question) and not _IDENTIFY_RE.match(question)):
+        # It starts by asking: a later ", and how …" is a second ask. Only "which paper …, and what …?" starts by
+        # identifying the entry.
+        return question
     tail = question[found[0].start(1) :]
     return tail if len(tail.split()) >= 3 else question
 

@@ -85,6 +85,8 @@ def test_the_asking_part_leaves_out_an_identifying_clause() -> None:
     )
     two_asks = "A network classifies spreadsheets. What speedup does it report, and how much with a GPU?"
     assert ask_part(two_asks) == "What speedup does it report, and how much with a GPU?"
+    identifying = "Which paper ties recurrent models to set disjointness, and what prompting strategy does it propose?"
+    assert ask_part(identifying) == "what prompting strategy does it propose?"
 
 
 def test_what_a_how_many_question_counts() -> None:
