@@ -331,6 +331,21 @@ def test_a_cited_page_shows_on_the_card_and_in_the_markdown() -> None:
     assert "page" not in reference_line(cited)
 
 
+def test_added_documents_are_named_by_file_and_their_authors_are_authors() -> None:
+    from assistant.ui.corpus import render_entry_details, source_names
+    from index.documents.common import paper_entry
+
+    docs = [
+        paper_entry(title="Deep Nets", text="Deep Nets\nThey learn.", file="deep-nets.pdf", authors=["Ann Lee", "Bo"]),
+        paper_entry(title="Notes", text="Notes\nShort.", file="notes.md", year=2021, venue="Workshop on Notes"),
+    ]
+    names = source_names(docs)
+    assert names == {"deep-nets.pdf": "deep-nets.pdf", "notes.md": "notes.md"}  # not "added documents (page 2)"
+    details = render_entry_details(docs[0], names)
+    assert "<dt>Authors</dt><dd>Ann Lee, Bo</dd>" in details and "Presenter" not in details
+    assert "<dt>Year</dt><dd>2021</dd><dt>Venue</dt><dd>Workshop on Notes</dd>" in render_entry_details(docs[1], names)
+
+
 def test_an_added_papers_authors_year_and_venue_show_and_export() -> None:
     from tests.test_ui import parse_bibtex
 

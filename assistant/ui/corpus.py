@@ -76,6 +76,8 @@ def source_names(entries: Iterable[Entry]) -> dict[str, str]:
 
 
 def _base_name(file: str, entries: Sequence[Entry]) -> str:
+    if all(e.collection == "added documents" for e in entries):  # the collection of index.documents' entries
+        return file  # an added document is known by its file name (never "added documents (page 2)")
     events = [e for e in entries if e.event]
     if events:
         event = events[0].event or ""
@@ -139,7 +141,8 @@ def render_entry_details(entry: Entry, names: dict[str, str]) -> str:
     """The full record of one entry as HTML (every value escaped; links in the text stay plain text)."""
     rows: list[tuple[str, str]] = []
     if entry.people:
-        label = "Speaker" if entry.speaker else ("Presenter" if len(entry.people) == 1 else "Presenters")
+        noun = "Speaker" if entry.speaker else ("Presenter" if entry.presenters else "Author")
+        label = noun if entry.speaker or len(entry.people) == 1 else f"{noun}s"
         rows.append((label, ", ".join(entry.people) + (f" — {entry.affiliation}" if entry.affiliation else "")))
     if entry.when:
         rows.append(("When", entry.when))
@@ -147,6 +150,10 @@ def render_entry_details(entry: Entry, names: dict[str, str]) -> str:
         rows.append(("Event", ", ".join(x for x in (entry.event, entry.location) if x)))
     if entry.kind == "paper" and (entry.date or entry.page_date):
         rows.append(("Date", sortable_date(entry.date or entry.page_date)))
+    elif entry.year:
+        rows.append(("Year", str(entry.year)))
+    if entry.venue:
+        rows.append(("Venue", entry.venue))
     if entry.authors_count is not None:
         rows.append(("Authors", f"{entry.authors_count} (names not in the corpus)"))
     for ref in entry.sources:
