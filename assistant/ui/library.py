@@ -423,7 +423,12 @@ def library_tab(shared: Shared, settings: Settings, on_change: Callable[[], None
 
     queued: dict[str, Any] = {"concurrency_id": _LIBRARY, "concurrency_limit": 1, "api_visibility": "private"}
     added = files.upload(
-        do_upload, [files], [results, status, files, docs, count, choice], show_progress="hidden", **queued
+        do_upload,
+        [files],
+        [results, status, files, docs, count, choice],
+        show_progress="minimal",
+        show_progress_on=[status],
+        **queued,
     )
     dropped = remove_btn.click(do_remove, [choice], [removed, docs, count, choice], **queued)
     tab.select(listing, None, [docs, count, choice], queue=False, api_visibility="private")
