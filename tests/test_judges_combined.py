@@ -5,19 +5,17 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
 
 from assistant.llm import ScriptedChatModel
-from assistant.llm.base import ChatMessage
 from evals.judges import MODEL_JUDGES, make_judge
 from evals.judges.cache import CachedChatModel, LogprobCache, request_key
 from evals.judges.combined import FITTED, CombinedJudge, Logistic, Weights, model_features
 from evals.judges.features import FEATURE_NAMES, claim_features
 from evals.judges.fit import choose_gates, fit_logistic, fit_weights
-from evals.judges.model import CHANGES, SUPPORTS, YesNoJudge, question_messages
+from evals.judges.model import YesNoJudge, support_messages
 from evals.support_labels import LabelledClaim, split_labels
 
 EVIDENCE = (
@@ -136,7 +134,7 @@ def test_fitting_reads_only_the_calibration_half() -> None:
     def features(item: LabelledClaim) -> dict[str, float]:
         read.append(item.id)
         good = 1.0 if item.supported else 0.0
-        return {"coverage": good, "pair_coverage": good, "model_supports": 3.0 * good - 1.5, "model_changes": 0.0}
+        return {"coverage": good, "pair_coverage": good, "model_supports": 3.0 * good - 1.5}
 
     weights = fit_weights(calibration, features)
     assert sorted(read) == sorted(c.id for c in calibration)
@@ -150,31 +148,14 @@ def test_weights_refuse_gates_that_do_not_bracket_the_threshold() -> None:
         Weights(checks=FITTED.checks, full=FITTED.full, gate_low=0.6, gate_high=0.9, threshold=0.5)
 
 
-def probability_model(p_yes: dict[str, float]) -> ScriptedChatModel:
-    """Answers each question with the scripted P(yes) for the question the user message ends with."""
-
-    def reply(messages: Sequence[ChatMessage]) -> str:
-        question = next(q for q in p_yes if messages[-1]["content"].endswith(q))
-        p = p_yes[question]
-        return json.dumps({"yes": math.log(p), "no": math.log(1 - p)})
-
-    return ScriptedChatModel(reply)
-
-
-def test_yes_no_judge_reads_each_question_with_its_polarity() -> None:
-    model = probability_model({SUPPORTS: 0.8, CHANGES: 0.3})
-    judge = YesNoJudge(model, questions=(SUPPORTS, CHANGES))
-    assert judge.question_scores("c", EVIDENCE) == pytest.approx({SUPPORTS: 0.8, CHANGES: 0.7})
-    assert judge.score("c", EVIDENCE) == pytest.approx(0.75)
-    first, second = (m[-1]["content"] for m in model.calls[:2])
-    assert first.removesuffix(SUPPORTS) == second.removesuffix(CHANGES)  # same prefix: the prompt cache reuses it
-    with pytest.raises(ValueError, match="unknown judge question"):
-        YesNoJudge(model, questions=("Is it true?",))
+def probability_model(p_yes: float) -> ScriptedChatModel:
+    """Answers every yes/no question with P(yes) = ``p_yes``."""
+    return ScriptedChatModel(json.dumps({"yes": math.log(p_yes), "no": math.log(1 - p_yes)}))
 
 
 GATES = Weights(
     checks=Logistic(bias=-4.0, coef={"coverage": 8.0}),
-    full=Logistic(bias=0.0, coef={"model_supports": 1.0, "model_changes": 1.0}),
+    full=Logistic(bias=0.0, coef={"model_supports": 1.0}),
     gate_low=0.05,
     gate_high=0.95,
     threshold=0.5,
@@ -182,7 +163,7 @@ GATES = Weights(
 
 
 def test_combined_judge_decides_clear_cases_without_the_model() -> None:
-    model = probability_model({SUPPORTS: 0.1, CHANGES: 0.9})
+    model = probability_model(0.1)
     judge = CombinedJudge(model, weights=GATES)
     assert judge.supports("FooNet reaches 71% accuracy on the benchmark.", EVIDENCE) is True  # coverage 1
     assert judge.supports("Quantum bananas ripen.", EVIDENCE) is False  # coverage 0
@@ -192,28 +173,20 @@ def test_combined_judge_decides_clear_cases_without_the_model() -> None:
 def test_combined_judge_asks_the_model_where_the_checks_are_unsure() -> None:
     claim = "FooNet reaches 71% accuracy on the galaxy survey."  # coverage between the gates
     assert 0.05 < GATES.checks.probability(claim_features(claim, EVIDENCE)) < 0.95
-    yes = CombinedJudge(probability_model({SUPPORTS: 0.9, CHANGES: 0.2}), weights=GATES)
-    no = CombinedJudge(probability_model({SUPPORTS: 0.2, CHANGES: 0.9}), weights=GATES)
+    yes = CombinedJudge(probability_model(0.9), weights=GATES)
+    no = CombinedJudge(probability_model(0.2), weights=GATES)
     assert yes.supports(claim, EVIDENCE) is True and no.supports(claim, EVIDENCE) is False
-    assert yes.asked_model == 1 and len(yes.yes_no.model.calls) == 2  # type: ignore[union-attr]
-    ungated = CombinedJudge(probability_model({SUPPORTS: 0.2, CHANGES: 0.9}), weights=GATES, gate=False)
+    assert yes.asked_model == 1 and len(yes.yes_no.model.calls) == 1  # type: ignore[union-attr]
+    ungated = CombinedJudge(probability_model(0.2), weights=GATES, gate=False)
     assert ungated.supports("FooNet reaches 71% accuracy on the benchmark.", EVIDENCE) is False
 
 
-def test_combined_judge_asks_only_the_questions_its_weights_use_and_remembers_pairs() -> None:
-    one = Weights(
-        checks=GATES.checks,
-        full=Logistic(bias=0.0, coef={"model_supports": 1.0}),
-        gate_low=0.05,
-        gate_high=0.95,
-        threshold=0.5,
-    )
-    model = probability_model({SUPPORTS: 0.9, CHANGES: 0.2})
-    judge = CombinedJudge(model, weights=one)
+def test_combined_judge_remembers_pairs_it_has_judged() -> None:
+    model = probability_model(0.9)
+    judge = CombinedJudge(model, weights=GATES)
     claim = "FooNet reaches 71% accuracy on the galaxy survey."
-    assert judge.questions == (SUPPORTS,)
     assert judge.supports(claim, EVIDENCE) is True and judge.supports(claim, EVIDENCE) is True
-    assert len(model.calls) == 1 and model.calls[0][-1]["content"].endswith(SUPPORTS)
+    assert len(model.calls) == 1
 
 
 def test_combined_judge_failures_are_none_with_a_reason() -> None:
@@ -229,14 +202,14 @@ def test_combined_judge_failures_are_none_with_a_reason() -> None:
 
 
 def test_model_features_are_clipped_log_odds() -> None:
-    x = model_features({SUPPORTS: 0.5, CHANGES: 1.0})
-    assert x["model_supports"] == pytest.approx(0.0)
-    assert math.isfinite(x["model_changes"]) and x["model_changes"] > 5
+    assert model_features(0.5)["model_supports"] == pytest.approx(0.0)
+    certain = model_features(1.0)["model_supports"]
+    assert math.isfinite(certain) and certain > 5
 
 
 def test_combined_is_a_model_judge_built_by_name() -> None:
     assert "combined" in MODEL_JUDGES
-    judge = make_judge("combined", chat_model=probability_model({SUPPORTS: 0.9, CHANGES: 0.1}))
+    judge = make_judge("combined", chat_model=probability_model(0.9))
     assert isinstance(judge, CombinedJudge) and judge.name == "combined"
 
 
@@ -244,13 +217,13 @@ def test_cache_answers_a_repeated_request_without_the_model(tmp_path: Path) -> N
     path = tmp_path / "cache.jsonl"
     model = ScriptedChatModel(json.dumps({"yes": -0.1, "no": -2.3}))
     cached = CachedChatModel(LogprobCache(path), model)
-    messages = question_messages("claim", EVIDENCE)
+    messages = support_messages("claim", EVIDENCE)
     first = cached.next_token_logprobs(messages)
     assert cached.next_token_logprobs(messages) == first
     assert len(model.calls) == 1 and cached.hits == 1 and cached.misses == 1
     reopened = CachedChatModel(LogprobCache(path), None, name="scripted")
     assert reopened.next_token_logprobs(messages) == first
-    assert request_key("scripted", messages, 10) != request_key("scripted", question_messages("claim 2", EVIDENCE), 10)
+    assert request_key("scripted", messages, 10) != request_key("scripted", support_messages("claim 2", EVIDENCE), 10)
 
 
 def test_cache_only_model_turns_a_miss_into_a_judge_failure(tmp_path: Path) -> None:

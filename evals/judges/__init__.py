@@ -11,8 +11,8 @@
 ``verifier``  the product's own sentence-vs-span check (instant)
 ``overlap``   the evaluation's independent check: word overlap plus numbers (instant)
 ``embedded``  the local Qwen model asked a yes/no question, decided from P(yes) of its first token
-``combined``  the evaluation's own deterministic checks, and where they cannot decide the local model's P(yes) on
-              two questions, combined by weights fitted on the calibration half of the labels
+``combined``  the evaluation's own deterministic checks, and where they cannot decide the local model's P(yes) as
+              well, combined by weights fitted on the calibration half of the labels
 ``ragas``     ragas faithfulness of the claim against the evidence, with the local model (or ``base_url``)
 ``openai``    any OpenAI-compatible model asked the same yes/no question
 """

@@ -1,6 +1,6 @@
 """Fill the log-probability cache with the embedded model's answers on the labelled claims, a chunk at a time.
 
-``python -m evals.judges.collect --start 0 --count 50`` asks every question of the yes/no judge about labelled
+``python -m evals.judges.collect --start 0 --count 50`` asks the yes/no judge's question about labelled
 claims 0-49 (those already cached cost nothing) and prints the seconds per claim. Run it under the model lock,
 one chunk per lock hold, so that other users of the model are not starved::
 
@@ -30,7 +30,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--count", type=int, default=50, help="how many labelled claims")
     parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE, help="cache file (JSONL)")
     parser.add_argument("--labels", type=Path, default=None, help="labelled claims (default: evals/labels)")
-    parser.add_argument("--first-question-only", action="store_true", help="ask only the main question")
     parser.add_argument(
         "--shuffled",
         action="store_true",
@@ -43,7 +42,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from evals.judges import embedded_model
     from evals.judges.cache import CachedChatModel, LogprobCache
-    from evals.judges.model import QUESTIONS, SUPPORTS, YesNoJudge
+    from evals.judges.model import YesNoJudge
     from evals.support_labels import DEFAULT_LABELS, load_labels
 
     items = load_labels(args.labels or DEFAULT_LABELS)
@@ -54,8 +53,7 @@ def main(argv: list[str] | None = None) -> int:
     model = CachedChatModel(LogprobCache(args.cache), chat)
     if hasattr(chat, "load"):
         chat.load()  # loaded before timing, so the first claim's seconds are the model's alone
-    questions = (SUPPORTS,) if args.first_question_only else tuple(QUESTIONS)
-    judge = YesNoJudge(model, questions=questions, timeout_s=None)
+    judge = YesNoJudge(model, timeout_s=None)
     failures: list[str] = []
     asked_seconds: list[float] = []
     for item in items:

@@ -5,8 +5,8 @@ Two logistic models, both fitted on the calibration half of the labelled set onl
 * the *checks* model reads the deterministic features of :mod:`evals.judges.features` (coverage, numbers,
   negation, hedges, direction, names); where its probability is at or beyond one of two gates (chosen on the
   calibration half so that the checks alone are rarely wrong there) the verdict is made without the model;
-* the *full* model adds the embedded model's answers to two yes/no questions about the same pair (the second
-  reuses the first's cached prompt, so it costs a few tokens), as log-odds of P(supported).
+* the *full* model adds the embedded model's answer to "does the evidence support the claim?" (the yes/no judge
+  of :mod:`evals.judges.model`), as the log-odds of its P(yes).
 
 The score is the probability of "supported" from whichever model decided; supported iff it reaches
 ``threshold``. Any model failure is a failure of the item (``None``), never a guess from the checks alone.
@@ -15,23 +15,21 @@ The score is the probability of "supported" from whichever model decided; suppor
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from evals.judges.base import JudgeFailure, ScoringJudge
 from evals.judges.features import FEATURE_NAMES, claim_features
-from evals.judges.model import CHANGES, SUPPORTS, YesNoJudge
+from evals.judges.model import YesNoJudge
 
 if TYPE_CHECKING:
     from assistant.llm.base import ChatModel
 
 __all__ = ["FITTED", "MODEL_FEATURES", "CombinedJudge", "Logistic", "Weights", "model_features"]
 
-QUESTION_FEATURES: dict[str, str] = {SUPPORTS: "model_supports", CHANGES: "model_changes"}
-"""The feature holding each question's log-odds of P(supported); the judge asks only the questions whose
-feature its fitted full model uses."""
-MODEL_FEATURES: tuple[str, ...] = tuple(QUESTION_FEATURES.values())
+MODEL_FEATURES: tuple[str, ...] = ("model_supports",)
+"""Log-odds of the embedded model's P(yes) to "does the evidence support the claim?"."""
 _CLIP = 1e-4
 
 
@@ -69,18 +67,15 @@ class Weights:
             )
 
 
-def model_features(question_scores: Mapping[str, float]) -> dict[str, float]:
-    """The model features (clipped log-odds) from :meth:`YesNoJudge.question_scores` output."""
-    out = {}
-    for question, p in question_scores.items():
-        p = min(max(p, _CLIP), 1.0 - _CLIP)
-        out[QUESTION_FEATURES[question]] = math.log(p / (1.0 - p))
-    return out
+def model_features(p_yes: float) -> dict[str, float]:
+    """The model feature (clipped log-odds) from the yes/no judge's P(yes)."""
+    p = min(max(p_yes, _CLIP), 1.0 - _CLIP)
+    return {"model_supports": math.log(p / (1.0 - p))}
 
 
 FITTED = Weights(
     checks=Logistic(bias=0.0, coef={}),
-    full=Logistic(bias=0.0, coef={"model_supports": 1.0, "model_changes": 1.0}),
+    full=Logistic(bias=0.0, coef={"model_supports": 1.0}),
     gate_low=-1.0,
     gate_high=2.0,
     threshold=0.5,
@@ -104,18 +99,14 @@ class CombinedJudge(ScoringJudge):
         name: str = "combined",
         timeout_s: float | None = 120.0,
         gate: bool = True,
-        questions: Sequence[str] = (),
     ) -> None:
         """Judge with ``model`` (``None``: checks only, and items the gates leave open fail with ``no_model``);
-        ``gate=False`` asks the model about every claim; ``questions`` overrides which questions are asked
-        (default: those the fitted weights use)."""
+        ``gate=False`` asks the model about every claim."""
         super().__init__(weights.threshold)
         self.name = name
         self.weights = weights
         self.gate = gate
-        used = questions or [q for q, f in QUESTION_FEATURES.items() if weights.full.coef.get(f)]
-        self.questions = tuple(used) or (SUPPORTS,)
-        self.yes_no = None if model is None else YesNoJudge(model, questions=self.questions, timeout_s=timeout_s)
+        self.yes_no = None if model is None else YesNoJudge(model, timeout_s=timeout_s)
         self.asked_model = 0
         self.decided_by_checks = 0
         self._memo: dict[tuple[str, str], float] = {}
@@ -148,7 +139,10 @@ class CombinedJudge(ScoringJudge):
     def _model_part(self, claim: str, evidence: str) -> dict[str, float]:
         if self.yes_no is None:
             raise JudgeFailure("no_model: the checks could not decide and no model was given")
-        return model_features(self.yes_no.question_scores(claim, evidence))
+        p_yes = self.yes_no.score(claim, evidence)
+        if p_yes is None:
+            raise JudgeFailure(self.yes_no.last_failure or "error: the model gave no verdict")
+        return model_features(p_yes)
 
 
 assert set(MODEL_FEATURES).isdisjoint(FEATURE_NAMES)

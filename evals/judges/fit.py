@@ -136,7 +136,12 @@ def fit_weights(
     if threshold is None:
         raise ValueError("no calibration item could be scored")
     low, high = choose_gates([checks.probability(r) for r in rows], labels, threshold, purity)
-    info = {"calibration_items": len(calibration), "l2": l2, "gate_purity": purity, "questions": list(model_features)}
+    info = {
+        "calibration_items": len(calibration),
+        "l2": l2,
+        "gate_purity": purity,
+        "model_features": list(model_features),
+    }
     return Weights(checks=checks, full=full, gate_low=low, gate_high=high, threshold=threshold, info=info)
 
 
@@ -159,8 +164,7 @@ def main(argv: list[str] | None = None) -> int:
     from evals.judges.base import JudgeFailure
     from evals.judges.cache import CachedChatModel, CacheMiss, LogprobCache
     from evals.judges.collect import DEFAULT_CACHE
-    from evals.judges.combined import QUESTION_FEATURES, CombinedJudge
-    from evals.judges.model import CHANGES, SUPPORTS
+    from evals.judges.combined import CombinedJudge
     from evals.support_labels import DEFAULT_LABELS, load_labels, split_labels
 
     parser = argparse.ArgumentParser(prog="python -m evals.judges.fit", description=__doc__.split("\n")[0])
@@ -168,13 +172,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--labels", type=Path, default=DEFAULT_LABELS)
     parser.add_argument("--l2", type=float, default=1.0)
     parser.add_argument("--purity", type=float, default=0.95)
-    parser.add_argument("--both-questions", action="store_true", help="let the full model use both questions")
     args = parser.parse_args(argv)
 
     cached = CachedChatModel(LogprobCache(args.cache), None, name=Path(DEFAULT_MODEL_FILENAME).stem)
-    questions = (SUPPORTS, CHANGES) if args.both_questions else (SUPPORTS,)
-    used = tuple(QUESTION_FEATURES[q] for q in questions)
-    probe = CombinedJudge(cached, gate=False, questions=questions)
+    probe = CombinedJudge(cached, gate=False)
     rows: dict[str, dict[str, float]] = {}
     for item in load_labels(args.labels):
         try:
@@ -183,7 +184,7 @@ def main(argv: list[str] | None = None) -> int:
             continue  # not collected yet
     halves = split_labels(load_labels(args.labels))  # the same halves as 'eval judges', then what is cached
     calibration, test = ([i for i in half if i.id in rows] for half in halves)
-    weights = fit_weights(calibration, lambda item: rows[item.id], l2=args.l2, purity=args.purity, model_features=used)
+    weights = fit_weights(calibration, lambda item: rows[item.id], l2=args.l2, purity=args.purity)
     out: dict[str, Any] = {"calibration_items": len(calibration), "test_items": len(test)}
     for gate in (True, False):
         judge = CombinedJudge(cached, weights=weights, gate=gate)
@@ -198,7 +199,6 @@ def main(argv: list[str] | None = None) -> int:
     for label, fn in (
         ("checks_only", lambda i: weights.checks.probability(rows[i.id])),
         ("model_supports_only", lambda i: rows[i.id]["model_supports"]),
-        ("model_all_questions", lambda i: sum(rows[i.id][f] for f in used)),
     ):
         cut = choose_threshold([fn(i) for i in calibration], cal_truth)
         assert cut is not None

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from evals.judges.base import JudgeFailure, ScoringJudge, call_with_timeout
@@ -17,75 +16,28 @@ from evals.judges.base import JudgeFailure, ScoringJudge, call_with_timeout
 if TYPE_CHECKING:
     from assistant.llm.base import ChatMessage, ChatModel
 
-__all__ = [
-    "CHANGES",
-    "EMBEDDED_THRESHOLD",
-    "PROMPT_VERSION",
-    "QUESTIONS",
-    "SUPPORTS",
-    "YesNoJudge",
-    "question_messages",
-    "support_messages",
-    "yes_probability",
-]
+__all__ = ["EMBEDDED_THRESHOLD", "PROMPT_VERSION", "YesNoJudge", "support_messages", "yes_probability"]
 
-PROMPT_VERSION = "support-yesno-2"
+PROMPT_VERSION = "support-yesno-1"
 EMBEDDED_THRESHOLD = 0.337
-"""P(supported) the yes/no judge needs on its own (the default judge combines it with other checks: see
-:mod:`evals.judges.combined`)."""
+"""P(yes) the yes/no judge needs on its own: chosen on the calibration half of the labels by ``assistant eval
+judges`` (2026-12-01, 306 labelled claims; the model leans towards "no", so the best cut is below one half).
+The default judge combines P(yes) with the evaluation's own checks instead (:mod:`evals.judges.combined`)."""
 
-# The fixed prefix of every request: instructions and worked examples (made up, not from the seeds or the labels).
-# It comes first so that llama.cpp's prompt cache reuses it; then the evidence, the claim and last the question,
-# so that a second question about the same pair reuses everything but its own few tokens.
-_SYSTEM = """You check facts. You are shown an evidence text and a claim, then asked one question about them.
-A claim is supported only if the evidence states every part of it: the same numbers attached to the same things,
-each name doing what the evidence says that name does, the same direction (more or less, better or worse), and no
-more certainty than the evidence ("may", "suggests", "in some cases" do not support "always" or "proves"). A claim
-that says the same thing in other words is supported. Answer with one word: yes or no.
-
-Examples:
-Evidence: FooNet reaches 71% accuracy, while BarNet reaches 64%.
-Claim: BarNet reaches 71% accuracy.
-Does the evidence support everything the claim says? no
-Does the claim change or add anything? yes
-
-Evidence: Our results suggest that pruning may reduce memory use in some settings.
-Claim: The authors show that pruning reduces memory use.
-Does the evidence support everything the claim says? no
-Does the claim change or add anything? yes
-
-Evidence: The planner proposes subgoals, and the executor carries them out with a learned policy.
-Claim: The executor proposes subgoals that the planner then carries out.
-Does the evidence support everything the claim says? no
-Does the claim change or add anything? yes
-
-Evidence: Adding the retrieval step lowers the error rate from 12% to 9%.
-Claim: With retrieval, errors drop by three points, to 9%.
-Does the evidence support everything the claim says? yes
-Does the claim change or add anything? no
-
-Evidence: The talk surveys how graph neural networks are used to predict molecular properties.
-Claim: The speaker gives an overview of property prediction for molecules with graph networks.
-Does the evidence support everything the claim says? yes
-Does the claim change or add anything? no"""
-
-SUPPORTS = "Does the evidence support everything the claim says?"
-CHANGES = "Does the claim change or add anything?"
-QUESTIONS: dict[str, bool] = {SUPPORTS: True, CHANGES: False}
-"""The questions the judge can ask, each with whether "yes" means supported."""
+# The fixed instructions come first and the claim last, so that llama.cpp's prompt cache reuses the system prompt
+# for every claim and, for several claims checked against the same evidence, the evidence too.
+_SYSTEM = (
+    "You check facts. Given an evidence text and a claim, answer yes if the evidence alone states everything the "
+    "claim says (the same numbers, names, roles, direction and certainty), otherwise no. Answer with one word."
+)
 _MAX_EVIDENCE_CHARS = 1500
 _WORD_RE = re.compile(r"[a-z]+")
 
 
-def question_messages(claim: str, evidence: str, question: str = SUPPORTS) -> list[ChatMessage]:
-    """The two chat messages asking ``question`` about ``claim`` and ``evidence``."""
-    user = f"Evidence: {evidence[:_MAX_EVIDENCE_CHARS]}\nClaim: {claim}\n{question}"
-    return [{"role": "system", "content": _SYSTEM}, {"role": "user", "content": user}]
-
-
 def support_messages(claim: str, evidence: str) -> list[ChatMessage]:
-    """The chat messages of the main yes/no question (does the evidence support the claim?)."""
-    return question_messages(claim, evidence, SUPPORTS)
+    """The two chat messages of the yes/no question."""
+    user = f"Evidence: {evidence[:_MAX_EVIDENCE_CHARS]}\n\nClaim: {claim}\n\nDoes the evidence support the claim?"
+    return [{"role": "system", "content": _SYSTEM}, {"role": "user", "content": user}]
 
 
 def _answer_word(token: str) -> str:
@@ -112,8 +64,7 @@ def yes_probability(logprobs: dict[str, float]) -> float:
 
 
 class YesNoJudge(ScoringJudge):
-    """Asks ``model`` yes/no questions about the claim and evidence; the score is the mean P(supported) over the
-    ``questions`` (P(yes) for a question where yes means supported, P(no) for one where it means not)."""
+    """Asks ``model`` whether the evidence supports the claim; the score is P(yes) of the first answer token."""
 
     def __init__(
         self,
@@ -124,46 +75,28 @@ class YesNoJudge(ScoringJudge):
         timeout_s: float | None = 120.0,
         use_logprobs: bool = True,
         top: int = 10,
-        questions: Sequence[str] = (SUPPORTS,),
     ) -> None:
-        """Judge with ``model``; a verdict slower than ``timeout_s`` (per question) is a ``timeout`` failure.
-        Raises ``ValueError`` for a question not in :data:`QUESTIONS`."""
+        """Judge with ``model``; a verdict slower than ``timeout_s`` is a ``timeout`` failure."""
         super().__init__(threshold)
-        unknown = [q for q in questions if q not in QUESTIONS]
-        if unknown or not questions:
-            raise ValueError(f"unknown judge question(s) {unknown}; use some of {list(QUESTIONS)}")
         self.name = name
         self.model = model
         self.timeout_s = timeout_s
         self.use_logprobs = use_logprobs
         self.top = top
-        self.questions = tuple(questions)
-
-    def question_scores(self, claim: str, evidence: str) -> dict[str, float]:
-        """P(supported) from each question, asked in order (the later ones reuse the cached prompt prefix).
-
-        Raises :class:`JudgeFailure` on a timeout, a model error or an answer that is neither yes nor no."""
-        return {q: self._ask(claim, evidence, q) for q in self.questions}
 
     def raw_score(self, claim: str, evidence: str) -> float:
-        """The mean P(supported) over the questions (1.0 / 0.0 per question without log-probabilities)."""
-        scores = self.question_scores(claim, evidence)
-        return sum(scores.values()) / len(scores)
-
-    def _ask(self, claim: str, evidence: str, question: str) -> float:
+        """P(yes), or 1.0 / 0.0 from the written word without log-probabilities."""
         from assistant.llm.base import LLMError, complete  # lazily: the assistant package is heavy to import
 
-        messages = question_messages(claim, evidence, question)
+        messages = support_messages(claim, evidence)
         try:
             if self.use_logprobs:
                 logprobs = call_with_timeout(lambda: self.model.next_token_logprobs(messages, self.top), self.timeout_s)
-                p_yes = yes_probability(logprobs)
-            else:
-                reply = call_with_timeout(lambda: complete(self.model, messages, max_tokens=3), self.timeout_s)
-                word = _answer_word(reply)
-                if word not in ("yes", "no"):
-                    raise JudgeFailure(f"parse_error: the judge answered {reply[:60]!r}")
-                p_yes = 1.0 if word == "yes" else 0.0
+                return yes_probability(logprobs)
+            reply = call_with_timeout(lambda: complete(self.model, messages, max_tokens=3), self.timeout_s)
         except LLMError as exc:
             raise JudgeFailure(f"error: {exc}"[:200]) from exc
-        return p_yes if QUESTIONS[question] else 1.0 - p_yes
+        word = _answer_word(reply)
+        if word not in ("yes", "no"):
+            raise JudgeFailure(f"parse_error: the judge answered {reply[:60]!r}")
+        return 1.0 if word == "yes" else 0.0
