@@ -29,8 +29,9 @@ class LLMSettings(BaseModel):
     timeout_s: float = Field(
         default=120.0,
         gt=0,
-        description="Total deadline for one request to the OpenAI-compatible server, from connecting to the last "
-        "streamed token (not per read); past it the request fails with a clear error.",
+        description="Total deadline for one request to the chat model (the OpenAI-compatible server from connecting "
+        "to the last streamed token, not per read; the embedded model once loaded); past it the request fails with a "
+        "clear error.",
     )
     n_ctx: int = Field(default=4096, ge=512, le=32768, description="Context window of the embedded model.")
     n_threads: int = Field(default_factory=lambda: os.cpu_count() or 2, ge=1)
