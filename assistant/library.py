@@ -102,7 +102,15 @@ def expand_paths(paths: Iterable[str | Path], suffixes: Sequence[str]) -> tuple[
     for raw in paths:
         path = Path(raw).expanduser()
         if path.is_dir():
-            found = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in allowed)
+            # Hidden files (editor locks, macOS "._" forks) are not documents.
+            found = sorted(
+                p
+                for p in path.rglob("*")
+                if p.is_file()
+                and p.suffix.lower() in allowed
+                and not p.relative_to(path).as_posix().startswith(".")
+                and "/." not in p.relative_to(path).as_posix()
+            )
             if not found:
                 missing.append(_failed(path, f"{path}: no {', '.join(sorted(allowed))} files in this folder"))
             files += found

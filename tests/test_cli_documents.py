@@ -35,6 +35,7 @@ def _folder(tmp_path: Path) -> Path:
     (folder / "deeper" / "b.txt").write_text("Gradient Checkpointing Notes\nIt trades compute for memory.\n", "utf-8")
     (folder / "deeper" / "c.md").write_text("", "utf-8")
     (folder / "skip.png").write_bytes(b"\x89PNG")
+    (folder / "._a.md").write_bytes(b"\x00\x05\x16\x07")  # a macOS resource fork: hidden, not a document
     return folder
 
 

@@ -56,8 +56,10 @@ def print_pdf(html_text: str, out: Path) -> Path:
     chromium = require_chromium()
     src = out.with_suffix(".html")
     src.write_text(html_text, encoding="utf-8")
+    profile = out.with_name(f".{out.stem}-chromium-profile")  # its own profile: parallel runs never share a lock
     cmd = [
         chromium,
+        f"--user-data-dir={profile}",
         "--headless",
         "--no-sandbox",
         "--disable-gpu",
@@ -67,7 +69,10 @@ def print_pdf(html_text: str, out: Path) -> Path:
         f"--print-to-pdf={out}",
         src.resolve().as_uri(),
     ]
-    subprocess.run(cmd, check=True, capture_output=True, timeout=120)
+    try:
+        subprocess.run(cmd, check=True, capture_output=True, timeout=120)
+    finally:
+        shutil.rmtree(profile, ignore_errors=True)
     if not out.exists() or out.stat().st_size == 0:
         raise RuntimeError(f"chromium wrote no PDF to {out}")
     src.unlink()
