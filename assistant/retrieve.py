@@ -3,7 +3,7 @@ with entity links from the question (speaker names, titles, day and time) placed
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -12,13 +12,14 @@ from llama_index.core import QueryBundle, VectorStoreIndex
 from llama_index.core.llms import MockLLM
 from llama_index.core.retrievers import BaseRetriever, QueryFusionRetriever, VectorIndexRetriever
 from llama_index.core.schema import NodeWithScore, TextNode
-from llama_index.retrievers.bm25 import BM25Retriever
 
 from assistant.errors import AssistantError, IndexMissingError
 from assistant.metadata import EntityLinker
+from index.bm25 import LexicalIndex
+from index.chunk import embed_text
 from index.embed import Embedder, LlamaIndexEmbedding
 from index.entries import Entry
-from index.manifest import BM25_DIR, read_manifest
+from index.manifest import BM25_DIR, node_from_chunk, read_manifest
 from index.store import ChunkStore
 
 
@@ -93,6 +94,46 @@ class _Recording(BaseRetriever):
         return results
 
 
+class LazyNodes(Mapping[str, TextNode]):
+    """Chunk id (or entry id) → llama-index node, each node made from its payload dict on first access."""
+
+    def __init__(self, raw: dict[str, dict[str, Any]], shared: LazyNodes | None = None) -> None:
+        self.raw = raw
+        self._shared = shared
+        self._made: dict[str, TextNode] = {}
+
+    def __getitem__(self, key: str) -> TextNode:
+        node = self._made.get(key)
+        if node is None:
+            chunk = self.raw[key]
+            node = self._shared[chunk["id_"]] if self._shared is not None else node_from_chunk(chunk)
+            self._made[key] = node
+        return node
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.raw)
+
+    def __len__(self) -> int:
+        return len(self.raw)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.raw
+
+
+class LexicalRetriever(BaseRetriever):
+    """The BM25 index as a llama-index retriever (``similarity_top_k`` results, best first)."""
+
+    def __init__(self, index: LexicalIndex, nodes: Mapping[str, TextNode], similarity_top_k: int = 10) -> None:
+        super().__init__()
+        self.index = index
+        self.nodes = nodes
+        self.similarity_top_k = similarity_top_k
+
+    def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
+        hits = self.index.search(query_bundle.query_str, self.similarity_top_k)
+        return [NodeWithScore(node=self.nodes[cid], score=score) for cid, score in hits if cid in self.nodes]
+
+
 class IndexedCorpus:
     """The published index: entries, chunks, the BM25 index and the dense vector store."""
 
@@ -109,10 +150,12 @@ class IndexedCorpus:
         self.index_dir = index_dir
         self.built_at: str = manifest.get("built_at", "")
         self.entries: dict[str, Entry] = {e["id"]: Entry.model_validate(e) for e in manifest["entries"]}
-        self.nodes: dict[str, TextNode] = {c["id_"]: TextNode.from_dict(c) for c in manifest["chunks"]}
-        self.first_chunks: dict[str, TextNode] = {}
-        for node in self.nodes.values():
-            self.first_chunks.setdefault(str(node.metadata["entry_id"]), node)
+        # Nodes are made when first looked at: a question touches a few dozen of tens of thousands.
+        self.nodes = LazyNodes({c["id_"]: c for c in manifest["chunks"]})
+        first: dict[str, str] = {}
+        for c in manifest["chunks"]:
+            first.setdefault(str(c["metadata"]["entry_id"]), c["id_"])
+        self.first_chunks = LazyNodes({eid: self.nodes.raw[cid] for eid, cid in first.items()}, self.nodes)
         self.embedder = embedder
         self.bm25 = self._load_bm25()
         self.vector_index = VectorStoreIndex.from_vector_store(
@@ -120,16 +163,17 @@ class IndexedCorpus:
         )
         self.linker = EntityLinker(list(self.entries.values()))
 
-    def _load_bm25(self) -> BM25Retriever:
+    def _load_bm25(self) -> LexicalRetriever:
         path = self.index_dir / BM25_DIR
         try:
-            bm25 = BM25Retriever.from_persist_dir(str(path))
-            if {c["node_id"] for c in bm25.corpus} == set(self.nodes):
-                return bm25
-        except (OSError, ValueError, KeyError):
+            lexical = LexicalIndex.load(path)
+            if set(lexical.ids) == set(self.nodes):
+                return LexicalRetriever(lexical, self.nodes)
+        except (OSError, ValueError, KeyError, TypeError):
             pass
-        # Missing or out of step with the manifest (e.g. an interrupted build): rebuild in memory, it is cheap.
-        return BM25Retriever.from_defaults(nodes=list(self.nodes.values()))
+        # Missing or out of step with the manifest (e.g. an interrupted build): rebuild in memory.
+        chunks = [(cid, embed_text(self.nodes[cid])) for cid in self.nodes]
+        return LexicalRetriever(LexicalIndex.build(chunks), self.nodes)
 
     @property
     def sources(self) -> list[str]:

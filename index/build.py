@@ -9,6 +9,7 @@ are rebuilt from the seeds: the index is derived data."""
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import shutil
 import time
@@ -19,6 +20,7 @@ from typing import Any
 
 from tqdm import tqdm
 
+from index.bm25 import LexicalIndex
 from index.chunk import CHUNKER_VERSION, chunk_entries, embed_text
 from index.corpus import Corpus, load_corpus
 from index.embed import Embedder
@@ -29,12 +31,16 @@ from index.manifest import (
     ManifestData,
     bm25_digest,
     build_lock,
+    chunk_from_node,
     chunk_ids,
     discard_manifest,
+    inputs_digest,
     inspect_manifest,
     leftover_temp_paths,
+    node_from_chunk,
     read_manifest,
     remove_paths,
+    reusable_chunks,
     write_manifest,
 )
 from index.parsers import SeedWarning
@@ -106,22 +112,32 @@ def build_index(
     ``rebuild`` empties the store and discards the published index first (everything is embedded again). A store
     found damaged during the build is emptied and the build is run once more."""
     start = time.perf_counter()
+    index_dir = settings.index_dir
+    inputs = inputs_digest(settings.seeds_dir, settings.seed_limits, settings.documents_dir)
+    early: list[str] = []
+    if not rebuild:
+        # Same inputs as the published index and nothing damaged: up to date without parsing a single seed file.
+        with build_lock(index_dir):
+            early = _clean_leftovers(index_dir, store)
+            unchanged = _unchanged(settings, embedder, store, inputs, early)
+        if unchanged is not None:
+            unchanged.seconds = time.perf_counter() - start
+            return unchanged
     corpus = load_corpus(
         settings.seeds_dir, strict=True, limits=settings.seed_limits, documents_dir=settings.documents_dir
     )
-    index_dir = settings.index_dir
     with build_lock(index_dir):
-        repairs = _clean_leftovers(index_dir, store)
+        repairs = early + _clean_leftovers(index_dir, store)
         if rebuild:
             _reset(index_dir, store)
             repairs.append("rebuilt from the seeds on request")
         try:
-            report = _build_locked(settings, corpus, embedder, store, repairs, progress, show_progress)
+            report = _build_locked(settings, corpus, embedder, store, repairs, progress, show_progress, inputs)
         except StoreCorruptError as exc:
             log.warning("index store damaged during the build (%s); rebuilding it from the seeds", exc)
             _reset(index_dir, store)
             repairs.append(f"{exc}; the store was emptied and rebuilt")
-            report = _build_locked(settings, corpus, embedder, store, repairs, progress, show_progress)
+            report = _build_locked(settings, corpus, embedder, store, repairs, progress, show_progress, inputs)
     report.seconds = time.perf_counter() - start
     for repair in report.repairs:
         log.info("index repaired: %s", repair)
@@ -144,6 +160,32 @@ def _clean_leftovers(index_dir: Path, store: ChunkStore) -> list[str]:
     return repairs
 
 
+def _unchanged(
+    settings: IndexSettings, embedder: Embedder, store: ChunkStore, inputs: str, repairs: list[str]
+) -> BuildReport | None:
+    """The no-op report when the published index was built from exactly these inputs, with this fingerprint, and
+    its payload, BM25 files and store are intact; None when a build has to look closer."""
+    index_dir = settings.index_dir
+    state = inspect_manifest(index_dir, payload="verify")
+    manifest = state.data
+    if manifest is None or not inputs or manifest.get("inputs_digest") != inputs:
+        return None
+    if manifest.get("fingerprint") != fingerprint(settings, embedder):
+        return None
+    if manifest.get("bm25_digest") != bm25_digest(index_dir / BM25_DIR) or not manifest.get("bm25_digest"):
+        return None
+    wanted = chunk_ids(manifest)
+    if store.count() != len(wanted) or store.ids() != wanted:
+        return None
+    return BuildReport(
+        entries=len(manifest.get("entry_hashes", {})),
+        chunks=len(wanted),
+        noop=True,
+        warnings=[SeedWarning(**w) for w in manifest.get("warnings", [])],
+        repairs=repairs,
+    )
+
+
 def _reset(index_dir: Path, store: ChunkStore) -> None:
     """Forget the published index and every stored chunk."""
     discard_manifest(index_dir)
@@ -159,6 +201,7 @@ def _build_locked(
     repairs: list[str],
     progress: Progress | None,
     show_progress: bool,
+    inputs: str = "",
 ) -> BuildReport:
     index_dir = settings.index_dir
     fp = fingerprint(settings, embedder)
@@ -172,7 +215,7 @@ def _build_locked(
     if manifest is not None and bm25_ok and _is_noop(manifest, corpus, fp, store):
         return BuildReport(
             entries=len(corpus.entries),
-            chunks=len(manifest["chunks"]),
+            chunks=len(chunk_ids(manifest)),
             noop=True,
             warnings=warnings,
             repairs=repairs,
@@ -188,7 +231,17 @@ def _build_locked(
         repairs.append(f"embedder changed from {built_with} to {fp['model_id']}; every chunk embedded again")
     if manifest is not None and not bm25_ok:
         repairs.append("BM25 files missing or damaged; rewritten")
-    nodes = chunk_entries(corpus.entries, settings.chunk_tokens, settings.chunk_overlap, embedder.model_id)
+    # Entries exactly as published keep their chunks; only new or changed entries are split again.
+    reused = reusable_chunks(manifest, corpus.entries, fp)
+    fresh = chunk_entries(
+        [e for e in corpus.entries if e.id not in reused], settings.chunk_tokens, settings.chunk_overlap, fp["model_id"]
+    )
+    by_entry: dict[str, list[Any]] = {}
+    for node in fresh:
+        by_entry.setdefault(str(node.metadata["entry_id"]), []).append(node)
+    nodes = [
+        n for e in corpus.entries for n in by_entry.get(e.id) or [node_from_chunk(c) for c in reused.get(e.id, [])]
+    ]
     existing = store.ids()
     todo = [n for n in nodes if n.node_id not in existing]
     _embed_and_add(todo, embedder, store, settings.embed_batch_size, progress, show_progress)
@@ -200,6 +253,8 @@ def _build_locked(
         entries=[e.model_dump(mode="json") for e in corpus.entries],
         chunks=_chunk_dicts(nodes),
         bm25_digest=bm25_digest(index_dir / BM25_DIR),
+        inputs_digest=inputs,
+        warnings=[dataclasses.asdict(w) for w in corpus.warnings],
     )
     wanted = {n.node_id for n in nodes}
     stale = sorted(existing - wanted)
@@ -249,11 +304,11 @@ def _drop_warnings(manifest: ManifestData | None, corpus: Corpus, settings: Inde
 
 
 def _publish_bm25(nodes: list[Any], index_dir: Path) -> None:
-    from llama_index.retrievers.bm25 import BM25Retriever
-
     tmp = index_dir / f".{BM25_DIR}.build.tmp"
     shutil.rmtree(tmp, ignore_errors=True)
-    BM25Retriever.from_defaults(nodes=nodes, similarity_top_k=min(10, len(nodes))).persist(str(tmp))
+    # Tokens of chunks the published BM25 folder already has are reused (only new chunks are tokenized).
+    cache = LexicalIndex.load_tokens(index_dir / BM25_DIR)
+    LexicalIndex.build([(n.node_id, embed_text(n)) for n in nodes], cache).save(tmp)
     final, old = index_dir / BM25_DIR, index_dir / f".{BM25_DIR}.old"
     shutil.rmtree(old, ignore_errors=True)
     if final.exists():
@@ -279,10 +334,5 @@ def _embed_and_add(
 
 
 def _chunk_dicts(nodes: list[Any]) -> list[dict[str, Any]]:
-    """Chunks as the manifest stores them: node dicts without their embeddings."""
-    chunks = []
-    for n in nodes:
-        d = n.to_dict()
-        d.pop("embedding", None)
-        chunks.append(d)
-    return chunks
+    """Chunks as the manifest stores them (text and metadata, no embeddings)."""
+    return [chunk_from_node(n) for n in nodes]

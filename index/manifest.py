@@ -2,7 +2,13 @@
 
 The manifest is written last in a build (after the chunks and the BM25 files it names), atomically, so a reader
 sees either the previous build or the new one. It also records a digest of the BM25 files, so that a damaged BM25
-folder is noticed without loading it."""
+folder is noticed without loading it.
+
+Format 2 keeps ``manifest.json`` small (fingerprint, entry hashes, chunk ids, digests, the seed warnings): the
+entries and chunks live in a payload file named after its own sha256 (``payload-<digest>.json``), written before
+the manifest that names it and checked against that digest when read. A no-op build reads only the small file and
+hashes the payload; the digest of the build's inputs (seed files, document registry, parser code, limits) lets it
+skip parsing the seeds at all when nothing changed."""
 
 from __future__ import annotations
 
@@ -13,27 +19,35 @@ import json
 import os
 import shutil
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, TypedDict
 
 MANIFEST = "manifest.json"
 BM25_DIR = "bm25"
-MANIFEST_FORMAT = 1
-_REQUIRED = ("format", "fingerprint", "entry_hashes", "entries", "chunks")
+PAYLOAD_PREFIX = "payload-"
+MANIFEST_FORMAT = 2
+_REQUIRED = ("format", "fingerprint", "entry_hashes", "chunk_ids", "payload")
+# Code whose change changes what the same seed files parse into (so the inputs digest covers it).
+_PARSER_CODE = ("parsers", "documents", "corpus.py", "entries.py", "text.py")
 
 
 class ManifestData(TypedDict, total=False):
-    """The manifest as stored (JSON). ``chunks`` are llama-index node dicts without embeddings."""
+    """The manifest (``manifest.json``) and, once read, its payload's ``entries`` and ``chunks``. Chunks are compact
+    node dicts: ``id_``, ``text``, ``metadata`` (``node_from_chunk`` makes the llama-index node)."""
 
     format: int
     built_at: str
     fingerprint: dict[str, Any]
     entry_hashes: dict[str, str]
+    chunk_ids: list[str]
+    inputs_digest: str
+    warnings: list[dict[str, Any]]
+    bm25_digest: str
+    payload: dict[str, Any]
     entries: list[dict[str, Any]]
     chunks: list[dict[str, Any]]
-    bm25_digest: str
 
 
 @dataclass(frozen=True)
@@ -62,8 +76,9 @@ def manifest_path(index_dir: Path) -> Path:
     return Path(index_dir) / MANIFEST
 
 
-def inspect_manifest(index_dir: Path) -> ManifestState:
-    """Read and check the manifest: its JSON, its format number and the shape of its fields."""
+def inspect_manifest(index_dir: Path, *, payload: Literal["load", "verify", "none"] = "load") -> ManifestState:
+    """Read and check the manifest: its JSON, format number and the shape of its fields, then its payload (``load``:
+    digest checked and entries and chunks read in; ``verify``: digest checked only; ``none``: not looked at)."""
     path = manifest_path(index_dir)
     if not path.exists():
         return ManifestState("missing")
@@ -76,17 +91,88 @@ def inspect_manifest(index_dir: Path) -> ManifestState:
     problem = _shape_problem(data)
     if problem:
         return ManifestState("corrupt", problem=f"{path} {problem}")
+    if payload != "none":
+        problem = _read_payload(Path(index_dir), data, load=payload == "load")
+        if problem:
+            return ManifestState("corrupt", problem=problem)
     return ManifestState("ok", data=data)
 
 
 def read_manifest(index_dir: Path) -> ManifestData | None:
-    """The published manifest, or None if there is none or it is damaged (``inspect_manifest`` tells which)."""
+    """The published manifest with its entries and chunks, or None if there is none or it is damaged
+    (``inspect_manifest`` tells which)."""
     return inspect_manifest(index_dir).data
 
 
 def chunk_ids(manifest: ManifestData) -> set[str]:
     """Ids of every chunk the manifest publishes."""
-    return {str(c["id_"]) for c in manifest.get("chunks", [])}
+    return set(manifest.get("chunk_ids", []))
+
+
+def node_from_chunk(chunk: Mapping[str, Any]) -> Any:
+    """The llama-index node of a payload chunk, showing the embedder and BM25 what the chunker made it show."""
+    from llama_index.core.schema import TextNode
+
+    from index.chunk import CONTENT_KEYS
+
+    metadata = dict(chunk["metadata"])
+    excluded = [k for k in metadata if k not in CONTENT_KEYS]
+    return TextNode(
+        id_=str(chunk["id_"]),
+        text=str(chunk["text"]),
+        metadata=metadata,
+        excluded_embed_metadata_keys=excluded,
+        excluded_llm_metadata_keys=list(excluded),
+    )
+
+
+def chunk_from_node(node: Any) -> dict[str, Any]:
+    """A node as the payload stores it (no embedding, no relationships: the entry and the chunker make those)."""
+    return {"id_": node.node_id, "text": node.text, "metadata": dict(node.metadata)}
+
+
+def reusable_chunks(manifest: ManifestData | None, entries: Sequence[Any], fingerprint: Mapping[str, Any]) -> dict:
+    """Per entry id, the published chunk dicts of every entry that is exactly as it was when they were made (same
+    record, sources included, and the same chunker and embedder): chunking those again would give the same."""
+    if manifest is None or manifest.get("fingerprint") != dict(fingerprint) or "entries" not in manifest:
+        return {}
+    before = {str(e["id"]): e for e in manifest.get("entries", [])}
+    by_entry: dict[str, list[dict[str, Any]]] = {}
+    for chunk in manifest.get("chunks", []):
+        by_entry.setdefault(str(chunk["metadata"].get("entry_id")), []).append(chunk)
+    out = {}
+    for entry in entries:
+        old = before.get(entry.id)
+        if old is not None and entry.id in by_entry and old == entry.model_dump(mode="json"):
+            out[entry.id] = by_entry[entry.id]
+    return out
+
+
+def inputs_digest(seeds_dir: Path, limits: Any, documents_dir: Path | None = None) -> str:
+    """sha256 over everything a corpus is parsed from: the seed files (names and bytes), the document registry,
+    the seed limits and the parser code. Equal digests, equal corpus. "" when the seeds cannot be listed."""
+    from index.corpus import seed_files
+
+    digest = hashlib.sha256(repr(limits).encode())
+    try:
+        files = seed_files(Path(seeds_dir))
+    except (OSError, ValueError):
+        return ""
+    code = Path(__file__).resolve().parent
+    sources = [
+        p
+        for name in _PARSER_CODE
+        for p in sorted((code / name).rglob("*.py") if (code / name).is_dir() else [code / name])
+    ]
+    for path in [*files, *sources]:
+        digest.update(path.name.encode() + b"\0")
+        digest.update(path.read_bytes())
+    if documents_dir is not None:
+        from index.documents.registry import REGISTRY
+
+        registry = Path(documents_dir) / REGISTRY
+        digest.update(b"registry\0" + (registry.read_bytes() if registry.is_file() else b""))
+    return digest.hexdigest()
 
 
 def write_manifest(
@@ -97,24 +183,38 @@ def write_manifest(
     entries: list[dict[str, Any]],
     chunks: list[dict[str, Any]],
     bm25_digest: str,
+    inputs_digest: str = "",
+    warnings: Sequence[Mapping[str, Any]] = (),
 ) -> ManifestData:
-    """Publish a new manifest atomically (temp file, fsync, rename) and return what was written."""
+    """Publish a new manifest atomically: the payload first (temp file, fsync, rename to its digest's name), then
+    the manifest naming it (likewise); then payloads no manifest names are removed. Returns what was written."""
+    import orjson
+
+    index_dir = Path(index_dir)
+    blob = orjson.dumps({"entries": entries, "chunks": chunks})
+    sha = hashlib.sha256(blob).hexdigest()
+    name = f"{PAYLOAD_PREFIX}{sha[:16]}.json"
+    _write_bytes_atomic(index_dir / name, blob)
     data: ManifestData = {
         "format": MANIFEST_FORMAT,
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "fingerprint": dict(fingerprint),
         "entry_hashes": dict(entry_hashes),
-        "entries": entries,
-        "chunks": chunks,
+        "chunk_ids": [str(c["id_"]) for c in chunks],
+        "inputs_digest": inputs_digest,
+        "warnings": [dict(w) for w in warnings],
         "bm25_digest": bm25_digest,
+        "payload": {"file": name, "sha256": sha, "bytes": len(blob)},
     }
     write_atomic(manifest_path(index_dir), json.dumps(data, ensure_ascii=False))
-    return data
+    remove_paths(p for p in index_dir.glob(f"{PAYLOAD_PREFIX}*.json") if p.name != name)
+    return {**data, "entries": entries, "chunks": chunks}
 
 
 def discard_manifest(index_dir: Path) -> None:
-    """Remove the manifest (the store it describes is gone), so no reader trusts a half index."""
+    """Remove the manifest and its payload (the store they describe is gone), so no reader trusts a half index."""
     manifest_path(index_dir).unlink(missing_ok=True)
+    remove_paths(Path(index_dir).glob(f"{PAYLOAD_PREFIX}*.json"))
 
 
 def write_atomic(path: Path, text: str) -> None:
@@ -125,6 +225,46 @@ def write_atomic(path: Path, text: str) -> None:
         f.flush()
         os.fsync(f.fileno())
     os.replace(tmp, path)
+
+
+def _write_bytes_atomic(path: Path, blob: bytes) -> None:
+    # The temp name is the manifest's: an interrupted build's leftovers are all found (and removed) by that prefix.
+    tmp = path.with_name(f".{MANIFEST}.{PAYLOAD_PREFIX}{os.getpid()}.tmp")
+    with open(tmp, "wb") as f:
+        f.write(blob)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
+def _read_payload(index_dir: Path, data: dict[str, Any], *, load: bool) -> str:
+    """Check the payload the manifest names against its digest and, with ``load``, put its entries and chunks
+    into ``data``; the problem found, or ""."""
+    info = data["payload"]
+    path = index_dir / str(info.get("file", ""))
+    try:
+        blob = path.read_bytes()
+    except OSError as exc:
+        return f"the index payload {path} cannot be read ({exc})"
+    if len(blob) != info.get("bytes") or hashlib.sha256(blob).hexdigest() != info.get("sha256"):
+        return f"the index payload {path} does not match its digest (damaged or replaced)"
+    if not load:
+        return ""
+    import orjson
+
+    try:
+        body = orjson.loads(blob)
+        entries, chunks = body["entries"], body["chunks"]
+    except (ValueError, KeyError, TypeError) as exc:
+        return f"the index payload {path} is malformed ({exc})"
+    if not isinstance(entries, list) or not all(isinstance(e, dict) and "id" in e for e in entries):
+        return f"the index payload {path} has malformed entries"
+    if not isinstance(chunks, list) or not all(isinstance(c, dict) and "id_" in c and "metadata" in c for c in chunks):
+        return f"the index payload {path} has malformed chunks"
+    if [c["id_"] for c in chunks] != data["chunk_ids"]:
+        return f"the index payload {path} does not hold the chunks the manifest names"
+    data["entries"], data["chunks"] = entries, chunks
+    return ""
 
 
 def bm25_digest(bm25_dir: Path) -> str:
@@ -144,10 +284,13 @@ def leftover_temp_paths(index_dir: Path) -> list[Path]:
     if not index_dir.is_dir():
         return []
     ours = (f".{MANIFEST}.", f".{BM25_DIR}.")
+    named = inspect_manifest(index_dir, payload="none").data
+    current = str(named["payload"].get("file")) if named else None
     return sorted(
         p
         for p in index_dir.iterdir()
-        if p.name.startswith(ours) and (p.name.endswith(".tmp") or p.name == f".{BM25_DIR}.old")
+        if (p.name.startswith(ours) and (p.name.endswith(".tmp") or p.name == f".{BM25_DIR}.old"))
+        or (p.name.startswith(PAYLOAD_PREFIX) and p.name.endswith(".json") and p.name != current and named is not None)
     )
 
 
@@ -171,8 +314,11 @@ def _shape_problem(data: Any) -> str:
         return f"has format {data['format']!r}, expected {MANIFEST_FORMAT}"
     if not isinstance(data["fingerprint"], dict) or not isinstance(data["entry_hashes"], dict):
         return "has a malformed fingerprint or entry_hashes"
-    if not isinstance(data["entries"], list) or not all(isinstance(e, dict) and "id" in e for e in data["entries"]):
-        return "has malformed entries"
-    if not isinstance(data["chunks"], list) or not all(isinstance(c, dict) and "id_" in c for c in data["chunks"]):
-        return "has malformed chunks"
+    if not isinstance(data["chunk_ids"], list) or not all(isinstance(c, str) for c in data["chunk_ids"]):
+        return "has malformed chunk ids"
+    info = data["payload"]
+    if not isinstance(info, dict) or not isinstance(info.get("file"), str) or "/" in info["file"]:
+        return "names no valid payload file"
+    if not isinstance(data.get("warnings", []), list):
+        return "has malformed warnings"
     return ""
