@@ -177,9 +177,9 @@ def _register_one(settings: IndexSettings, registry: Registry, path: Path) -> Fi
     status: Status = "updated" if previous is not None else "added"
     what = f"{len(record.entry_ids)} entr{'y' if len(record.entry_ids) == 1 else 'ies'}"
     pages = f", {record.pages} page(s)" if record.pages else ""
-    return FileOutcome(
-        str(path), status, list(record.entry_ids), record.pages, f"{path.name}: {status} ({what}{pages})"
-    )
+    skipped = f"; skipped: {'; '.join(record.warnings[:3])}" if record.warnings else ""
+    message = f"{path.name}: {status} ({what}{pages}){skipped}"
+    return FileOutcome(str(path), status, list(record.entry_ids), record.pages, message)
 
 
 def unregister(settings: IndexSettings, ref: str) -> tuple[FileOutcome, DocumentRecord | None]:

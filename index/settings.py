@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from index.parsers.common import SeedLimits
 
@@ -51,6 +51,17 @@ class IndexSettings(BaseModel):
         le=1.0,
         description="Share of the indexed entries a build may drop before it warns loudly (the build still runs).",
     )
+
+    @field_validator("document_suffixes")
+    @classmethod
+    def _known_suffixes(cls, value: list[str]) -> list[str]:
+        from index.documents import READERS
+
+        cleaned = ["." + s.strip().lower().lstrip(".") for s in value]
+        unknown = [s for s in cleaned if s not in READERS]
+        if unknown:
+            raise ValueError(f"cannot read {', '.join(unknown)} files; supported: {', '.join(sorted(READERS))}")
+        return cleaned
 
     @property
     def seed_limits(self) -> SeedLimits:

@@ -222,3 +222,13 @@ def test_stored_copies_stay_inside_the_documents_folder(tmp_path):
     stored = sorted(p.name for p in (folder / "files").iterdir())
     assert stored == ["evil-name-rm-2.md", "evil-name-rm.md"]
     assert Registry.open(folder).entries()[0].sources[0].file == "evil-name-rm.md"
+
+
+def test_document_suffix_setting_is_checked():
+    from pydantic import ValidationError
+
+    from index.settings import IndexSettings
+
+    assert IndexSettings(document_suffixes=["PDF", ".Bib"]).document_suffixes == [".pdf", ".bib"]
+    with pytest.raises(ValidationError, match=r"cannot read \.docx files; supported: \.bib, \.markdown"):
+        IndexSettings(document_suffixes=[".pdf", "docx"])

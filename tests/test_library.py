@@ -253,3 +253,12 @@ def test_author_year_and_venue_questions_answered_from_records(tmp_path, docs, q
     ans = a.ask(question)
     assert ans.route == route and expected in ans.text and ans.citations[0].source in ("paper.pdf", "refs.bib")
     assert a.chat_model.calls == []
+
+
+def test_bibtex_records_that_fail_are_named_in_the_outcome(tmp_path):
+    a = make_assistant(tmp_path)
+    bib = tmp_path / "mixed.bib"
+    bib.write_text(BIBTEX + "\n@article{broken,\n title = {Unclosed\n", "utf-8")
+    outcome = a.add_documents([bib]).files[0]
+    assert outcome.status == "added" and len(outcome.entry_ids) == 2
+    assert outcome.message.startswith("mixed.bib: added (2 entries); skipped: record at line ")
