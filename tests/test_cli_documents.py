@@ -95,3 +95,17 @@ def test_add_needs_a_path(cli_env, capsys):
     with pytest.raises(SystemExit) as exited:
         main(["add", *cli_env])
     assert exited.value.code == 2 and "PATH" in capsys.readouterr().err
+
+
+def test_ask_prints_the_page_of_a_pdf_citation(tmp_path, monkeypatch, capsys):
+    import assistant.cli as cli
+    from tests.test_documents_helpers import PAPER_TITLE, paper_html, print_pdf
+    from tests.test_library import make_assistant
+
+    reply = "The gating network of Zephyr routing converges after 1200 training steps on a single processor."
+    a = make_assistant(tmp_path, [reply], min_relevance=0.0)
+    a.add_documents([print_pdf(paper_html(), tmp_path / "zephyr.pdf")])
+    monkeypatch.setattr(cli, "_assistant", lambda args: a)
+    assert main(["ask", "After how many steps does the gating network of Zephyr routing converge?"]) == 0
+    out = capsys.readouterr().out
+    assert "1200 training steps" in out and f"[1] {PAPER_TITLE} (paper) — zephyr.pdf, page 2" in out

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import html
 import json
+import os
 import random
 import shutil
 import subprocess
@@ -109,6 +110,7 @@ def main() -> None:
         sys.exit(f"chromium not found at {CHROMIUM}: install it with scripts/install-browser.sh")
     sys.path.insert(0, str(REPO))
     from index.documents import parse_document
+    from index.manifest import read_manifest
 
     with tempfile.TemporaryDirectory() as tmp:
         folder, data = Path(tmp) / "pdfs", Path(tmp) / "data"
@@ -117,6 +119,8 @@ def main() -> None:
         _, built = assistant("index", "--quiet", *common)
         if built.returncode:
             sys.exit(f"seed index failed: {built.stderr.strip()}")
+        chunks_before = len((read_manifest(data / "index") or {}).get("chunks", []))
+        load_before = os.getloadavg()[0]
         start = time.perf_counter()
         parsed = [parse_document(p) for p in sorted(folder.glob("*.pdf"))]
         parse_s = time.perf_counter() - start
@@ -124,6 +128,8 @@ def main() -> None:
         if added.returncode:
             sys.exit(f"assistant add failed ({added.returncode}): {added.stderr.strip()[-500:]}")
         report = json.loads(added.stdout)
+        load_after = os.getloadavg()[0]
+        chunks_added = len((read_manifest(data / "index") or {}).get("chunks", [])) - chunks_before
         statuses = [f["status"] for f in report["files"]]
         again_wall, again = assistant("add", str(folder), "--quiet", *common)
         noop_wall, noop = assistant("index", "--quiet", *common)
@@ -137,12 +143,17 @@ def main() -> None:
         "parse_s_per_page": parse_s / pages,
         "add_s_per_page": in_add / pages,
         "index_s_per_page": max(in_add - parse_s, 0.0) / pages,
+        "chunks_added": chunks_added,
+        "load_avg_1min": [round(load_before, 1), round(load_after, 1)],
         "add_wall_s": add_wall,
         "add_in_process_s": in_add,
         "readd_unchanged_wall_s": again_wall,
         "noop_index_wall_s": noop_wall,
     }
-    print(f"{args.count} PDFs, {pages} pages; {figures['added']} added")
+    print(f"{args.count} PDFs, {pages} pages; {figures['added']} added as {chunks_added} chunks")
+    print(
+        f"load average (1 min) before / after the add: {load_before:.1f} / {load_after:.1f} on {os.cpu_count()} cores"
+    )
     print(f"parse (pypdf, reflow):       {figures['parse_s_per_page']:.3f} s/page")
     print(f"index (chunk, embed, store): {figures['index_s_per_page']:.3f} s/page")
     print(f"add, in process:             {in_add:.1f} s ({figures['add_s_per_page']:.3f} s/page)")
