@@ -108,8 +108,7 @@ def expand_paths(paths: Iterable[str | Path], suffixes: Sequence[str]) -> tuple[
                 for p in path.rglob("*")
                 if p.is_file()
                 and p.suffix.lower() in allowed
-                and not p.relative_to(path).as_posix().startswith(".")
-                and "/." not in p.relative_to(path).as_posix()
+                and not any(part.startswith(".") for part in p.relative_to(path).parts)
             )
             if not found:
                 missing.append(_failed(path, f"{path}: no {', '.join(sorted(allowed))} files in this folder"))
@@ -126,8 +125,8 @@ def expand_paths(paths: Iterable[str | Path], suffixes: Sequence[str]) -> tuple[
 def register_files(
     settings: IndexSettings, paths: Sequence[str | Path], progress: Progress | None = None
 ) -> tuple[list[FileOutcome], bool]:
-    """Parse and register each file (the index is not touched here). Returns the outcomes, in input order, and
-    whether the registry changed (so an index build is needed)."""
+    """Parse and register each file (the index is not touched here). Returns the outcomes (paths that do not exist
+    first, then each file in order) and whether the registry changed (so an index build is needed)."""
     files, outcomes = expand_paths(paths, settings.document_suffixes)
     registry = _open(settings)
     changed = False
