@@ -165,12 +165,19 @@ def test_make_judge_errors_name_the_problem() -> None:
         make_judge("openai")
 
 
-def test_default_judge_is_the_calibrated_embedded_judge() -> None:
-    yes = default_judge(chat_model=logprob_model({"Yes": math.log(0.6), "No": math.log(0.4)}))
-    assert yes.name == DEFAULT_JUDGE == "embedded"
-    assert yes.supports("The transformer has 12 layers.", EVIDENCE) is True
-    unsure = default_judge(chat_model=logprob_model({"Yes": math.log(0.3), "No": math.log(0.7)}))
-    assert unsure.supports("The transformer has 99 layers.", EVIDENCE) is False  # P(yes) 0.3 < threshold 0.337
+def test_default_judge_is_the_fitted_combined_judge() -> None:
+    sure = default_judge(chat_model=logprob_model({"Yes": math.log(0.95), "No": math.log(0.05)}))
+    assert sure.name == DEFAULT_JUDGE == "combined"
+    assert sure.supports("The transformer has 12 layers.", EVIDENCE) is True
+    doubtful = default_judge(chat_model=logprob_model({"Yes": math.log(0.05), "No": math.log(0.95)}))
+    assert doubtful.supports("The transformer has 99 layers.", EVIDENCE) is False
+
+
+def test_embedded_judge_decides_at_its_calibrated_threshold() -> None:
+    above = make_judge("embedded", chat_model=logprob_model({"Yes": math.log(0.6), "No": math.log(0.4)}))
+    assert above.supports("The transformer has 12 layers.", EVIDENCE) is True
+    below = make_judge("embedded", chat_model=logprob_model({"Yes": math.log(0.3), "No": math.log(0.7)}))
+    assert below.supports("The transformer has 99 layers.", EVIDENCE) is False  # P(yes) 0.3 < threshold 0.337
 
 
 @pytest.mark.slow

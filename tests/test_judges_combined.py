@@ -13,7 +13,7 @@ from assistant.llm import ScriptedChatModel
 from evals.judges import MODEL_JUDGES, make_judge
 from evals.judges.cache import CachedChatModel, LogprobCache, request_key
 from evals.judges.combined import FITTED, CombinedJudge, Logistic, Weights, model_features
-from evals.judges.features import FEATURE_NAMES, claim_features
+from evals.judges.features import FEATURE_NAMES, claim_features, focus_evidence
 from evals.judges.fit import choose_gates, fit_logistic, fit_weights
 from evals.judges.model import YesNoJudge, support_messages
 from evals.support_labels import LabelledClaim, split_labels
@@ -61,6 +61,14 @@ def test_rearranged_words_lose_pair_coverage() -> None:
     assert salad["coverage"] == 1.0
     assert salad["pair_coverage"] < straight["pair_coverage"]
     assert salad["copied"] == 0.0 and straight["copied"] == 1.0
+
+
+def test_long_evidence_is_focused_on_the_sentences_the_claim_draws_on() -> None:
+    filler = " ".join(f"Talk {i} covers topic number {i} in depth." for i in range(60))
+    evidence = f"{filler} The keynote on protein folding is on Tuesday. {filler}"
+    focused = focus_evidence("Protein folding keynote is on Tuesday.", evidence, max_chars=300)
+    assert "The keynote on protein folding is on Tuesday." in focused and len(focused) <= 300
+    assert focus_evidence("short", "A short evidence text.") == "A short evidence text."
 
 
 def test_logistic_probability_is_the_sigmoid_of_the_weighted_sum() -> None:

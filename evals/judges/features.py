@@ -32,7 +32,7 @@ from collections.abc import Sequence
 from evals.metrics import STOP_WORDS, normalize_text
 from evals.numbers import numbers_in
 
-__all__ = ["FEATURE_NAMES", "claim_features"]
+__all__ = ["FEATURE_NAMES", "claim_features", "focus_evidence"]
 
 FEATURE_NAMES: tuple[str, ...] = (
     "coverage",
@@ -255,3 +255,24 @@ def claim_features(claim: str, evidence: str) -> dict[str, float]:
         "names_absent": len(missing_names) / len(names) if names else 0.0,
         "name_attachment": _name_attachment(claim, evidence),
     }
+
+
+def focus_evidence(claim: str, evidence: str, max_chars: int = 800) -> str:
+    """``evidence`` itself when it is at most ``max_chars`` long; else its sentences (and lines) that share the
+    most content words with ``claim``, in their original order, up to ``max_chars``.
+
+    A long evidence text (a whole list answer checked for a reference claim) costs the model a long prompt, and
+    cutting it at a fixed length could drop the very sentence the claim rests on."""
+    if len(evidence) <= max_chars:
+        return evidence
+    parts = [p.strip() for p in re.split(r"(?<=[.!?;])\s+|\n+", evidence) if p.strip()]
+    wanted = set(_content(_words(claim)))
+    ranked = sorted(range(len(parts)), key=lambda i: (-len(wanted & set(_content(_words(parts[i])))), i))
+    keep: list[int] = []
+    used = 0
+    for i in ranked:
+        if used + len(parts[i]) + 1 > max_chars and keep:
+            continue
+        keep.append(i)
+        used += len(parts[i]) + 1
+    return " ".join(parts[i][:max_chars] for i in sorted(keep))
