@@ -14,6 +14,8 @@ from assistant.llm import LLMError, ScriptedChatModel
 from evals.judge import JudgeResult
 from evals.judges import (
     DEFAULT_JUDGE,
+    MEASURED,
+    OFFLINE_JUDGES,
     OverlapJudge,
     SupportJudge,
     VerifierJudge,
@@ -165,9 +167,13 @@ def test_make_judge_errors_name_the_problem() -> None:
         make_judge("openai")
 
 
-def test_default_judge_is_the_fitted_combined_judge() -> None:
+def test_default_judge_is_the_best_measured_offline_judge() -> None:
     sure = default_judge(chat_model=logprob_model({"Yes": math.log(0.95), "No": math.log(0.05)}))
-    assert sure.name == DEFAULT_JUDGE == "combined"
+    assert sure.name == DEFAULT_JUDGE
+    assert DEFAULT_JUDGE in MEASURED and DEFAULT_JUDGE in OFFLINE_JUDGES
+    others = [name for name in MEASURED if name in OFFLINE_JUDGES]
+    best = max(others, key=lambda name: MEASURED[name]["balanced_accuracy"] or 0.0)
+    assert best == DEFAULT_JUDGE
     assert sure.supports("The transformer has 12 layers.", EVIDENCE) is True
     doubtful = default_judge(chat_model=logprob_model({"Yes": math.log(0.05), "No": math.log(0.95)}))
     assert doubtful.supports("The transformer has 99 layers.", EVIDENCE) is False
