@@ -53,8 +53,9 @@ def parse_time(text: str) -> str | None:
     return f"{int(m.group(1))}:{m.group(2) or '00'} {m.group(3).lower()}m"
 
 
-def parse_day(text: str, entries: Sequence[Entry]) -> str | None:
-    """A weekday named in the text, or the weekday of a date named in it ("2 October")."""
+def parse_day(text: str, entries: Sequence[Entry] | EntityLinker) -> str | None:
+    """A weekday named in the text, or the weekday of a date named in it ("2 October"), found among ``entries``
+    (or through a linker's date index)."""
     low = text.lower()
     for day in _DAYS:
         if re.search(rf"\b{day}\b", low):
@@ -63,6 +64,8 @@ def parse_day(text: str, entries: Sequence[Entry]) -> str | None:
     if m:
         dayn, month = (m.group(1), m.group(2)) if m.group(1) else (m.group(4), m.group(3))
         suffix = f"-{_MONTHS.index(month) + 1:02d}-{int(dayn):02d}"
+        if isinstance(entries, EntityLinker):
+            return entries.day_of_date(suffix)
         for e in entries:
             if e.date and e.day and e.date.endswith(suffix):
                 return e.day
@@ -75,26 +78,73 @@ def _canon_time(t: str | None) -> str | None:
 
 @dataclass
 class EntityLinker:
-    """Finds the entries a question names outright."""
+    """Finds the entries a question names outright.
+
+    Built once per corpus: every name, title, title head and affiliation is normalised up front and indexed by
+    one word it must share with the question, so a question looks only at the entries that could match (the
+    result, order included, is what a scan of every entry would give). ``link`` keeps its last answers, because
+    one question is linked by the answer route and by retrieval."""
 
     entries: list[Entry]
 
+    def __post_init__(self) -> None:
+        self._talks = [(e, (e.day or "").lower(), _canon_time(e.time)) for e in self.entries if e.kind == "talk"]
+        self._people: list[list[tuple[str, list[str]]]] = []
+        self._by_person_word: dict[str, set[int]] = {}
+        self._titles: list[tuple[str, str, bool] | None] = []
+        self._by_title_word: dict[str, set[int]] = {}
+        self._short_titles: list[int] = []
+        self._affiliations: list[list[str]] = []
+        self._by_affiliation_word: dict[str, set[int]] = {}
+        self._day_of_date: dict[str, str] = {}
+        for i, e in enumerate(self.entries):
+            people = [(p, [t for t in _words(p) if len(t) > 1]) for p in e.people]
+            self._people.append(people)
+            for _, tokens in people:
+                for t in tokens[:1] + tokens[-1:]:  # a full match has the first, a surname match the last
+                    self._by_person_word.setdefault(t, set()).add(i)
+            self._titles.append(self._title_info(i, e))
+            key = [w for w in _words(e.affiliation) if w not in _AFFIL_STOP and len(w) > 2] if e.affiliation else []
+            self._affiliations.append(key)
+            if key:
+                self._by_affiliation_word.setdefault(key[0], set()).add(i)
+            if e.date and e.day:
+                self._day_of_date.setdefault(e.date[-6:], e.day)
+        self._recent: dict[tuple[str, tuple[str, ...]], list[Entry]] = {}
+
+    def _title_info(self, i: int, e: Entry) -> tuple[str, str, bool] | None:
+        t = normalize_title(e.title)
+        if len(t) < 12 or t.startswith("tbd"):
+            return None
+        words = t.split()
+        # "t in q" puts every inner word of t in q whole; a short title is checked for every question.
+        if len(words) >= 3:
+            self._by_title_word.setdefault(words[1], set()).add(i)
+        else:
+            self._short_titles.append(i)
+        head = normalize_title(re.split(r":| — | – | - ", e.title)[0])
+        has_sep = bool(re.search(r":| — | – | - ", e.title))
+        if has_sep and len(head) >= 6:
+            self._by_title_word.setdefault(head.split()[0], set()).add(i)
+        return t, head, has_sep
+
+    def day_of_date(self, suffix: str) -> str | None:
+        """The weekday of the first entry dated on ``-MM-DD``."""
+        return self._day_of_date.get(suffix)
+
     def by_day_time(self, day: str | None, time: str | None) -> list[Entry]:
         """Talks at that day and/or time, in schedule order."""
-        talks = [e for e in self.entries if e.kind == "talk"]
-        if day:
-            talks = [e for e in talks if (e.day or "").lower() == day.lower()]
-        if time:
-            talks = [e for e in talks if _canon_time(e.time) == time]
-        return talks
+        wanted = day.lower() if day else None
+        return [e for e, d, t in self._talks if (not wanted or d == wanted) and (not time or t == time)]
 
     def by_person(self, question: str) -> list[Entry]:
         """Entries whose speaker or presenter the question names (all name words, or a distinctive surname)."""
         q_words = set(_words(question))
+        candidates = sorted({i for w in q_words for i in self._by_person_word.get(w, ())})
         full, partial = [], []
-        for e in self.entries:
-            for person in e.people:
-                tokens = [t for t in _words(person) if len(t) > 1]
+        for i in candidates:
+            e = self.entries[i]
+            for person, tokens in self._people[i]:
                 if tokens and all(t in q_words for t in tokens):
                     full.append(e)
                     break
@@ -111,26 +161,27 @@ class EntityLinker:
     def by_title(self, question: str) -> list[Entry]:
         """Entries whose title the question quotes or nearly quotes."""
         q = normalize_title(question)
-        quoted = re.findall(r"[\"“'‘]([^\"”’]{8,})[\"”'’]", question)
+        quoted = [normalize_title(qt) for qt in re.findall(r"[\"“'‘]([^\"”’]{8,})[\"”'’]", question)]
+        if quoted:  # a fuzzy match on a quoted title can be any entry
+            candidates: list[int] = list(range(len(self.entries)))
+        else:
+            words = set(q.split())
+            candidates = sorted({*self._short_titles, *(i for w in words for i in self._by_title_word.get(w, ()))})
         hits: list[tuple[float, Entry]] = []
-        for e in self.entries:
-            t = normalize_title(e.title)
-            if len(t) < 12 or t.startswith("tbd"):
+        for i in candidates:
+            info = self._titles[i]
+            if info is None:
                 continue
+            t, head, has_sep = info
+            e = self.entries[i]
             if t in q:
                 hits.append((100.0 + len(t), e))
                 continue
-            head = normalize_title(re.split(r":| — | – | - ", e.title)[0])
-            if (
-                len(head) >= 6
-                and len(head.split()) >= 1
-                and re.search(rf"\b{re.escape(head)}\b", q)
-                and (re.search(r":| — | – | - ", e.title) and len(head) >= 5)
-            ):
+            if has_sep and len(head) >= 6 and head in q and re.search(rf"\b{re.escape(head)}\b", q):
                 hits.append((95.0, e))
                 continue
             for qt in quoted:
-                score = fuzz.token_set_ratio(normalize_title(qt), t)
+                score = fuzz.token_set_ratio(qt, t)
                 if score >= 90:
                     hits.append((score, e))
         hits.sort(key=lambda x: -x[0])
@@ -139,19 +190,23 @@ class EntityLinker:
     def by_affiliation(self, question: str) -> list[Entry]:
         """Talks whose speaker's affiliation the question names ("from EPFL", "at ETH Zurich")."""
         q_words = set(_words(question))
-        out = []
-        for e in self.entries:
-            if not e.affiliation:
-                continue
-            key = [w for w in _words(e.affiliation) if w not in _AFFIL_STOP and len(w) > 2]
-            if key and all(w in q_words for w in key):
-                out.append(e)
-        return out
+        candidates = sorted({i for w in q_words for i in self._by_affiliation_word.get(w, ())})
+        return [self.entries[i] for i in candidates if all(w in q_words for w in self._affiliations[i])]
 
     def link(self, question: str, focus: Sequence[Entry] = ()) -> list[Entry]:
         """Entries named by the question, most specific first; anaphora ("that day", "it") resolved to focus."""
+        key = (question, tuple(e.id for e in focus))
+        if key in self._recent:
+            return list(self._recent[key])
+        found = self._link(question, focus)
+        if len(self._recent) >= 64:
+            self._recent.pop(next(iter(self._recent)))
+        self._recent[key] = found
+        return list(found)
+
+    def _link(self, question: str, focus: Sequence[Entry]) -> list[Entry]:
         time = parse_time(question)
-        day = parse_day(question, self.entries)
+        day = parse_day(question, self)
         if not day and focus and _ANAPHORA_DAY.search(question):
             day = next((e.day for e in focus if e.day), None)
         out: list[Entry] = []

@@ -66,11 +66,15 @@ def seed_files(seeds_dir: Path) -> list[Path]:
 def merge_entries(entries: list[Entry]) -> list[Entry]:
     """One entry per (kind, normalised title): the longest text wins, all sources and metadata are kept."""
     merged: dict[tuple[str, str], Entry] = {}
+    copied: set[tuple[str, str]] = set()
     for entry in entries:
         key = (entry.kind, normalize_title(entry.title))
         if key not in merged:
-            merged[key] = entry.model_copy(deep=True)
+            merged[key] = entry
             continue
+        if key not in copied:  # copied only when merged into, so the entries passed in are never changed
+            merged[key] = merged[key].model_copy(deep=True)
+            copied.add(key)
         kept = merged[key]
         if len(entry.text) > len(kept.text):
             # Page offsets (and the file they count in) belong to the text they index.
