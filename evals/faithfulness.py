@@ -1,5 +1,6 @@
 """The default judge over answers: is each answer sentence supported by its cited spans, and how much of the
-reference answer does the answer cover (RAGChecker-style claim recall)? One ``support`` line per answer.
+reference answer does the answer cover (RAGChecker-style claim recall)? One ``support`` line per answer (the
+latest line of an answer wins: a second one adds its claim recall).
 
 The judge's own agreement with human labels is read from the latest ``assistant eval judges`` run in the same
 output folder (or, without one, the figures recorded in :data:`evals.judges.MEASURED`), so that every
@@ -22,7 +23,7 @@ if TYPE_CHECKING:
     from evals.judges.base import SupportJudge
     from evals.questions import EvalQuestion
 
-__all__ = ["judge_agreement", "support_line", "support_pass"]
+__all__ = ["judge_agreement", "support_line", "support_pass", "with_reference"]
 
 
 def _verdict(judge: SupportJudge, claim: str, evidence: str) -> tuple[bool | None, str | None]:
@@ -33,12 +34,14 @@ def _verdict(judge: SupportJudge, claim: str, evidence: str) -> tuple[bool | Non
     return verdict, (judge.last_failure if verdict is None else None)
 
 
-def support_line(question: EvalQuestion, record: Mapping[str, Any], judge: SupportJudge) -> dict[str, Any]:
-    """The ``support`` line for one answer record: a verdict per answer sentence (against its spans) and per
-    reference claim (against the answer text); ``None`` where the judge failed, with the reasons."""
+def support_line(
+    question: EvalQuestion, record: Mapping[str, Any], judge: SupportJudge, *, reference: bool = True
+) -> dict[str, Any]:
+    """The ``support`` line for one answer record: a verdict per answer sentence (against its spans) and, with
+    ``reference``, per reference claim (against the answer text); ``None`` where the judge failed, with the
+    reasons. ``reference_judged`` says whether the reference claims were judged (False leaves them for later)."""
     start = time.perf_counter()
     sentences: list[bool | None] = []
-    reference: list[bool | None] = []
     failures: list[str] = []
     if not record.get("abstained"):
         for sentence in record.get("sentences") or []:
@@ -48,20 +51,42 @@ def support_line(question: EvalQuestion, record: Mapping[str, Any], judge: Suppo
             verdict, why = _verdict(judge, str(sentence["claim"]), evidence)
             sentences.append(verdict)
             failures += [why] if why else []
-        answer_text = strip_markers(str(record.get("text", "")))
-        for claim in reference_claims(question.gold.reference or "") if question.answerable else []:
-            verdict, why = _verdict(judge, claim, answer_text)
-            reference.append(verdict)
-            failures += [why] if why else []
-    return {
+    line = {
         "type": "support",
         "id": question.id,
         "judge": judge.name,
         "sentences": sentences,
-        "reference": reference,
+        "reference": [],
+        "reference_judged": False,
         "failures": failures,
         "seconds": time.perf_counter() - start,
     }
+    claims = _reference_claims(question, record)
+    if reference or not claims:
+        line = with_reference(question, record, line, judge)
+    return line
+
+
+def _reference_claims(question: EvalQuestion, record: Mapping[str, Any]) -> list[str]:
+    if record.get("abstained") or not question.answerable:
+        return []
+    return reference_claims(question.gold.reference or "")
+
+
+def with_reference(
+    question: EvalQuestion, record: Mapping[str, Any], line: Mapping[str, Any], judge: SupportJudge
+) -> dict[str, Any]:
+    """``line`` with its reference claims judged against the answer text (claim recall)."""
+    start = time.perf_counter()
+    answer_text = strip_markers(str(record.get("text", "")))
+    reference: list[bool | None] = []
+    failures = list(line.get("failures") or [])
+    for claim in _reference_claims(question, record):
+        verdict, why = _verdict(judge, claim, answer_text)
+        reference.append(verdict)
+        failures += [why] if why else []
+    seconds = float(line.get("seconds", 0.0)) + time.perf_counter() - start
+    return {**line, "reference": reference, "reference_judged": True, "failures": failures, "seconds": seconds}
 
 
 def support_pass(
@@ -74,28 +99,48 @@ def support_pass(
     budget_s: float | None = None,
     seed: int = 0,
 ) -> dict[str, Any]:
-    """Write a ``support`` line for every answered question that has none, until ``budget_s`` seconds are spent.
+    """Judge every answered question's sentences (faithfulness), then every one's reference claims (claim
+    recall), until ``budget_s`` seconds are spent; a ``support`` line is appended as each answer is done.
 
-    Questions are taken in a seeded random order, so that a budget that runs out leaves a random sample judged
-    rather than the first kinds of the gold file. Returns how many answers were judged, left, and the time."""
-    todo = [q for q in questions if q.id in answers and "error" not in answers[q.id] and q.id not in support]
-    random.Random(seed).shuffle(todo)
+    Faithfulness comes first for all answers because it is the headline figure and needs about half the judge
+    calls; claim recall takes what the budget leaves. Answers are taken in a seeded random order, so that a
+    budget that runs out leaves a random sample judged rather than the first kinds of the gold file. Returns
+    how many answers were judged (and had their claim recall judged), how many were left, and the time."""
+    answered = [q for q in questions if q.id in answers and "error" not in answers[q.id]]
+    order = list(answered)
+    random.Random(seed).shuffle(order)
     start = time.perf_counter()
     judged = 0
-    for q in todo:
-        if budget_s is not None and time.perf_counter() - start >= budget_s:
+
+    def out_of_time() -> bool:
+        return budget_s is not None and time.perf_counter() - start >= budget_s
+
+    for q in order:
+        if q.id in support:
+            continue
+        if out_of_time():
             break
-        line = support_line(q, answers[q.id], judge)
+        line = support_line(q, answers[q.id], judge, reference=False)
         append(line)
         support[q.id] = line
         judged += 1
-    done = sum(1 for q in questions if q.id in support)
-    answered = sum(1 for q in questions if q.id in answers and "error" not in answers[q.id])
+    for q in order:
+        line = support.get(q.id)
+        if line is None or line.get("reference_judged", True):
+            continue  # lines written before the two passes existed judged both at once
+        if out_of_time():
+            break
+        full = with_reference(q, answers[q.id], line, judge)
+        append(full)
+        support[q.id] = full
+    done = sum(1 for q in answered if q.id in support)
+    recall_done = sum(1 for q in answered if support.get(q.id, {}).get("reference_judged", q.id in support))
     return {
         "judged_now": judged,
         "answers_judged": done,
-        "answers": answered,
-        "not_judged": answered - done,
+        "answers": len(answered),
+        "not_judged": len(answered) - done,
+        "claim_recall_judged": recall_done,
         "seconds": time.perf_counter() - start,
         "budget_s": budget_s,
     }

@@ -337,7 +337,7 @@ def test_default_judge_checks_every_answer_and_resume_reuses_it(
     options = EvalOptions(judge="none", plots=False, support_judge="overlap")
     result = run_eval(make_assistant(), gold_file, "answers", tmp_path / "runs", options, support_judge=OverlapJudge())
     lines = [json.loads(x) for x in (result.run_dir / "answers.jsonl").read_text(encoding="utf-8").splitlines()]
-    support = [r for r in lines if r["type"] == "support"]
+    support = list({r["id"]: r for r in lines if r["type"] == "support"}.values())  # the latest line per answer
     assert sorted(r["id"] for r in support) == ["t1", "t2", "t3", "t4", "t5"]  # every answer, abstained ones too
     section = result.report["answers"]
     faith = section["overall"]["faithfulness"]
