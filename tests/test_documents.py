@@ -232,3 +232,17 @@ def test_document_suffix_setting_is_checked():
     assert IndexSettings(document_suffixes=["PDF", ".Bib"]).document_suffixes == [".pdf", ".bib"]
     with pytest.raises(ValidationError, match=r"cannot read \.docx files; supported: \.bib, \.markdown"):
         IndexSettings(document_suffixes=[".pdf", "docx"])
+
+
+def test_page_of_tolerates_whitespace_and_unset_fields_leave_hashes_alone():
+    from index.entries import Entry
+
+    text = "Page one text.\n\nThe second page says\nsomething wrapped. More here.\n\nThird."
+    entry = Entry(id="paper-x", kind="paper", title="X", text=text, page_starts=[0, 16, text.index("Third")])
+    assert entry.page_of("The second page says something wrapped.") == 2
+    assert entry.page_of("Third.") == 3 and entry.page_of("Page one") == 1 and entry.page_of("Nowhere") is None
+    plain = Entry(id="paper-y", kind="paper", title="Y", text="t")
+    assert plain.page_of("t") is None
+    with_authors = plain.model_copy(update={"authors": ["Jane Doe"], "year": 2020})
+    assert with_authors.content_hash() != plain.content_hash()
+    assert with_authors.model_copy(update={"authors": [], "year": None}).content_hash() == plain.content_hash()
