@@ -2,17 +2,19 @@
 the entries' metadata) and model questions, against the real app (real index, real chat model).
 
     flock /tmp/llm.lock python -m evals.bench.load_bench [--users 6] [--rounds 2] [--url URL] [--json]
-        [--idle-model SECONDS]
+        [--idle-model SECONDS] [--model-nice N]
 
-Without ``--url`` the app is started in process on a free loopback port with the default settings (ASSISTANT_*
-variables apply). Every user asks ``--rounds`` model questions and, between them, two record questions, all at
-once. Prints answered/error counts and latency percentiles per kind; the targets: every question answered, no
-errors, record-answer p95 <= 1 s while model answers queue. Exit status 1 when a target is missed. It runs the real
-model: hold ``/tmp/llm.lock`` so no other process runs one at the same time.
+Without ``--url`` the app is started in a child process (as a real server would be: the users' clients must not
+share its interpreter) on a free loopback port with the default settings (ASSISTANT_* variables apply). Every
+user asks ``--rounds`` model questions and, between them, two record questions, all at once. Prints answered/error
+counts and latency percentiles per kind; the targets: every question answered, no errors, record-answer p95 <= 1 s
+while model answers queue. Exit status 1 when a target is missed. It runs the real model: hold ``/tmp/llm.lock`` so
+no other process runs one at the same time.
 
 ``--idle-model SECONDS`` swaps the chat model for a stand-in that sleeps that long per answer and uses no CPU: the
 same queueing with the model idle, which separates what the server itself costs record answers from what the
-model's computation takes from them.
+model's computation takes from them. ``--model-nice N`` runs the embedded model's threads at nice N instead of
+the default (0 shows what the model takes from record answers at full priority).
 """
 
 from __future__ import annotations
@@ -22,9 +24,11 @@ import json
 import os
 import socket
 import statistics
+import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 from typing import Any
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
@@ -97,6 +101,51 @@ def start_app(idle_model: float | None = None) -> tuple[str, Any]:
     return f"http://127.0.0.1:{settings.ui.port}/", app
 
 
+_READY = "LOAD_BENCH_READY "
+
+
+def serve(idle_model: float | None, model_nice: int | None) -> None:
+    """The app on a free port until stdin closes (the child side of ``spawn_app``)."""
+    if model_nice is not None:
+        from assistant.llm import embedded
+
+        embedded.MODEL_NICE = model_nice
+    url, app = start_app(idle_model)
+    print(_READY + url, flush=True)
+    sys.stdin.read()
+    app.close()
+
+
+def spawn_app(idle_model: float | None, model_nice: int | None) -> tuple[str, subprocess.Popen[str]]:
+    """Start ``serve`` in a child process; returns (url, process) once it answers."""
+    command = [sys.executable, "-m", "evals.bench.load_bench", "--serve"]
+    if idle_model is not None:
+        command += ["--idle-model", str(idle_model)]
+    if model_nice is not None:
+        command += ["--model-nice", str(model_nice)]
+    root = Path(__file__).resolve().parents[2]
+    child = subprocess.Popen(command, cwd=root, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    assert child.stdout is not None
+    for line in child.stdout:
+        if line.startswith(_READY):
+            # Keep draining its output so that the child never blocks on a full pipe.
+            threading.Thread(target=child.stdout.read, daemon=True).start()
+            return line[len(_READY) :].strip(), child
+    child.wait()
+    raise SystemExit(f"the app did not start (exit status {child.returncode})")
+
+
+def stop_app(child: subprocess.Popen[str]) -> None:
+    """Ask the child to close its app, and make sure it has gone."""
+    assert child.stdin is not None
+    child.stdin.close()
+    try:
+        child.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        child.kill()
+        child.wait()
+
+
 def user(url: str, number: int, rounds: int, results: list[dict[str, Any]], start: threading.Barrier) -> None:
     """One user: model and record questions in turn, each timed."""
     from gradio_client import Client
@@ -106,6 +155,8 @@ def user(url: str, number: int, rounds: int, results: list[dict[str, Any]], star
     for r in range(rounds):
         plan.append(("model", MODEL_QUESTIONS[(number + r) % len(MODEL_QUESTIONS)]))
         plan += [("record", RECORD_QUESTIONS[(number + r + i) % len(RECORD_QUESTIONS)]) for i in range(2)]
+    # Untimed: a server's first request pays about a second of one-time set-up (as a page load would), not a load.
+    client.predict(RECORD_QUESTIONS[number % len(RECORD_QUESTIONS)], "All", "All", 6, api_name="/ask")
     start.wait()
     for kind, question in plan:
         # model questions are submitted without waiting, so record questions arrive while they queue
@@ -174,21 +225,30 @@ def main(argv: list[str] | None = None) -> int:
     """Command line entry point."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--users", type=int, default=6)
-    parser.add_argument("--rounds", type=int, default=1, help="model questions per user (each with 2 record ones)")
-    parser.add_argument("--url", help="an app already running (default: start one in process)")
+    parser.add_argument("--rounds", type=int, default=2, help="model questions per user (each with 2 record ones)")
+    parser.add_argument("--url", help="an app already running (default: start one in a child process)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument(
         "--idle-model", type=float, metavar="SECONDS", help="a stand-in model that sleeps SECONDS per answer"
     )
+    parser.add_argument("--model-nice", type=int, metavar="N", help="nice of the embedded model's threads")
+    parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.users < 1 or args.rounds < 1:
         parser.error("--users and --rounds must be at least 1")
-    if args.idle_model is not None and (args.idle_model < 0 or args.url is not None):
-        parser.error("--idle-model takes seconds >= 0 and starts its own app (no --url)")
-    app = None
+    if args.idle_model is not None and args.idle_model < 0:
+        parser.error("--idle-model takes seconds >= 0")
+    if args.model_nice is not None and not 0 <= args.model_nice <= 19:
+        parser.error("--model-nice takes 0 to 19")
+    if args.url is not None and (args.idle_model is not None or args.model_nice is not None):
+        parser.error("--idle-model and --model-nice start their own app (no --url)")
+    if args.serve:
+        serve(args.idle_model, args.model_nice)
+        return 0
+    child = None
     url = args.url
     if url is None:
-        url, app = start_app(args.idle_model)
+        url, child = spawn_app(args.idle_model, args.model_nice)
     results: list[dict[str, Any]] = []
     barrier = threading.Barrier(args.users)
     threads = [threading.Thread(target=user, args=(url, i, args.rounds, results, barrier)) for i in range(args.users)]
@@ -202,8 +262,8 @@ def main(argv: list[str] | None = None) -> int:
     while len(results) < expected and time.perf_counter() < deadline:  # model answers still streaming in
         time.sleep(0.5)
     figures = summarise(results, expected, time.perf_counter() - began)
-    if app is not None:
-        app.close()
+    if child is not None:
+        stop_app(child)
     if args.json:
         print(json.dumps(figures))
     else:
