@@ -1,20 +1,27 @@
 """Scale benchmark: the assistant over N times the seed corpus, every phase in a fresh process (as a user runs it).
 
     python evals/bench/scale_bench.py --factor 10 [--chroma-url URL | --chroma-server] [--json]
+    python evals/bench/scale_bench.py --plot results.jsonl      # docs/scale_*.png from saved --json lines
 
 It writes the scaled corpus (``scale_corpus.py``) and a fresh data folder under a temporary folder, then measures:
-``cold_build_s`` (``build_index`` plus the evidence sentence vectors, as ``assistant index`` does, whole process),
-``chunks_per_s`` (chunks / cold build), ``noop_s`` (the same again, nothing to do), ``add_one_s`` (one new paper
-appended to a seed file), ``startup_s`` (``Assistant()`` ready: imports, index check, entries, BM25, linker),
-``retrieve_p50_ms`` / ``retrieve_p95_ms`` (hybrid retrieval of the dev questions, k=10, after one untimed warm-up
-query), ``link_p50_ms`` (entity linking of the same questions), ``rss_mb`` (peak RSS of that process, fake chat
-model, so without the LLM), ``disk_mb`` (data folder, plus the server's folder with ``--chroma-server``), and the
-dev questions' ``hit1`` / ``hit5`` (their gold entry first / in the top 5, the scaled entries as distractors).
+``cold_build_s`` (``build_index`` plus the evidence sentence vectors, as ``assistant index`` does, whole process;
+``cold_index_s`` / ``cold_evidence_s`` split it), ``chunks_per_s`` (chunks / cold build), ``noop_s`` (the same
+again, nothing to do), ``add_one_s`` (one new paper appended to a daily-papers file), ``startup_s``
+(``Assistant()`` ready: imports, index check, entries, BM25, linker), ``first_query_s`` (the first retrieval: loads
+the embedder, builds the spelling vocabulary), ``retrieve_p50_ms`` / ``retrieve_p95_ms`` (hybrid retrieval of the
+dev questions, k=10), ``link_p50_ms`` (entity linking of the same questions), ``rss_mb`` (peak RSS of that process,
+fake chat model, so without the LLM), ``disk_mb`` (data folder, plus the server's folder with ``--chroma-server``),
+and the dev questions' ``hit1`` / ``hit5`` (gold entry first / in the top 5, the scaled entries as distractors).
+Every phase also reports the CPU seconds it used (``*_cpu_s``, ``retrieve_cpu_p50_ms``): on a shared machine they
+move far less with the load than wall times do.
 
-``--chroma-server`` starts ``chroma run`` on a free loopback port over a folder inside the temporary folder;
+``--chroma-server`` starts ``chroma run`` on a free loopback port over a folder inside the work folder;
 ``--chroma-url`` uses a running server (its collection ``scale_bench`` is dropped first). ``--code DIR`` runs the
-phases against another checkout of the project (e.g. an older commit, for before/after figures). ``--skip-evidence``
-leaves the sentence vectors out of the cold build (they are then embedded by the first list question)."""
+phases against another checkout of the project (an older commit, for before/after figures). ``--workdir DIR`` keeps
+the corpus and index there and reuses them; ``--phases`` runs a subset of cold,noop,add,query. ``--skip-evidence``
+leaves the sentence vectors out of the cold build. ``--embedder hashing`` indexes 384-d hashing vectors (no
+embedding cost in the build, for factors where embedding every chunk takes hours on 2 cores; queries still pay a
+real MiniLM embedding each)."""
 
 from __future__ import annotations
 
@@ -100,7 +107,7 @@ def _child_query(dev_set: str, limit: int) -> dict[str, Any]:
     from assistant.api import Assistant
 
     a = Assistant(embedder=_embedder(for_queries=True))
-    startup_s = time.perf_counter() - t0
+    startup_s, startup_cpu_s = time.perf_counter() - t0, time.process_time()
     from evals.questions import load_questions
 
     questions = [q for q in load_questions(dev_set, a.entries) if q.gold_ids][:limit]
@@ -108,11 +115,12 @@ def _child_query(dev_set: str, limit: int) -> dict[str, Any]:
     # The first query loads the embedder and builds the spelling vocabulary: timed apart from the others.
     a.retrieve("warm-up question about scaling laws", k=10)
     first_query_s = time.perf_counter() - start
-    retrieve_ms, link_ms, hit1, hit5 = [], [], 0, 0
+    retrieve_ms, retrieve_cpu_ms, link_ms, hit1, hit5 = [], [], [], 0, 0
     for q in questions:
-        start = time.perf_counter()
+        start, cpu_start = time.perf_counter(), time.process_time()
         passages = a.retrieve(q.gold.question, k=10)
         retrieve_ms.append(1000 * (time.perf_counter() - start))
+        retrieve_cpu_ms.append(1000 * (time.process_time() - cpu_start))
         start = time.perf_counter()
         a.corpus.linker.link(q.gold.question)
         link_ms.append(1000 * (time.perf_counter() - start))
@@ -124,6 +132,8 @@ def _child_query(dev_set: str, limit: int) -> dict[str, Any]:
         "first_query_s": first_query_s,
         "retrieve_p50_ms": statistics.median(retrieve_ms),
         "retrieve_p95_ms": _p95(retrieve_ms),
+        "retrieve_cpu_p50_ms": statistics.median(retrieve_cpu_ms),
+        "startup_cpu_s": startup_cpu_s,
         "link_p50_ms": statistics.median(link_ms),
         "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "questions": len(questions),
@@ -172,8 +182,15 @@ def _drop_collection(url: str, name: str) -> None:
 
 
 def _phase(args: list[str], env: dict[str, str], code: Path) -> tuple[float, dict[str, Any]]:
-    """Run one phase in a fresh interpreter; its whole wall time and the JSON it printed."""
-    start = time.perf_counter()
+    """Run one phase in a fresh interpreter; its whole wall time and the JSON it printed, with the CPU seconds the
+    process used as ``cpu_s`` (on a shared machine the fairer before/after figure)."""
+    import resource
+
+    def cpu() -> float:
+        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return usage.ru_utime + usage.ru_stime
+
+    cpu_start, start = cpu(), time.perf_counter()
     out = subprocess.run(
         [sys.executable, str(Path(__file__).resolve()), *args],
         env=env,
@@ -184,7 +201,7 @@ def _phase(args: list[str], env: dict[str, str], code: Path) -> tuple[float, dic
     wall = time.perf_counter() - start
     if out.returncode != 0:
         raise RuntimeError(f"phase {args[1]} failed:\n{out.stderr[-3000:]}")
-    return wall, json.loads(out.stdout.strip().splitlines()[-1])
+    return wall, {**json.loads(out.stdout.strip().splitlines()[-1]), "cpu_s": cpu() - cpu_start}
 
 
 def _disk_mb(*paths: Path) -> float:
@@ -242,6 +259,7 @@ def run(
                 entries=cold["entries"],
                 chunks=cold["chunks"],
                 cold_build_s=round(cold_s, 2),
+                cold_cpu_s=round(cold["cpu_s"], 1),
                 cold_index_s=round(cold["build_s"], 2),
                 cold_evidence_s=round(cold["evidence_s"], 2),
                 chunks_per_s=round(cold["chunks"] / cold_s, 2),
@@ -249,12 +267,14 @@ def run(
             )
         if "noop" in phases:
             noop_s, noop = _phase(build, env, code)
-            result.update(noop_s=round(noop_s, 2), noop_was_noop=noop["noop"], entries=noop["entries"])
+            result.update(noop_s=round(noop_s, 2), noop_cpu_s=round(noop["cpu_s"], 2), noop_was_noop=noop["noop"])
+            result["entries"] = noop["entries"]
             result.setdefault("chunks", noop["chunks"])
         if "add" in phases:
             _append_paper(seeds)
             add_s, add = _phase(build, env, code)
-            result.update(add_one_s=round(add_s, 2), add_one_embedded=add["embedded"], add_rss_mb=round(add["rss_mb"]))
+            result.update(add_one_s=round(add_s, 2), add_one_cpu_s=round(add["cpu_s"], 2))
+            result.update(add_one_embedded=add["embedded"], add_rss_mb=round(add["rss_mb"]))
         if "query" in phases:
             dev = str(ROOT / "evals" / "dev_set.jsonl")
             _, query = _phase(["--child", "query", "--dev-set", dev, "--questions", str(questions)], env, code)
@@ -263,6 +283,8 @@ def run(
                 first_query_s=round(query["first_query_s"], 2),
                 retrieve_p50_ms=round(query["retrieve_p50_ms"], 1),
                 retrieve_p95_ms=round(query["retrieve_p95_ms"], 1),
+                retrieve_cpu_p50_ms=round(query.get("retrieve_cpu_p50_ms", 0.0), 1),
+                startup_cpu_s=round(query.get("startup_cpu_s", 0.0), 2),
                 link_p50_ms=round(query["link_p50_ms"], 2),
                 rss_mb=round(query["rss_mb"]),
                 questions=query["questions"],
@@ -291,6 +313,42 @@ def _append_paper(seeds: Path) -> None:
     daily.write_text(text + NEW_PAPER.replace("Probe:", f"Probe {n}:"), encoding="utf-8")
 
 
+def plot(results: list[dict[str, Any]], out_dir: Path) -> list[Path]:
+    """Growth curves (log-log, one line per Chroma mode) of the figures in ``results``; the PNG files written."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    panels = {
+        "scale_times.png": ("seconds", ["cold_index_s", "noop_s", "add_one_s", "startup_s"]),
+        "scale_latency.png": ("milliseconds", ["retrieve_p50_ms", "retrieve_p95_ms", "link_p50_ms"]),
+        "scale_memory.png": ("MB", ["rss_mb", "disk_mb"]),
+    }
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, (unit, keys) in panels.items():
+        fig, ax = plt.subplots(figsize=(6.4, 4.2))
+        for mode, style in (("embedded", "-o"), ("server", "--s")):
+            rows = sorted((r for r in results if r.get("chroma") == mode), key=lambda r: r.get("entries", 0))
+            for key in keys:
+                points = [(r["entries"], r[key]) for r in rows if r.get(key) is not None and r.get("entries")]
+                if points:
+                    xs, ys = zip(*points, strict=True)
+                    ax.plot(xs, ys, style, label=f"{key} ({mode})")
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel("entries in the corpus")
+        ax.set_ylabel(unit)
+        ax.grid(True, which="both", alpha=0.3)
+        ax.legend(fontsize=7)
+        fig.tight_layout()
+        fig.savefig(out_dir / name, dpi=110)
+        plt.close(fig)
+        written.append(out_dir / name)
+    return written
+
+
 def main() -> int:
     """Command line (and the entry point of the child phases)."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -309,6 +367,7 @@ def main() -> int:
         help="hashing: 384-d hashing vectors for chunks (no embedding cost in the build; queries still pay MiniLM)",
     )
     parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("--plot", type=Path, help="draw docs/scale_*.png from a file of JSON results, one a line")
     parser.add_argument("--child", choices=("build", "query"), help=argparse.SUPPRESS)
     parser.add_argument("--dev-set", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -317,6 +376,15 @@ def main() -> int:
         return 0
     if args.child == "query":
         print(json.dumps(_child_query(args.dev_set, args.questions)))
+        return 0
+    if args.plot:
+        try:
+            rows = [json.loads(line) for line in args.plot.read_text(encoding="utf-8").splitlines() if line.strip()]
+        except (OSError, ValueError) as exc:
+            print(f"error: cannot read results from {args.plot}: {exc}", file=sys.stderr)
+            return 1
+        for path in plot(rows, ROOT / "docs"):
+            print(path)
         return 0
     if args.factor < 1:
         print(f"error: --factor must be at least 1, got {args.factor}", file=sys.stderr)
