@@ -131,28 +131,28 @@ class GroundedWriter:
         dropped sentences and prompt."""
         messages = self.prompts.answer_messages(question, self.sources(evidence))
         draft.prompt = [dict(m) for m in messages]  # type: ignore[misc]
-        candidates = _candidates(evidence)
         contexts = [_context(question, ev.entry) for ev in evidence]
-        ids = [ev.entry.id for ev in evidence]
         # When the question asks for a kind of value (a number, a year, hardware), hold sentences back until one of
         # them states it: verified sentences that do not are no answer to it.
         hold = intent.attribute is not None
         pending: list[tuple[str, list[tuple[Entry, str]]]] = []
-        for raw in stream_sentences(self.chat_model.stream(messages, max_tokens=self.max_tokens)):
-            claim = strip_markers(raw)
-            if not claim or _DONT_KNOW.search(claim):
-                if claim:
-                    draft.dropped.append(claim)
-                continue
-            supports = best_support(claim, candidates, contexts, ids)
-            if not supports:
-                draft.dropped.append(claim)
-                continue
-            pending.append((claim, [(evidence[s.candidate].entry, s.span.text) for s in supports]))
-            if not hold:
-                yield citer.sentence(*pending.pop())
-                draft.route = "generated"
-        if hold and any(has_attribute(claim, intent.attribute, intent.counted) for claim, _ in pending):
+        wanted = max(1, len(intent.parts))  # a verified sentence per part of the question is enough
+        said = 0
+        reply = self.chat_model.stream(messages, max_tokens=self.max_tokens)
+        try:
+            for claim, supports in self._verified(reply, evidence, contexts, draft):
+                pending.append((claim, supports))
+                if not hold:
+                    yield citer.sentence(*pending.pop())
+                    draft.route = "generated"
+                    said += 1
+                if said >= wanted or (len(pending) >= wanted and self._states(intent, pending)):
+                    break
+        finally:
+            close = getattr(reply, "close", None)
+            if close is not None:
+                close()  # stops the model once enough is said: generated tokens are a large share of answer time
+        if hold and self._states(intent, pending):
             for claim, supports in pending:
                 yield citer.sentence(claim, supports)
             draft.route = "generated"
@@ -170,6 +170,34 @@ class GroundedWriter:
         who = f" ({', '.join(entry.people)})" if entry.people else ""
         claim = f"According to “{entry.title}”{who}: “{span.text}”"
         yield citer.sentence(claim, [(entry, span.text)])
+
+    def _verified(
+        self,
+        reply: Iterator[str],
+        evidence: Sequence[EntryEvidence],
+        contexts: Sequence[ClaimContext],
+        draft: Draft,
+    ) -> Iterator[tuple[str, list[tuple[Entry, str]]]]:
+        """Each sentence of the model's reply that a span supports, with its supporting spans; the rest go to
+        ``draft.dropped``."""
+        candidates = _candidates(evidence)
+        ids = [ev.entry.id for ev in evidence]
+        for raw in stream_sentences(reply):
+            claim = strip_markers(raw)
+            if not claim or _DONT_KNOW.search(claim):
+                if claim:
+                    draft.dropped.append(claim)
+                continue
+            supports = best_support(claim, candidates, contexts, ids)
+            if not supports:
+                draft.dropped.append(claim)
+                continue
+            yield claim, [(evidence[s.candidate].entry, s.span.text) for s in supports]
+
+    @staticmethod
+    def _states(intent: Intent, pending: Sequence[tuple[str, object]]) -> bool:
+        """Whether one of the held sentences states the kind of value the question asks for."""
+        return any(has_attribute(claim, intent.attribute, intent.counted) for claim, _ in pending)
 
     def quote(
         self, question: str, intent: Intent, evidence: Sequence[EntryEvidence], dropped: Sequence[str] = ()

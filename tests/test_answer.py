@@ -35,13 +35,30 @@ def test_record_part_then_content_part(fake_assistant):
 
 
 def test_generated_route_keeps_supported_sentences_with_their_spans(fake_assistant):
-    a = fake_assistant(["TabPFN needs no hyperparameter tuning. TabPFN was trained on 8 GPUs."])
+    a = fake_assistant(["TabPFN was trained on 8 GPUs. TabPFN needs no hyperparameter tuning."])
     ans = a.ask(f"What is special about {TABPFN}?")
     assert ans.route == "generated" and "8 GPUs" not in ans.text
     assert ans.dropped == ["TabPFN was trained on 8 GPUs."]
     span = ans.sentences[0].spans[0]
     assert "no hyperparameter tuning" in span.quote and span.quote in _entry_text(a, span.entry_id)
     assert ans.to_dict()["sentences"][0]["spans"][0]["quote"] == span.quote
+
+
+def test_the_model_is_stopped_once_each_part_has_a_verified_sentence(fake_assistant):
+    reply = "TabPFN needs no hyperparameter tuning. TabPFN performs in-context learning. It is fast."
+    a = fake_assistant([reply])
+    original = a.chat_model.stream
+    consumed: list[str] = []
+
+    def counted(*args, **kwargs):
+        for piece in original(*args, **kwargs):
+            consumed.append(piece)
+            yield piece
+
+    a.chat_model.stream = counted  # type: ignore[method-assign]
+    ans = a.ask(f"What is special about {TABPFN}?")
+    assert ans.route == "generated" and ans.text.count("[1]") == 1 and "in-context" not in ans.text
+    assert 0 < len("".join(consumed).split()) < len(reply.split())  # the rest of the reply was never generated
 
 
 def test_quoted_route_when_no_model_sentence_holds(fake_assistant):
