@@ -10,6 +10,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from assistant.evidence import entry_sentences
 from assistant.intent import Intent, minutes_of
@@ -103,10 +104,15 @@ DENSE_FLOOR = 0.45
 DENSE_MARGIN = 0.25
 LEXICAL_SHARE = 0.8
 LEXICAL_FLOOR = 0.3
+STRONG_DENSE = 0.6
+ANCHOR_WEIGHT = 1.5
+ANCHOR_SHARE = 0.7
 """A topic match is an entry whose best title-or-sentence similarity to the topic is within DENSE_MARGIN of the best
 entry's (and at least DENSE_FLOOR), or whose title or one sentence carries nearly every topic word (LEXICAL_SHARE of
 their rarity-weighted sum) while still being somewhat similar (LEXICAL_FLOOR), or all of them (or their acronym:
-"LLMs" for "large language models", which MiniLM barely relates)."""
+"LLMs" for "large language models", which MiniLM barely relates). Below STRONG_DENSE, a similar entry must also
+mention one of the topic's distinctive words: its rarest (rarity weight at least ANCHOR_SHARE of the rarest topic
+word's and at least ANCHOR_WEIGHT: never "learning" or "model")."""
 
 
 @dataclass(frozen=True)
@@ -189,15 +195,43 @@ def _by_topic(
     best = min(ranked[0], ranked[1] + 0.15) if len(ranked) > 1 else (ranked[0] if ranked else 0.0)
     floor = max(DENSE_FLOOR, best - DENSE_MARGIN)
     initials = _initials([w for w in words(question) if stem_in_topic(w, topic)])
+    anchors = _anchor_words(topic, ctx.weights)
     items = []
     for entry in pool:
         share, line = _topic_match(topic, ctx.weights, initials, entry)
         dense = similarity.get(entry.id, 0.0)
-        if dense >= floor or (share >= LEXICAL_SHARE and dense >= LEXICAL_FLOOR) or (share >= 0.99 and dense >= 0.2):
+        near = dense >= floor and (dense >= STRONG_DENSE or _anchored(entry, anchors, initials))
+        if near or (share >= LEXICAL_SHARE and dense >= LEXICAL_FLOOR) or (share >= 0.99 and dense >= 0.2):
             items.append(ListItem(entry, _short(line or entry.title), dense + 0.15 * share))
     items.sort(key=(lambda it: _time_key(it.entry)) if schedule else (lambda it: -it.score))
     detail = f"{detail}+topic" if detail not in ("all",) else "topic"
     return ListResult(items[:MAX_ITEMS], detail, len(items), noun)
+
+
+def _anchor_words(topic: Sequence[str], weights: dict[str, float]) -> list[str]:
+    """The topic's distinctive words: the rarest it shares with the corpus (or, when every distinctive word is
+    missing from the corpus, those missing words, which no entry then carries)."""
+    seen = {t: weights[t] for t in topic if t in weights and weights[t] >= ANCHOR_WEIGHT}
+    if seen:
+        rarest = max(seen.values())
+        return [t for t, w in seen.items() if w >= ANCHOR_SHARE * rarest]
+    return [t for t in topic if t not in weights and len(t) > 3]
+
+
+def _anchored(entry: Entry, anchors: Sequence[str], initials: str) -> bool:
+    """Whether the entry mentions at least one of the topic's distinctive words (or its acronym) anywhere: a
+    middling similarity to "quantum machine learning" from "computation is machine learning" is not a match."""
+    if not anchors:
+        return True
+    vocab = _vocabulary(entry.title, entry.text)
+    if initials and re.search(rf"\b{initials}s?\b", fold(f"{entry.title} {entry.text}")):
+        return True
+    return any(stem_matches(a, vocab) for a in anchors)
+
+
+@lru_cache(maxsize=4096)
+def _vocabulary(title: str, text: str) -> frozenset[str]:
+    return frozenset(content_words(f"{title} {text}"))
 
 
 def rarity_weights(entries: Iterable[Entry]) -> dict[str, float]:

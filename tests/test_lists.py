@@ -84,3 +84,17 @@ def test_item_line_names_people_and_time_and_quotes_the_evidence() -> None:
     line = render_item(1, item)
     assert line.startswith("1. “Kernels and scaling” (Speaker 4, EPFL; Tuesday")
     assert line.endswith("“Kernel regression limits of scaling laws.” [3]")
+
+
+def test_a_middling_similarity_needs_the_topics_distinctive_word() -> None:
+    # In a corpus where "diffusion" is rare and "scaling" common, a talk similar to "diffusion scaling" that never
+    # says diffusion is no match unless it is very similar; one that says diffusion is.
+    def context(similarity: dict[str, float]) -> ListContext:
+        base = _context(similarity)
+        return ListContext(TALKS, base.linker, base.accepts, base.similarity, {"diffus": 4.0, "scale": 0.5})
+
+    question = "Which talks are about diffusion scaling?"
+    similarity = {"t1": 0.55, "t4": 0.5, "t2": 0.5}
+    assert [i.entry.id for i in find_list(question, read_intent(question), context(similarity)).items] == ["t2"]
+    result = find_list(question, read_intent(question), context({**similarity, "t1": 0.65}))
+    assert {i.entry.id for i in result.items} == {"t1", "t2"}
