@@ -6,6 +6,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from assistant.intent import minutes_of
+from assistant.metadata import parse_time
 from index.entries import Entry, normalize_title
 
 _AUTHORS = re.compile(
@@ -45,6 +47,9 @@ _VENUE = re.compile(
 _COMPARE = re.compile(r"\b(or|both|compare|comparison|versus|vs|earlier|later|first|older|newer|more|fewer)\b", re.I)
 _ORDER = re.compile(r"\b(earlier|later|first|older|newer|came out|published|recent|before|after|date)\b", re.I)
 _ELSE = re.compile(r"\b(else|other|besides|apart from)\b", re.I)
+_SLOT = r"(talk|speaker|session|presentation|slot)"
+_FIRST = re.compile(rf"\b(first|opening|earliest)\s+{_SLOT}\b|\b(speaks?|talks?|goes|is on) first\b", re.I)
+_LAST = re.compile(rf"\b(last|final|closing|latest)\s+{_SLOT}\b|\b(speaks?|talks?|goes|is on) last\b", re.I)
 
 
 @dataclass
@@ -89,6 +94,7 @@ def answer_from_metadata(question: str, linked: Sequence[Entry], focus: Sequence
     if _ELSE.search(question) and focus:
         focus_ids = {e.id for e in focus}
         linked = [e for e in linked if e.id not in focus_ids] or list(linked)
+    linked = _narrowed(question, linked)
     first = linked[0]
     if len(linked) >= 2 and _COMPARE.search(question):
         compared = _compare(question, linked[:4])
@@ -102,6 +108,21 @@ def answer_from_metadata(question: str, linked: Sequence[Entry], focus: Sequence
     sentences = _merge_same_entry([s for a in found if not a.abstain for s in a.sentences])
     missing = [a.intent for a in found if a.abstain]
     return MetadataAnswer(sentences, intent="+".join(a.intent for a in found), missing=missing)
+
+
+def _narrowed(question: str, linked: Sequence[Entry]) -> list[Entry]:
+    """The linked entries the question is about: the people it names, when it names two or more ("Qin Li's or Marco
+    Mondelli's talk on Tuesday" is not about every Tuesday talk); the first or last talk in time when it asks for
+    that ("the first talk on Tuesday morning")."""
+    asked = normalize_title(question)
+    named = [e for e in linked if any(len(p) > 3 and normalize_title(p) in asked for p in e.people)]
+    out = named if len(named) >= 2 else list(linked)
+    timed = [e for e in out if e.kind != "paper" and e.time]
+    first, last = bool(_FIRST.search(question)), bool(_LAST.search(question))
+    if timed and first != last:
+        by_time = sorted(timed, key=lambda e: (e.date or "", minutes_of(parse_time(e.time or "")) or 0))
+        out = [by_time[0] if first else by_time[-1]]
+    return out
 
 
 def _merge_same_entry(sentences: list[tuple[str, list[Entry]]]) -> list[tuple[str, list[Entry]]]:

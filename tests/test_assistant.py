@@ -59,12 +59,12 @@ def test_missing_metadata_field_abstains(fake_assistant):
 
 def test_supported_sentences_cited_unsupported_dropped(fake_assistant):
     reply = (
-        "The talk studies in-context learning of a linear regression task by linear attention. "
         "It proves that bananas are purple. "
+        "The talk studies in-context learning of a linear regression task by linear attention. "
         "The analysis characterizes the spectral properties of a sample covariance matrix."
     )
     a = fake_assistant([reply])
-    ans = a.ask("What does Yue M. Lu's talk on linear attention study?")
+    ans = a.ask("What does Yue M. Lu's talk on linear attention study, and what does it characterize?")
     assert ans.route == "generated" and not ans.abstained
     assert "bananas" not in ans.text and ans.dropped == ["It proves that bananas are purple."]
     assert ans.text.count("[1]") == 2 and ans.citations[0].title == YUE_LU
@@ -122,7 +122,8 @@ def test_stream_yields_verified_text_then_final(fake_assistant):
         "The talk studies in-context learning of a linear regression task by linear attention. "
         "It characterizes the spectral properties of a sample covariance matrix."
     )
-    events = list(fake_assistant([reply]).ask_stream("What does Yue M. Lu's talk on linear attention study?"))
+    question = "What does Yue M. Lu's talk on linear attention study, and what does it characterize?"
+    events = list(fake_assistant([reply]).ask_stream(question))
     kinds = [e.kind for e in events]
     assert kinds[0] == "evidence" and events[0].passages and kinds[-1] == "final"
     assert set(kinds[1:-1]) == {"text"} and len(kinds) >= 4
