@@ -30,6 +30,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--count", type=int, default=50, help="how many labelled claims")
     parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE, help="cache file (JSONL)")
     parser.add_argument("--labels", type=Path, default=None, help="labelled claims (default: evals/labels)")
+    parser.add_argument("--missing-only", action="store_true", help="skip claims already in the cache first")
     parser.add_argument(
         "--shuffled",
         action="store_true",
@@ -41,16 +42,20 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
     from evals.judges import embedded_model
-    from evals.judges.cache import CachedChatModel, LogprobCache
-    from evals.judges.model import YesNoJudge
+    from evals.judges.cache import CachedChatModel, LogprobCache, request_key
+    from evals.judges.model import YesNoJudge, support_messages
     from evals.support_labels import DEFAULT_LABELS, load_labels
 
     items = load_labels(args.labels or DEFAULT_LABELS)
     if args.shuffled:
         random.Random(0).shuffle(items)
-    items = items[args.start : args.start + args.count]
     chat = embedded_model(None)
     model = CachedChatModel(LogprobCache(args.cache), chat)
+    if args.missing_only:
+        items = [
+            i for i in items if request_key(model.name, support_messages(i.claim, i.evidence), 10) not in model.cache
+        ]
+    items = items[args.start : args.start + args.count]
     if hasattr(chat, "load"):
         chat.load()  # loaded before timing, so the first claim's seconds are the model's alone
     judge = YesNoJudge(model, timeout_s=None)
