@@ -24,7 +24,7 @@ from index.text import (
     strip_markers,
 )
 
-CONTEXT_ENTRIES = 3
+CONTEXT_ENTRIES = 2
 BEST_ENTRY_WORDS = 60
 OTHER_ENTRY_WORDS = 25
 # Prompt processing (~60 tokens/s on 2 cores) dominates answer time: these keep the user message near 200 tokens.
@@ -205,10 +205,10 @@ class GroundedWriter:
         """The span of the two best entries that answers what the question asks for, if any: first the sentence
         the model's own (unverified) sentences point at, by the words they add to the question; then each entry's
         best-scoring span."""
-        pointed = _pointed_span(question, evidence[:2], dropped)
+        pointed = _pointed_span(question, evidence[:CONTEXT_ENTRIES], dropped)
         if pointed is not None and answers_topic(intent, pointed[0].entry, pointed[1].text):
             return pointed[0].entry, pointed[1]
-        for ev in evidence[:2]:
+        for ev in evidence[:CONTEXT_ENTRIES]:
             for span in _widened(ev, ev.best_span()):
                 if answers_topic(intent, ev.entry, span.text):
                     return ev.entry, span
