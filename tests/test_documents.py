@@ -34,6 +34,7 @@ def pdfs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         "paper": paper,
         "untitled": print_pdf(paper_html(html_title=False), d / "untitled.pdf"),
         "scan": print_pdf(SCAN_HTML, d / "scan.pdf"),
+        "partial": print_pdf(SCAN_HTML.replace("<body>", "<body><h1>A Cover Page With Text</h1>"), d / "part.pdf"),
         "encrypted": encrypt_copy(paper, d / "locked.pdf"),
         "truncated": truncated_copy(paper, d / "cut.pdf"),
     }
@@ -246,3 +247,9 @@ def test_page_of_tolerates_whitespace_and_unset_fields_leave_hashes_alone():
     with_authors = plain.model_copy(update={"authors": ["Jane Doe"], "year": 2020})
     assert with_authors.content_hash() != plain.content_hash()
     assert with_authors.model_copy(update={"authors": [], "year": None}).content_hash() == plain.content_hash()
+
+
+def test_pages_without_a_text_layer_are_reported(pdfs):
+    parsed = parse_document(pdfs["partial"])
+    assert parsed.pages == 2 and parsed.entries[0].title == "A Cover Page With Text"
+    assert parsed.warnings == ["1 of 2 pages have no text layer (page 2; OCR is not supported)"]

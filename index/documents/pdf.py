@@ -111,6 +111,8 @@ def parse(path: Path) -> ParsedDocument:
     """One paper entry from a PDF's text layer, with page offsets. DocumentError for an empty, corrupt, truncated or
     encrypted file, and for a scan without a text layer."""
     name = path.name
+    # pypdf logs every recoverable oddity of real-world files as a warning; the outcome reports what matters.
+    logging.getLogger("pypdf").setLevel(logging.ERROR)
     reader = _reader(path)
     pages = _page_texts(reader, name)
     if not pages:
@@ -124,4 +126,9 @@ def parse(path: Path) -> ParsedDocument:
         parts.append(text)
         at += len(text) + 2
     entry = paper_entry(title=title, text="\n\n".join(parts), file=name, authors=authors, page_starts=starts)
-    return ParsedDocument(FORMAT, [entry], pages=len(pages))
+    blank = [n for n, text in enumerate(pages, start=1) if not text.strip()]
+    warnings = []
+    if blank:
+        shown = ", ".join(map(str, blank[:10])) + (" …" if len(blank) > 10 else "")
+        warnings.append(f"{len(blank)} of {len(pages)} pages have no text layer (page {shown}; OCR is not supported)")
+    return ParsedDocument(FORMAT, [entry], pages=len(pages), warnings=warnings)
