@@ -253,3 +253,39 @@ def test_pages_without_a_text_layer_are_reported(pdfs):
     parsed = parse_document(pdfs["partial"])
     assert parsed.pages == 2 and parsed.entries[0].title == "A Cover Page With Text"
     assert parsed.warnings == ["1 of 2 pages have no text layer (page 2; OCR is not supported)"]
+
+
+class _Meta:
+    """A stand-in for pypdf's reader: only the metadata the title logic reads."""
+
+    def __init__(self, metadata: dict[str, str]) -> None:
+        self.metadata = metadata
+
+
+@pytest.mark.parametrize(
+    ("meta", "first_page", "expected"),
+    [
+        (
+            {},
+            "arXiv:2101.00001v1 [cs.LG] 1 Jan 2021\nAttention Is All You Need\nAnn Lee and Omar Haddad\nAbstract",
+            (
+                "Attention Is All You Need",
+                ["Ann Lee", "Omar Haddad"],
+            ),
+        ),
+        ({"/Title": "Short Meta Title"}, "Attention Is All You Need\nBody text.", ("Short Meta Title", [])),
+        (
+            {"/Title": "draft.pdf", "/Author": "Maria Rossi; Li Wei"},
+            "Preprint\n1\nReal Title Here\nx",
+            (
+                "Real Title Here",
+                ["Maria Rossi", "Li Wei"],
+            ),
+        ),
+        ({}, "12345\n\n", ("fallback name", [])),
+    ],
+)
+def test_pdf_title_and_author_heuristics(meta, first_page, expected):
+    from index.documents.pdf import _title_and_authors
+
+    assert _title_and_authors(_Meta(meta), [first_page], "fallback name") == expected

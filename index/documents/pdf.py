@@ -17,6 +17,7 @@ log = logging.getLogger(__name__)
 _END = re.compile(r"[.!?:;][\"”’)\]]*$")
 _BAD_TITLE = re.compile(r"^(untitled|microsoft word\b|file:|about:blank)|\.(html?|pdf|docx?|tex|dvi)$", re.I)
 _MAX_TITLE_CHARS = 250
+_STAMP = re.compile(r"^(arxiv:\S+|preprint\b|under review\b|published as\b|accepted (at|to|for)\b|draft\b|\d+$)", re.I)
 
 
 def reflow(page_text: str) -> str:
@@ -84,27 +85,27 @@ def _page_texts(reader, name: str) -> list[str]:  # type: ignore[no-untyped-def]
     return texts
 
 
-def _title_and_authors(reader, pages: list[str], fallback: str) -> tuple[str, list[str], int]:  # type: ignore[no-untyped-def]
-    """Title from the metadata (unless it is a file name or blank) or the first page's first line; authors from the
-    metadata or the line under the title. Also returns how many leading first-page paragraphs that used."""
-    meta = reader.metadata or {}
+def _title_and_authors(reader, pages: list[str], fallback: str) -> tuple[str, list[str]]:  # type: ignore[no-untyped-def]
+    """Title from the metadata (unless it is a file name or blank) or the first page's first line (stamps such as
+    "arXiv:…" or "Preprint" skipped); authors from the metadata or the line under the title."""
+    try:
+        meta = reader.metadata or {}
+    except Exception:  # damaged info dictionary: the text still counts
+        meta = {}
     meta_title = clean_title(str(meta.get("/Title") or ""))
     meta_author = str(meta.get("/Author") or "").strip()
     first = next((p for p in pages if p.strip()), "")
-    paragraphs = first.split("\n")
-    used = 0
+    paragraphs = [p for p in first.split("\n") if p.strip() and not _STAMP.match(p.strip())]
     title = meta_title if meta_title and not _BAD_TITLE.search(meta_title) else ""
     if not title:
-        head = clean_title(paragraphs[0]) if paragraphs and paragraphs[0] else ""
+        head = clean_title(paragraphs[0]) if paragraphs else ""
         title = head if 3 <= len(head) <= _MAX_TITLE_CHARS and re.search(r"[^\W\d_]", head) else fallback
-    if paragraphs and clean_title(paragraphs[0]).lower() == title.lower():
-        used = 1
     authors = split_authors(meta_author) if meta_author else []
-    if not authors and used < len(paragraphs):
-        authors = split_authors(paragraphs[used])
-        if authors:
-            used += 1
-    return title[:_MAX_TITLE_CHARS], authors, used
+    if not authors:
+        # Only the line right under the title found on the page: a title line itself can look like a name.
+        after = next((i + 1 for i, p in enumerate(paragraphs) if clean_title(p).lower() == title.lower()), None)
+        authors = split_authors(paragraphs[after]) if after is not None and after < len(paragraphs) else []
+    return title[:_MAX_TITLE_CHARS], authors
 
 
 def parse(path: Path) -> ParsedDocument:
@@ -119,7 +120,7 @@ def parse(path: Path) -> ParsedDocument:
         raise DocumentError(name, "PDF has no pages")
     if not any(p.strip() for p in pages):
         raise DocumentError(name, f"no text layer on any of its {len(pages)} page(s) (a scan?): OCR is not supported")
-    title, authors, _ = _title_and_authors(reader, pages, clean_title(path.stem.replace("_", " ")))
+    title, authors = _title_and_authors(reader, pages, clean_title(path.stem.replace("_", " ")))
     starts, parts, at = [], [], 0
     for text in pages:
         starts.append(at)
