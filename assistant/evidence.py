@@ -122,6 +122,14 @@ class EntryEvidence:
                 start, end = min(start, j), max(end, j + 1)
         return Span(self.entry.id, start, tuple(self.sentences[start:end]))
 
+    def top_spans(self, share: float) -> list[Span]:
+        """Every sentence scoring at least ``share`` of the best score, best first, each as a one-sentence span."""
+        if not self.sentences:
+            return []
+        best = max(self.scores)
+        order = sorted(range(len(self.sentences)), key=lambda i: (-self.scores[i], i))
+        return [Span(self.entry.id, i, (self.sentences[i],)) for i in order if self.scores[i] >= share * best > 0]
+
     def span_of(self, indices: Sequence[int]) -> Span:
         """The span covering the given sentence indices (at most three consecutive)."""
         start = min(indices)

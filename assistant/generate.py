@@ -27,6 +27,7 @@ from index.text import (
 CONTEXT_ENTRIES = 2
 BEST_ENTRY_WORDS = 60
 OTHER_ENTRY_WORDS = 25
+QUOTE_SHARE = 0.8  # sentences scoring this share of an entry's best are tried, in order, for the span that answers
 # Prompt processing (~60 tokens/s on 2 cores) dominates answer time: these keep the user message near 200 tokens.
 _DONT_KNOW = re.compile(
     r"\b(i don'?t know|do not know|not (mentioned|stated|specified|provided|given|included) in|"
@@ -69,7 +70,7 @@ def answers_topic(intent: Intent, entry: Entry, span_text: str) -> bool:
     (a question about things the entry never mentions is not answered by it, however relevant the entry); and the
     span itself carries at least two of them (one, if that is all there is). A question that only asks which entry
     it is ("which paper shows …?") is answered by the entry itself: one topic word in the span is enough."""
-    if not has_attribute(span_text, intent.attribute, intent.counted):
+    if not has_attribute(span_text, intent.attribute, intent.counted, intent.measure):
         return False
     named = set(content_words(f"{entry.title} {' '.join(entry.people)}"))
     rest = [t for t in intent.topic if not stem_matches(t, named)]
@@ -197,7 +198,7 @@ class GroundedWriter:
     @staticmethod
     def _states(intent: Intent, pending: Sequence[tuple[str, object]]) -> bool:
         """Whether one of the held sentences states the kind of value the question asks for."""
-        return any(has_attribute(claim, intent.attribute, intent.counted) for claim, _ in pending)
+        return any(has_attribute(claim, intent.attribute, intent.counted, intent.measure) for claim, _ in pending)
 
     def quote(
         self, question: str, intent: Intent, evidence: Sequence[EntryEvidence], dropped: Sequence[str] = ()
@@ -209,9 +210,13 @@ class GroundedWriter:
         if pointed is not None and answers_topic(intent, pointed[0].entry, pointed[1].text):
             return pointed[0].entry, pointed[1]
         for ev in evidence[:CONTEXT_ENTRIES]:
-            for span in _widened(ev, ev.best_span()):
-                if answers_topic(intent, ev.entry, span.text):
-                    return ev.entry, span
+            # A value asked for (a number, a year) must come from the span most about the ask: some other sentence
+            # that happens to hold a number is no answer. Otherwise nearly-as-relevant sentences are tried too.
+            others = ev.top_spans(QUOTE_SHARE) if intent.attribute is None else []
+            for candidate in [ev.best_span(), *others]:
+                for span in _widened(ev, candidate):
+                    if answers_topic(intent, ev.entry, span.text):
+                        return ev.entry, span
         return None
 
 

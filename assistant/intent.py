@@ -58,7 +58,8 @@ _ATTRIBUTES: tuple[tuple[str, re.Pattern[str]], ...] = (
         "quantity",
         re.compile(
             r"\bhow (many|much|large|big|long|fast|often|small)\b|\bby (how much|what factor)\b|"
-            r"\bwhat (is the |was the )?(number|percentage|fraction|proportion|size|speed-?up|accuracy|error rate)\b|"
+            r"\bwhat (is the |was the )?([\w-]+ )?(number|percentage|fraction|proportion|size|speed-?up|accuracy|"
+            r"error rate)\b|"
             r"\bhow many times\b",
             re.I,
         ),
@@ -71,7 +72,9 @@ _HOW_MANY = re.compile(r"\bhow many\b", re.I)
 _HARDWARE_WORDS = re.compile(r"\b(gpus?|tpus?|cpus?|fpgas?|a100|h100|v100|nvidia|accelerators?|hardware)\b", re.I)
 _YEAR_RE = re.compile(r"\b(19|20)\d{2}\b")
 _PART_SPLIT = re.compile(
-    r"\?\s+(?=\S)|,?\s+and\s+(?=(?:what|when|who|how|which|where|why|is|does|did|are)\b)|;\s*", re.I
+    r"\?\s+(?=\S)|,?\s+and\s+(?=(?:(?:for|in|on|at|of|with|by|from|to|under)\s+)?"
+    r"(?:what|when|who|how|which|where|why|is|does|did|are)\b)|;\s*",
+    re.I,
 )
 _ASKING = frozenset(
     """which what who whom whose when where why how many much list name show give tell enumerate are there any is
@@ -103,6 +106,7 @@ class Intent:
     parts: tuple[str, ...] = field(default_factory=tuple)
     identifies: bool = False
     counted: tuple[str, ...] = ()
+    measure: str | None = None
 
     @property
     def kind(self) -> str | None:
@@ -175,6 +179,21 @@ def attribute_asked(question: str) -> str | None:
     return next((name for name, pattern in _ATTRIBUTES if pattern.search(question)), None)
 
 
+_MEASURE = re.compile(
+    r"\bwhat (?:is the |was the )?(?:[\w-]+ )?(percentage|fraction|proportion|speed-?up|accuracy|error rate)\b", re.I
+)
+_MEASURE_UNITS = {"percentag": "%", "fraction": "%", "proport": "%", "accuraci": "%", "error": "%"}
+
+
+def measured_word(question: str) -> str | None:
+    """The stem of the measure a question asks for ("What classification accuracy does X reach?" → "accuraci")."""
+    match = _MEASURE.search(question)
+    if match is None:
+        return None
+    found = content_words(match.group(1))
+    return found[0] if found else None
+
+
 def counted_words(question: str) -> tuple[str, ...]:
     """Stems of what a "how many" question counts ("How many open-weight models did it examine?" → open-weight,
     model; "how many artworks or artists are in it?" → artwork, artist)."""
@@ -194,13 +213,17 @@ def counted_words(question: str) -> tuple[str, ...]:
     return tuple(out)
 
 
-def has_attribute(text: str, attribute: str | None, counted: Sequence[str] = ()) -> bool:
+def has_attribute(text: str, attribute: str | None, counted: Sequence[str] = (), measure: str | None = None) -> bool:
     """Whether a text can answer for that kind of value (a number, a hardware name, a year, a named dataset). For a
     count, a text that names what is counted must have a number next to it: "two tasks" does not say how many
     artists a dataset has."""
     if attribute is None:
         return True
     if attribute == "quantity":
+        if measure is not None:
+            # A measure is stated by its word or its unit: "230x speedup", "an accuracy of 91%", "91% accuracy".
+            unit = _MEASURE_UNITS.get(measure)
+            return number_near(text, (measure,)) or bool(unit and re.search(rf"\d\s*{re.escape(unit)}", text))
         if counted and any(stem_matches(c, set(content_words(text))) for c in counted):
             return number_near(text, counted)
         return bool(numbers(text))
@@ -284,4 +307,5 @@ def read_intent(question: str) -> Intent:
         parts=parts,
         identifies=bool(_IDENTIFY_RE.search(question)) and not is_list,
         counted=counted_words(question),
+        measure=measured_word(question),
     )

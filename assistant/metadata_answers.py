@@ -28,7 +28,8 @@ _AFFIL = re.compile(
 _WHEN = re.compile(r"\bwhen (is|does|will|was|do)\b|what time|which day|what day|at what time|scheduled", re.I)
 _WHO = re.compile(r"\bwho\b|which speakers?|which presenters?|\bpresenters?\b|\bpresented by\b|\bgiven by\b", re.I)
 _TITLE = re.compile(
-    r"what (is|was) the title|title of|(what|which) (talk|tutorial) (does|did|will|is)|"
+    r"what (is|was) the title|title of|(what|which) (talk|tutorial) (does|do|did|will|is)|"
+    r"\b(talk|tutorial|presentation) (is )?called\b|what is the name of|"
     r"what('s| is| was) (on|happening|scheduled|planned)\b|\b(programme|program|agenda|schedule)\b|"
     r"what (does|did|will) [^?]+ (talk|speak|present) (about|on)\s*\??\s*$",
     re.I,

@@ -58,3 +58,11 @@ def test_best_span_is_about_the_question() -> None:
     entry = _entry("The tutorial has three parts. Lean uses the Mathlib library. Proofs are checked by machine.")
     evidence = scorer.score("Which library does Lean use?", ("librari", "lean"), [entry])[0]
     assert evidence.best_span().sentences[0] == "Lean uses the Mathlib library."
+
+
+def test_nearly_as_relevant_sentences_are_candidates_best_first() -> None:
+    from assistant.evidence import EntryEvidence
+
+    entry = Entry(id="e", kind="paper", title="T", text="A one. B two. C three.")
+    ev = EntryEvidence(entry, ["A one.", "B two.", "C three."], [0.5, 1.0, 0.85], 0)
+    assert [s.start for s in ev.top_spans(0.8)] == [1, 2]

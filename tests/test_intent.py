@@ -104,3 +104,19 @@ def test_a_count_needs_its_number_next_to_what_is_counted() -> None:
     assert has_attribute("The dataset holds 1,200 artists and their works.", "quantity", counted)
     # Where the text never names what is counted, any number may be the answer (other words for the same thing).
     assert has_attribute("A dataset of 500 AI supercomputers.", "quantity", ("machin",))
+
+
+def test_a_measure_is_stated_by_its_word_or_unit() -> None:
+    intent = read_intent("What classification accuracy does TabPFN reach on the OpenML-CC18 datasets?")
+    assert intent.attribute == "quantity" and intent.measure == "accuraci"
+    args = (intent.attribute, intent.counted, intent.measure)
+    assert not has_attribute("On the 18 datasets it performs on par with a 230x speedup.", *args)
+    assert has_attribute("It reaches 91% on them.", *args) and has_attribute("an accuracy of 0.91", *args)
+
+
+def test_a_second_ask_after_a_preposition_is_a_part() -> None:
+    question = "Where is Cengiz Pehlevan from, and for which quantities does his model give predictions?"
+    assert split_parts(question) == (
+        "Where is Cengiz Pehlevan from",
+        "for which quantities does his model give predictions",
+    )

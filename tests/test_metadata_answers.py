@@ -31,3 +31,12 @@ def test_a_comparison_of_named_people_leaves_out_the_other_talks_of_that_day() -
     assert answer is not None and answer.intent == "compare"
     assert [e.id for _, es in answer.sentences for e in es] == ["t1", "t3"]
     assert "10:40 am" in answer.sentences[0][0] and "3:30 pm" in answer.sentences[1][0]
+
+
+def test_what_a_talk_is_called_is_its_record() -> None:
+    talk = Entry(id="t9", kind="talk", title="TBD — Nicolas Flammarion", speaker="Nicolas Flammarion", time="2:30 pm")
+    answer = answer_from_metadata("What is Nicolas Flammarion's talk called?", [talk])
+    assert answer is not None and "title is still TBD" in answer.sentences[0][0]
+    tutorial = Entry(id="u", kind="tutorial", title="Spectral Filtering", presenters=["Elad Hazan", "Annie Marsden"])
+    answer = answer_from_metadata("Which tutorial do Elad Hazan and Annie Marsden present?", [tutorial])
+    assert answer is not None and "Spectral Filtering" in answer.sentences[0][0]
