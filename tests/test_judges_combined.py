@@ -242,3 +242,15 @@ def test_cache_only_model_turns_a_miss_into_a_judge_failure(tmp_path: Path) -> N
     assert str(judge.last_failure).startswith("error")
     with pytest.raises(ValueError, match="name"):
         CachedChatModel(LogprobCache(path), None)
+
+
+def test_yes_no_judge_shows_the_model_focused_evidence_and_asks_each_pair_once() -> None:
+    model = probability_model(0.8)
+    judge = YesNoJudge(model)
+    filler = " ".join(f"Talk {i} covers topic number {i} in depth." for i in range(60))
+    evidence = f"{filler} The keynote on protein folding is on Tuesday."
+    assert judge.score("The protein folding keynote is on Tuesday.", evidence) == pytest.approx(0.8)
+    assert judge.score("The protein folding keynote is on Tuesday.", evidence) == pytest.approx(0.8)
+    assert len(model.calls) == 1
+    shown = model.calls[0][-1]["content"]
+    assert "The keynote on protein folding is on Tuesday." in shown and len(shown) < 1000

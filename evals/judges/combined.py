@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from evals.judges.base import JudgeFailure, ScoringJudge
-from evals.judges.features import FEATURE_NAMES, claim_features, focus_evidence
+from evals.judges.features import FEATURE_NAMES, claim_features
 from evals.judges.model import YesNoJudge
 
 if TYPE_CHECKING:
@@ -139,7 +139,7 @@ class CombinedJudge(ScoringJudge):
     def _model_part(self, claim: str, evidence: str) -> dict[str, float]:
         if self.yes_no is None:
             raise JudgeFailure("no_model: the checks could not decide and no model was given")
-        p_yes = self.yes_no.score(claim, focus_evidence(claim, evidence))
+        p_yes = self.yes_no.score(claim, evidence)
         if p_yes is None:
             raise JudgeFailure(self.yes_no.last_failure or "error: the model gave no verdict")
         return model_features(p_yes)

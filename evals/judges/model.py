@@ -12,6 +12,7 @@ import re
 from typing import TYPE_CHECKING
 
 from evals.judges.base import JudgeFailure, ScoringJudge, call_with_timeout
+from evals.judges.features import focus_evidence
 
 if TYPE_CHECKING:
     from assistant.llm.base import ChatMessage, ChatModel
@@ -83,9 +84,18 @@ class YesNoJudge(ScoringJudge):
         self.timeout_s = timeout_s
         self.use_logprobs = use_logprobs
         self.top = top
+        self._memo: dict[tuple[str, str], float] = {}
 
     def raw_score(self, claim: str, evidence: str) -> float:
-        """P(yes), or 1.0 / 0.0 from the written word without log-probabilities."""
+        """P(yes), or 1.0 / 0.0 from the written word without log-probabilities. Evidence over 800 characters
+        (a whole answer checked for a reference claim) is first cut to the sentences the claim draws on; a pair
+        asked before is answered from memory."""
+        known = self._memo.get((claim, evidence))
+        if known is None:
+            known = self._memo[(claim, evidence)] = self._ask(claim, focus_evidence(claim, evidence))
+        return known
+
+    def _ask(self, claim: str, evidence: str) -> float:
         from assistant.llm.base import LLMError, complete  # lazily: the assistant package is heavy to import
 
         messages = support_messages(claim, evidence)
