@@ -190,17 +190,28 @@ class HybridRetriever:
 
     def validate(self, filters: Filters) -> None:
         """AssistantError naming the filter and the allowed values if a filter value is unknown."""
-        entries = self.corpus.entries.values()
-        checks = {
-            "kind": (filters.kind, sorted({e.kind for e in entries})),
-            "source": (filters.source, self.corpus.sources),
-            "speaker": (filters.speaker, sorted({p for e in entries for p in e.people})),
-            "day": (filters.day, sorted({e.day for e in entries if e.day})),
-        }
-        for name, (value, allowed) in checks.items():
-            if value and value.lower() not in {a.lower() for a in allowed}:
+        for name in ("kind", "source", "speaker", "day"):
+            value = getattr(filters, name)
+            if not value:
+                continue
+            allowed, folded = self._allowed(name)
+            if value.lower() not in folded:
                 shown = ", ".join(allowed[:12]) + (" …" if len(allowed) > 12 else "")
                 raise AssistantError(f"unknown {name} {value!r}; known values: {shown}")
+
+    def _allowed(self, name: str) -> tuple[list[str], set[str]]:
+        """The values a filter may take (computed once per corpus: a scan of every entry)."""
+        cache: dict[str, tuple[list[str], set[str]]] = self.__dict__.setdefault("_allowed_values", {})
+        if name not in cache:
+            entries = self.corpus.entries.values()
+            values = {
+                "kind": lambda: sorted({e.kind for e in entries}),
+                "source": lambda: self.corpus.sources,
+                "speaker": lambda: sorted({p for e in entries for p in e.people}),
+                "day": lambda: sorted({e.day for e in entries if e.day}),
+            }[name]()
+            cache[name] = (values, {v.lower() for v in values})
+        return cache[name]
 
     def retrieve(self, query: str, k: int = 10, filters: Filters | None = None, mode: str = "hybrid") -> list[Passage]:
         """Ranked passages, one per entry, best first. Hybrid mode also puts entities the question names first."""

@@ -30,7 +30,7 @@ PAYLOAD_PREFIX = "payload-"
 MANIFEST_FORMAT = 2
 _REQUIRED = ("format", "fingerprint", "entry_hashes", "chunk_ids", "payload")
 # Code whose change changes what the same seed files parse into (so the inputs digest covers it).
-_PARSER_CODE = ("parsers", "documents", "corpus.py", "entries.py", "text.py")
+_PARSER_CODE = ("parsers", "documents/registry.py", "corpus.py", "entries.py", "text.py")
 
 
 class ManifestData(TypedDict, total=False):
@@ -162,7 +162,8 @@ def inputs_digest(seeds_dir: Path, limits: Any, documents_dir: Path | None = Non
     sources = [
         p
         for name in _PARSER_CODE
-        for p in sorted((code / name).rglob("*.py") if (code / name).is_dir() else [code / name])
+        for p in (sorted((code / name).rglob("*.py")) if (code / name).is_dir() else [code / name])
+        if p.is_file()
     ]
     for path in [*files, *sources]:
         digest.update(path.name.encode() + b"\0")
