@@ -117,9 +117,11 @@ def default_judge(chat_model: ChatModel | None = None, settings: Settings | None
 
 
 MEASURED: dict[str, dict[str, float | int | None]] = {
-    "verifier": {"balanced_accuracy": 0.406, "recall_unsupported": 0.635, "kappa": -0.195, "n": 153},
-    "overlap": {"balanced_accuracy": 0.560, "recall_unsupported": 0.224, "kappa": 0.111, "n": 153},
-    "embedded": {"balanced_accuracy": 0.769, "recall_unsupported": 0.612, "kappa": 0.517, "n": 153},
+    "verifier": {"balanced_accuracy": 0.517, "recall_unsupported": 0.753, "kappa": 0.034, "n": 178},
+    "overlap": {"balanced_accuracy": 0.601, "recall_unsupported": 0.247, "kappa": 0.202, "n": 178},
+    "embedded": {"balanced_accuracy": 0.728, "recall_unsupported": 0.533, "kappa": 0.461, "n": 124},
+    "combined": {"balanced_accuracy": 0.710, "recall_unsupported": 0.717, "kappa": 0.419, "n": 124},
 }
-"""Agreement with the labels (test split of 153 of the 306 labelled claims) as measured by ``assistant eval judges``
-on 2026-12-01, used when no judges run is in the output folder: ``name -> figures``."""
+"""Agreement with the labels on the test half of ``evals/labels/support.jsonl`` (355 claims; the model judges on the
+124 test claims whose model answers are cached, see the README) as measured by ``assistant eval judges`` and
+``python -m evals.judges.fit`` on 2026-12-01, used when no judges run is in the output folder: ``name -> figures``."""

@@ -1,4 +1,4 @@
-"""The default support judge: the evaluation's own checks first, the local model only where they cannot decide.
+"""A support judge that runs the evaluation's own checks first and the local model where they cannot decide.
 
 Two logistic models, both fitted on the calibration half of the labelled set only (:mod:`evals.judges.fit`):
 
@@ -10,6 +10,8 @@ Two logistic models, both fitted on the calibration half of the labelled set onl
 
 The score is the probability of "supported" from whichever model decided; supported iff it reaches
 ``threshold``. Any model failure is a failure of the item (``None``), never a guess from the checks alone.
+Measured against the labels it is not better than the yes/no judge alone (see the README), so it is not the
+default: its checks fire on too few calibration claims to be weighed reliably.
 """
 
 from __future__ import annotations
@@ -74,14 +76,48 @@ def model_features(p_yes: float) -> dict[str, float]:
 
 
 FITTED = Weights(
-    checks=Logistic(bias=0.0, coef={}),
-    full=Logistic(bias=0.0, coef={"model_supports": 1.0}),
-    gate_low=-1.0,
-    gate_high=2.0,
-    threshold=0.5,
-    info={"fitted": "placeholder before the first calibration"},
+    checks=Logistic(
+        bias=0.4617,
+        coef={
+            "coverage": 0.0000,
+            "pair_coverage": 0.0000,
+            "copied": 0.0000,
+            "number_absent": -0.1534,
+            "number_context": -0.4960,
+            "negation_added": 0.0000,
+            "negation_dropped": -3.0113,
+            "hedge_dropped": -1.6822,
+            "certainty_added": -0.1486,
+            "direction_flip": -2.5614,
+            "names_absent": -1.2235,
+            "name_attachment": -0.2580,
+        },
+    ),
+    full=Logistic(
+        bias=0.4765,
+        coef={
+            "coverage": 0.0000,
+            "pair_coverage": 0.0000,
+            "copied": 0.0000,
+            "number_absent": 0.0000,
+            "number_context": -1.4675,
+            "negation_added": 0.0000,
+            "negation_dropped": -2.4475,
+            "hedge_dropped": -0.7215,
+            "certainty_added": 0.0000,
+            "direction_flip": -3.5470,
+            "names_absent": -0.3608,
+            "name_attachment": -1.5701,
+            "model_supports": 1.2200,
+        },
+    ),
+    gate_low=-1.0000,
+    gate_high=2.0000,
+    threshold=0.5000,
+    info={"calibration_items": 114, "l2": 1.0, "gate_purity": 0.95, "model_features": ["model_supports"]},
 )
-"""Fitted on the calibration half of ``evals/labels/support.jsonl`` by ``python -m evals.judges.fit``."""
+"""Fitted on the calibration half of ``evals/labels/support.jsonl`` by ``python -m evals.judges.fit`` (2026-12-01, the
+114 calibration claims with cached model answers); the gates found no region the checks decide alone."""
 
 
 class CombinedJudge(ScoringJudge):
