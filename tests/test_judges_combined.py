@@ -254,3 +254,25 @@ def test_yes_no_judge_shows_the_model_focused_evidence_and_asks_each_pair_once()
     assert len(model.calls) == 1
     shown = model.calls[0][-1]["content"]
     assert "The keynote on protein folding is on Tuesday." in shown and len(shown) < 1000
+
+
+def test_fit_command_fits_and_scores_from_the_cache_alone(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from assistant.llm.model_file import DEFAULT_MODEL_FILENAME
+    from evals.judges.fit import main
+    from evals.support_labels import load_labels
+
+    cache = LogprobCache(tmp_path / "cache.jsonl")
+    name = Path(DEFAULT_MODEL_FILENAME).stem
+    items = load_labels()[:60]
+    for i, item in enumerate(items):  # a fake model that is right four times in five
+        p = 0.8 if item.supported == (i % 5 != 0) else 0.2
+        cache.put(
+            request_key(name, support_messages(item.claim, item.evidence), 10),
+            {"yes": math.log(p), "no": math.log(1 - p)},
+        )
+    assert main(["--cache", str(tmp_path / "cache.jsonl")]) == 0
+    out = capsys.readouterr().out
+    literal, figures = out[: out.index("{\n")], json.loads(out[out.index("{\n") :])
+    assert literal.startswith("FITTED = Weights(")
+    assert figures["calibration_items"] + figures["test_items"] == 60
+    assert 0.5 < figures["model_supports_only"]["balanced_accuracy"] <= 1.0
