@@ -39,6 +39,7 @@ from index.manifest import (
     leftover_temp_paths,
     node_from_chunk,
     read_manifest,
+    refresh_inputs,
     remove_paths,
     reusable_chunks,
     write_manifest,
@@ -213,6 +214,8 @@ def _build_locked(
     warnings = list(corpus.warnings) + _drop_warnings(manifest, corpus, settings)
     bm25_ok = manifest is not None and manifest.get("bm25_digest") == bm25_digest(index_dir / BM25_DIR) != ""
     if manifest is not None and bm25_ok and _is_noop(manifest, corpus, fp, store):
+        if inputs and manifest.get("inputs_digest") != inputs:
+            refresh_inputs(index_dir, manifest, inputs, [dataclasses.asdict(w) for w in corpus.warnings])
         return BuildReport(
             entries=len(corpus.entries),
             chunks=len(chunk_ids(manifest)),

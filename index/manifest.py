@@ -212,6 +212,14 @@ def write_manifest(
     return {**data, "entries": entries, "chunks": chunks}
 
 
+def refresh_inputs(index_dir: Path, manifest: ManifestData, inputs: str, warnings: Sequence[Mapping[str, Any]]) -> None:
+    """Record that the published index is also what ``inputs`` parse into (a build found nothing to change, but
+    the seed bytes or parser code differ), so the next build sees it without parsing. The payload is untouched."""
+    header = {k: v for k, v in manifest.items() if k not in ("entries", "chunks")}
+    header.update(inputs_digest=inputs, warnings=[dict(w) for w in warnings])
+    write_atomic(manifest_path(index_dir), json.dumps(header, ensure_ascii=False))
+
+
 def discard_manifest(index_dir: Path) -> None:
     """Remove the manifest and its payload (the store they describe is gone), so no reader trusts a half index."""
     manifest_path(index_dir).unlink(missing_ok=True)

@@ -50,6 +50,8 @@ def test_up_to_date_index_is_recognised_without_parsing(settings, monkeypatch: p
     path = settings.index.seeds_dir / DAILY
     path.write_text(path.read_text() + "\n")  # same entries, other bytes: parsed again, still nothing to do
     assert _build(settings).noop
+    monkeypatch.setattr(index.build, "load_corpus", no_parsing)
+    assert _build(settings).noop  # and that parse was recorded: the next build does not parse again
 
 
 def test_one_new_entry_is_the_only_one_chunked_and_tokenized(settings, monkeypatch: pytest.MonkeyPatch) -> None:
