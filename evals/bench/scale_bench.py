@@ -322,7 +322,8 @@ def plot(results: list[dict[str, Any]], out_dir: Path) -> list[Path]:
 
     panels = {
         "scale_times.png": ("seconds", ["cold_index_s", "noop_s", "add_one_s", "startup_s"]),
-        "scale_latency.png": ("milliseconds", ["retrieve_p50_ms", "retrieve_p95_ms", "link_p50_ms"]),
+        "scale_cpu.png": ("CPU seconds", ["cold_cpu_s", "noop_cpu_s", "add_one_cpu_s", "startup_cpu_s"]),
+        "scale_latency.png": ("milliseconds", ["retrieve_p50_ms", "retrieve_cpu_p50_ms", "link_p50_ms"]),
         "scale_memory.png": ("MB", ["rss_mb", "disk_mb"]),
     }
     out_dir.mkdir(parents=True, exist_ok=True)
