@@ -50,7 +50,7 @@ JUDGE_NAMES: tuple[str, ...] = ("verifier", "overlap", "embedded", "combined", "
 OFFLINE_JUDGES: tuple[str, ...] = ("verifier", "overlap", "embedded", "combined", "ragas")
 MODEL_JUDGES: tuple[str, ...] = ("embedded", "combined", "ragas")
 """Judges that use the embedded model unless given an endpoint."""
-DEFAULT_JUDGE = "embedded"
+DEFAULT_JUDGE = "combined"
 """The best judge on the labelled set that runs offline within the evaluation's time budget (see the README)."""
 
 
@@ -119,9 +119,9 @@ def default_judge(chat_model: ChatModel | None = None, settings: Settings | None
 MEASURED: dict[str, dict[str, float | int | None]] = {
     "verifier": {"balanced_accuracy": 0.517, "recall_unsupported": 0.753, "kappa": 0.034, "n": 178},
     "overlap": {"balanced_accuracy": 0.601, "recall_unsupported": 0.247, "kappa": 0.202, "n": 178},
-    "embedded": {"balanced_accuracy": 0.728, "recall_unsupported": 0.533, "kappa": 0.461, "n": 124},
-    "combined": {"balanced_accuracy": 0.710, "recall_unsupported": 0.717, "kappa": 0.419, "n": 124},
+    "embedded": {"balanced_accuracy": 0.662, "recall_unsupported": 0.775, "kappa": 0.324, "n": 142},
+    "combined": {"balanced_accuracy": 0.732, "recall_unsupported": 0.690, "kappa": 0.465, "n": 142},
 }
 """Agreement with the labels on the test half of ``evals/labels/support.jsonl`` (355 claims; the model judges on the
-124 test claims whose model answers are cached, see the README) as measured by ``assistant eval judges`` and
+142 test claims whose model answers are cached, see the README) as measured by ``assistant eval judges`` and
 ``python -m evals.judges.fit`` on 2026-12-01, used when no judges run is in the output folder: ``name -> figures``."""

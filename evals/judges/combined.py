@@ -1,4 +1,4 @@
-"""A support judge that runs the evaluation's own checks first and the local model where they cannot decide.
+"""The default support judge: the evaluation's own checks first, the local model where they cannot decide.
 
 Two logistic models, both fitted on the calibration half of the labelled set only (:mod:`evals.judges.fit`):
 
@@ -10,8 +10,8 @@ Two logistic models, both fitted on the calibration half of the labelled set onl
 
 The score is the probability of "supported" from whichever model decided; supported iff it reaches
 ``threshold``. Any model failure is a failure of the item (``None``), never a guess from the checks alone.
-Measured against the labels it is not better than the yes/no judge alone (see the README), so it is not the
-default: its checks fire on too few calibration claims to be weighed reliably.
+Against the labels most of its advantage over the yes/no judge alone is the fitted calibration of P(yes): its
+checks fire on too few calibration claims to be weighed reliably (see the README).
 """
 
 from __future__ import annotations
@@ -77,47 +77,47 @@ def model_features(p_yes: float) -> dict[str, float]:
 
 FITTED = Weights(
     checks=Logistic(
-        bias=0.4617,
+        bias=0.7043,
         coef={
             "coverage": 0.0000,
             "pair_coverage": 0.0000,
             "copied": 0.0000,
-            "number_absent": -0.1534,
-            "number_context": -0.4960,
+            "number_absent": -0.6438,
+            "number_context": -0.8581,
             "negation_added": 0.0000,
-            "negation_dropped": -3.0113,
-            "hedge_dropped": -1.6822,
-            "certainty_added": -0.1486,
-            "direction_flip": -2.5614,
-            "names_absent": -1.2235,
-            "name_attachment": -0.2580,
+            "negation_dropped": -3.4127,
+            "hedge_dropped": -1.1237,
+            "certainty_added": -0.4488,
+            "direction_flip": -3.3145,
+            "names_absent": -1.7059,
+            "name_attachment": 0.0000,
         },
     ),
     full=Logistic(
-        bias=0.4765,
+        bias=0.7577,
         coef={
             "coverage": 0.0000,
             "pair_coverage": 0.0000,
             "copied": 0.0000,
             "number_absent": 0.0000,
-            "number_context": -1.4675,
+            "number_context": -1.9080,
             "negation_added": 0.0000,
-            "negation_dropped": -2.4475,
-            "hedge_dropped": -0.7215,
-            "certainty_added": 0.0000,
-            "direction_flip": -3.5470,
-            "names_absent": -0.3608,
-            "name_attachment": -1.5701,
-            "model_supports": 1.2200,
+            "negation_dropped": -2.8417,
+            "hedge_dropped": -0.4804,
+            "certainty_added": -0.3044,
+            "direction_flip": -4.1140,
+            "names_absent": -0.8432,
+            "name_attachment": -1.0663,
+            "model_supports": 1.1495,
         },
     ),
-    gate_low=-1.0000,
+    gate_low=0.1636,
     gate_high=2.0000,
     threshold=0.5000,
-    info={"calibration_items": 114, "l2": 1.0, "gate_purity": 0.95, "model_features": ["model_supports"]},
+    info={"calibration_items": 141, "l2": 1.0, "gate_purity": 0.95, "model_features": ["model_supports"]},
 )
 """Fitted on the calibration half of ``evals/labels/support.jsonl`` by ``python -m evals.judges.fit`` (2026-12-01, the
-114 calibration claims with cached model answers); the gates found no region the checks decide alone."""
+141 calibration claims with cached model answers); the gates found no region the checks decide alone."""
 
 
 class CombinedJudge(ScoringJudge):
