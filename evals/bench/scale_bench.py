@@ -330,13 +330,16 @@ def plot(results: list[dict[str, Any]], out_dir: Path) -> list[Path]:
     written = []
     for name, (unit, keys) in panels.items():
         fig, ax = plt.subplots(figsize=(6.4, 4.2))
-        for mode, style in (("embedded", "-o"), ("server", "--s")):
-            rows = sorted((r for r in results if r.get("chroma") == mode), key=lambda r: r.get("entries", 0))
+        series = sorted({(r.get("chroma", "embedded"), r.get("embedder", "minilm")) for r in results})
+        for mode, vectors in series:
+            style = ("-" if mode == "embedded" else "--") + ("o" if vectors == "minilm" else "^")
+            rows = [r for r in results if (r.get("chroma", "embedded"), r.get("embedder", "minilm")) == (mode, vectors)]
+            rows.sort(key=lambda r: r.get("entries", 0))
             for key in keys:
                 points = [(r["entries"], r[key]) for r in rows if r.get(key) is not None and r.get("entries")]
                 if points:
                     xs, ys = zip(*points, strict=True)
-                    ax.plot(xs, ys, style, label=f"{key} ({mode})")
+                    ax.plot(xs, ys, style, label=f"{key} ({mode}, {vectors})")
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.set_xlabel("entries in the corpus")
