@@ -12,6 +12,7 @@ from index.text import (
     CORPUS_WORDS,
     KIND_WORDS,
     MONTHS,
+    NUMBER_WORDS,
     WEEKDAYS,
     content_words,
     fold,
@@ -38,6 +39,7 @@ _LIST_RE = re.compile(
     r"^\s*is there (?:a|an|any) (?:[\w-]+\s+){0,2}?(?:talk|paper|tutorial|lecture)s? "
     r"(?:on|about|that|which|covering)\b|"
     rf"\bhow many {_LIST_NOUNS}\b|"
+    rf"\b{_LIST_NOUNS}\b[^?]*\b(?:which|what) are (?:they|these|those|them)\b|"
     r"\bwho (?:else )?(?:speaks|talks|presents|is speaking|gives? (?:a )?talks?|spoke|presented)\b.*\b(?:on|during)\b.*"
     rf"\b(?:{'|'.join(WEEKDAYS)}|morning|afternoon|evening)\b|"
     rf"\bwhich (?:of the )?(?:speakers|presenters|people|researchers)\b|"
@@ -89,7 +91,9 @@ _TOPIC_FILLER = frozenset(
     after until between during programme program schedule agenda""".split()
 )
 _TOPIC_FILLER_STEMS = frozenset(content_words(" ".join(_TOPIC_FILLER | CORPUS_WORDS | _ASKING)))
-_SKIP_STEMS = _TOPIC_FILLER_STEMS | frozenset(content_words(" ".join((*WEEKDAYS, *MONTHS))))
+# Counts ("two tutorials deal with …") say how many entries there are, not what they are about.
+_COUNT_STEMS = frozenset(content_words(" ".join(w for w in NUMBER_WORDS if w not in ("single", "half"))))
+_SKIP_STEMS = _TOPIC_FILLER_STEMS | _COUNT_STEMS | frozenset(content_words(" ".join((*WEEKDAYS, *MONTHS))))
 
 
 @dataclass(frozen=True)

@@ -120,3 +120,9 @@ def test_a_second_ask_after_a_preposition_is_a_part() -> None:
         "Where is Cengiz Pehlevan from",
         "for which quantities does his model give predictions",
     )
+
+
+def test_a_stated_count_then_which_are_they_is_a_list_and_the_count_is_no_topic() -> None:
+    intent = read_intent("Two tutorials deal with theorem proving. Which are they, and who presents each?")
+    assert intent.is_list and intent.kinds == ("tutorial",) and "two" not in intent.topic
+    assert "theorem" in intent.topic and not read_intent("What are they?").is_list
