@@ -119,9 +119,9 @@ def default_judge(chat_model: ChatModel | None = None, settings: Settings | None
 MEASURED: dict[str, dict[str, float | int | None]] = {
     "verifier": {"balanced_accuracy": 0.517, "recall_unsupported": 0.753, "kappa": 0.034, "n": 178},
     "overlap": {"balanced_accuracy": 0.601, "recall_unsupported": 0.247, "kappa": 0.202, "n": 178},
-    "embedded": {"balanced_accuracy": 0.662, "recall_unsupported": 0.775, "kappa": 0.324, "n": 142},
-    "combined": {"balanced_accuracy": 0.732, "recall_unsupported": 0.690, "kappa": 0.465, "n": 142},
+    "embedded": {"balanced_accuracy": 0.747, "recall_unsupported": 0.573, "kappa": 0.494, "n": 178},
+    "combined": {"balanced_accuracy": 0.758, "recall_unsupported": 0.719, "kappa": 0.517, "n": 178},
 }
-"""Agreement with the labels on the test half of ``evals/labels/support.jsonl`` (355 claims; the model judges on the
-142 test claims whose model answers are cached, see the README) as measured by ``assistant eval judges`` and
-``python -m evals.judges.fit`` on 2026-12-01, used when no judges run is in the output folder: ``name -> figures``."""
+"""Agreement with the labels on the test half (178 claims) of ``evals/labels/support.jsonl`` (355 claims), as
+measured by ``assistant eval judges`` and ``python -m evals.judges.fit`` on 2026-12-01, used when no judges run is
+in the output folder: ``name -> figures``."""

@@ -20,11 +20,10 @@ if TYPE_CHECKING:
 __all__ = ["EMBEDDED_THRESHOLD", "PROMPT_VERSION", "YesNoJudge", "support_messages", "yes_probability"]
 
 PROMPT_VERSION = "support-yesno-1"
-EMBEDDED_THRESHOLD = 0.594
+EMBEDDED_THRESHOLD = 0.348
 """P(yes) the yes/no judge needs: the cut with the best balanced accuracy on the calibration half of the labels
-(2026-12-01, the 141 calibration claims of 355 with cached model answers). It is unstable (0.34-0.35 on the
-first 100-114 of those claims, 0.337 on the older 306-claim set), which is why the default judge calibrates P(yes)
-with a logistic fit instead (:mod:`evals.judges.combined`)."""
+(2026-12-01, 177 of 355 claims). It is unstable (0.594 on a random 141 of those claims, 0.34-0.35 on 100-114),
+which is why the default judge calibrates P(yes) with a logistic fit instead (:mod:`evals.judges.combined`)."""
 
 # The fixed instructions come first and the claim last, so that llama.cpp's prompt cache reuses the system prompt
 # for every claim and, for several claims checked against the same evidence, the evidence too.
