@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from assistant.metadata import parse_time
+from index.entries import Entry
 from index.text import (
     CORPUS_WORDS,
     KIND_WORDS,
@@ -165,6 +166,11 @@ def time_window(question: str) -> tuple[int, int] | None:
     if at is None:
         return None
     return (0, at) if m.group(1).lower() in ("before", "until") else (at + (1 if m.group(1) == "after" else 0), 24 * 60)
+
+
+def schedule_key(entry: Entry) -> tuple[str, int]:
+    """Where an entry falls in the programme: its date, then its start time in minutes (0 when it has none)."""
+    return (entry.date or "", minutes_of(parse_time(entry.time or "")) or 0)
 
 
 def minutes_of(canonical_time: str | None) -> int | None:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from assistant.evidence import entry_sentences
-from assistant.intent import Intent, minutes_of
+from assistant.intent import Intent, minutes_of, schedule_key
 from assistant.metadata import EntityLinker, parse_day, parse_time
 from index.entries import Entry
 from index.text import content_words, fold, stem_matches, words
@@ -57,11 +57,16 @@ def _topic_match(topic: Sequence[str], weights: dict[str, float], initials: str,
     for text in [entry.title, *entry_sentences(entry)]:
         vocab = set(content_words(text))
         share = sum(weights.get(t, 1.0) for t in topic if stem_matches(t, vocab)) / total
-        if initials and re.search(rf"\b{initials}s?\b", fold(text)):
+        if _says_initials(text, initials):
             share = 1.0
         if share > best:
             best, line = share, text
     return best, line
+
+
+def _says_initials(text: str, initials: str) -> bool:
+    """Whether the text uses the topic's acronym ("LLM" or "LLMs" for "large language models")."""
+    return bool(initials) and re.search(rf"\b{initials}s?\b", fold(text)) is not None
 
 
 def _initials(question_topic_words: Sequence[str]) -> str:
@@ -79,10 +84,6 @@ def _in_window(entry: Entry, window: tuple[int, int] | None) -> bool:
         return True
     at = minutes_of(parse_time(entry.time or ""))
     return at is not None and window[0] <= at < window[1]
-
-
-def _time_key(entry: Entry) -> tuple[str, int]:
-    return (entry.date or "", minutes_of(parse_time(entry.time or "")) or 0)
 
 
 _TBD_RE = re.compile(
@@ -174,7 +175,7 @@ def find_list(question: str, intent: Intent, ctx: ListContext) -> ListResult:
         pool, topic, detail = [e for e in pool if _people_count(e) == n], [], "count"
     if not topic:
         items = [ListItem(e, e.metadata_line(), 1.0) for e in pool]
-        items.sort(key=lambda it: _time_key(it.entry))
+        items.sort(key=lambda it: schedule_key(it.entry))
         return ListResult(items[:MAX_ITEMS], detail, len(items), noun)
     return _by_topic(question, intent, topic, pool, ctx, schedule, noun, detail)
 
@@ -203,7 +204,7 @@ def _by_topic(
         near = dense >= floor and (dense >= STRONG_DENSE or _anchored(entry, anchors, initials))
         if near or (share >= LEXICAL_SHARE and dense >= LEXICAL_FLOOR) or (share >= 0.99 and dense >= 0.2):
             items.append(ListItem(entry, _short(line or entry.title), dense + 0.15 * share))
-    items.sort(key=(lambda it: _time_key(it.entry)) if schedule else (lambda it: -it.score))
+    items.sort(key=(lambda it: schedule_key(it.entry)) if schedule else (lambda it: -it.score))
     detail = f"{detail}+topic" if detail not in ("all",) else "topic"
     return ListResult(items[:MAX_ITEMS], detail, len(items), noun)
 
@@ -224,7 +225,7 @@ def _anchored(entry: Entry, anchors: Sequence[str], initials: str) -> bool:
     if not anchors:
         return True
     vocab = _vocabulary(entry.title, entry.text)
-    if initials and re.search(rf"\b{initials}s?\b", fold(f"{entry.title} {entry.text}")):
+    if _says_initials(f"{entry.title} {entry.text}", initials):
         return True
     return any(stem_matches(a, vocab) for a in anchors)
 

@@ -6,8 +6,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from assistant.intent import minutes_of
-from assistant.metadata import parse_time
+from assistant.intent import schedule_key
 from index.entries import Entry, normalize_title
 
 _AUTHORS = re.compile(
@@ -121,7 +120,7 @@ def _narrowed(question: str, linked: Sequence[Entry]) -> list[Entry]:
     timed = [e for e in out if e.kind != "paper" and e.time]
     first, last = bool(_FIRST.search(question)), bool(_LAST.search(question))
     if timed and first != last:
-        by_time = sorted(timed, key=lambda e: (e.date or "", minutes_of(parse_time(e.time or "")) or 0))
+        by_time = sorted(timed, key=schedule_key)
         out = [by_time[0] if first else by_time[-1]]
     return out
 
