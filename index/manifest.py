@@ -60,15 +60,20 @@ class ManifestState:
 
 
 @contextlib.contextmanager
-def build_lock(index_dir: Path) -> Iterator[None]:
-    """One build (or damage check and repair) at a time per index folder; a second waits. Not reentrant."""
-    index_dir.mkdir(parents=True, exist_ok=True)
-    with open(index_dir / ".build.lock", "w") as lock:
+def exclusive_lock(lock_file: Path) -> Iterator[None]:
+    """Hold an exclusive lock on ``lock_file`` (created with its folder if missing); a second holder waits."""
+    lock_file.parent.mkdir(parents=True, exist_ok=True)
+    with open(lock_file, "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         try:
             yield
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def build_lock(index_dir: Path) -> contextlib.AbstractContextManager[None]:
+    """One build (or damage check and repair) at a time per index folder; a second waits. Not reentrant."""
+    return exclusive_lock(index_dir / ".build.lock")
 
 
 def manifest_path(index_dir: Path) -> Path:

@@ -7,7 +7,6 @@ so a crash or a second process never leaves it half written."""
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import hashlib
 import json
 import os
@@ -15,14 +14,13 @@ import re
 import shutil
 import time
 import unicodedata
-from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from index.documents.common import ParsedDocument
 from index.entries import Entry, SourceRef
-from index.manifest import write_atomic
+from index.manifest import exclusive_lock, write_atomic
 
 REGISTRY = "registry.json"
 REGISTRY_FORMAT = 1
@@ -70,16 +68,9 @@ def safe_name(name: str) -> str:
     return clean[: _MAX_NAME - len(suffix) - 1] + (f".{suffix}" if suffix else "")
 
 
-@contextlib.contextmanager
-def registry_lock(folder: Path) -> Iterator[None]:
+def registry_lock(folder: Path) -> contextlib.AbstractContextManager[None]:
     """One change to the registry (and the index build that follows it) at a time; a second waits."""
-    folder.mkdir(parents=True, exist_ok=True)
-    with open(folder / ".lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
+    return exclusive_lock(folder / ".lock")
 
 
 class Registry:
