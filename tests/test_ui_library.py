@@ -18,6 +18,7 @@ import pytest
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 from assistant import Settings
+from assistant.library import DocumentInfo
 from assistant.ui import bibtex, build_app, launch_kwargs, render_turn
 from assistant.ui.export import answer_markdown, reference_line
 from assistant.ui.library import (
@@ -56,17 +57,6 @@ class Report:
 
 
 @dataclass
-class Doc:
-    entry_id: str
-    title: str
-    kind: str
-    source: str
-    format: str
-    pages: int | None
-    added_at: str
-
-
-@dataclass
 class FakeLibrary:
     """Deterministic stand-in for the Assistant's library methods (progress as ``assistant.library`` reports it:
     after each file, with its message). A file whose text starts with "BAD" fails (its message names the path it
@@ -74,7 +64,7 @@ class FakeLibrary:
     page per form feed. ``gate`` holds each file until it is set."""
 
     gate: threading.Event | None = None
-    docs: dict[str, tuple[str, Doc]] = field(default_factory=dict)
+    docs: dict[str, tuple[str, DocumentInfo]] = field(default_factory=dict)
     given: list[list[str]] = field(default_factory=list)
     progress_calls: list[tuple[int, int, str]] = field(default_factory=list)
 
@@ -103,7 +93,7 @@ class FakeLibrary:
         old = self.docs.get(str(path))
         status = "unchanged" if old and old[0] == digest else ("updated" if old else "added")
         title = text.split("\n")[0].split("\f")[0]
-        doc = Doc(entry_id, title, "paper", path.name, path.suffix[1:], pages, f"2026-12-01T17:5{i}")
+        doc = DocumentInfo(entry_id, title, "paper", path.name, path.suffix[1:], pages, f"2026-12-01T17:5{i}")
         self.docs[str(path)] = (digest, doc)
         return Outcome(str(path), status, [entry_id], pages, f"{path.name}: {status}")
 
@@ -114,7 +104,7 @@ class FakeLibrary:
                 return Outcome(path, "removed", [doc.entry_id], doc.pages, "")
         return Outcome(ref, "failed", [], None, f"{ref}: no added document has this id, path or file name")
 
-    def documents(self) -> list[Doc]:
+    def documents(self) -> list[DocumentInfo]:
         return [doc for _, doc in self.docs.values()]
 
 
