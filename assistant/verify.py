@@ -18,6 +18,7 @@ from functools import lru_cache
 from assistant.evidence import Span, windows
 from index.text import (
     CORPUS_WORDS,
+    FRAME_WORDS,
     REPORTING_WORDS,
     STOP_WORDS,
     content_words,
@@ -34,12 +35,13 @@ SUPPORT_THRESHOLD = 0.75
 
 _CORPUS_STEMS = frozenset(content_words(" ".join(CORPUS_WORDS)))
 _REPORTING_STEMS = frozenset(content_words(" ".join(REPORTING_WORDS)))
+_FRAME_STEMS = frozenset(content_words(" ".join(FRAME_WORDS)))
 _POLARITY = frozenset(
     """not no never without cannot nor none fail fails failed unlike worse worst lower lowest fewer less least
     decrease decreases reduce reduces reduced degrade degrades underperform underperforms higher highest more most
     increase increases improve improves improved outperform outperforms better best faster slower larger smaller
     only all every always guarantee guarantees guaranteed prove proves proven first must certainly definitely
-    significantly""".split()
+    significantly away back toward towards reverse reverses reversed""".split()
 )
 _POLARITY_STEMS = frozenset(stems(sorted(_POLARITY)))
 _NEGATIONS = frozenset("not no never without cannot nor none fail fails failed".split())
@@ -95,10 +97,11 @@ def _names_entry(claim_stems: set[str], title: str) -> bool:
 
 
 def _claim_words(claim: str, ctx: ClaimContext) -> list[str]:
-    """The content words a span must supply: not corpus words ("paper", "talk"), not the title's words when the
-    sentence names the entry by its title, not the names of the entry's people (those are checked as names)."""
+    """The content words a span must supply: not corpus words ("paper", "talk"), not framing verbs ("introduces",
+    "called"), not the title's words when the sentence names the entry by its title, not the names of the entry's
+    people (those are checked as names)."""
     claim_stems = content_words(claim)
-    given = set(_CORPUS_STEMS) | set(content_words(" ".join(ctx.people)))
+    given = set(_CORPUS_STEMS) | _FRAME_STEMS | set(content_words(" ".join(ctx.people)))
     if _names_entry(set(claim_stems), ctx.title):
         given |= set(content_words(ctx.title))
     return [w for w in claim_stems if w not in given and not w.isdigit()]

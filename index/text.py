@@ -64,6 +64,13 @@ REPORTING_WORDS: frozenset[str] = frozenset(
 )
 """Verbs of reporting ("the paper presents …"): a sentence made only of these and the title says nothing."""
 
+FRAME_WORDS: frozenset[str] = REPORTING_WORDS - frozenset(
+    "analysis work works give gives given provide provides provided show shows shown".split()
+)
+"""Reporting verbs that only frame what an entry is about or what it calls something ("the paper introduces X",
+"its algorithm is called X"): a sentence may frame a span's fact with them although the span words it otherwise
+("we present X"). Not "shows" or "provides": those claim a result, which the span must state."""
+
 MONTHS: tuple[str, ...] = (
     "January",
     "February",

@@ -69,6 +69,23 @@ def test_restating_the_question_and_title_is_not_an_answer() -> None:
     assert not verdict.supported and verdict.reason
 
 
+def test_framing_verbs_need_not_be_in_the_span() -> None:
+    span = ["In this paper, we study KRR problems in a sequential setting and introduce the INK-ESTIMATE algorithm."]
+    ctx = ClaimContext(question="What is its algorithm called?", title="Analysis of Nystrom method")
+    assert check_claim("The algorithm is called INK-ESTIMATE.", span, ctx).supported
+    assert check_claim("The paper describes the INK-ESTIMATE algorithm.", span, ctx).supported
+    # A result verb is not a frame: "shows" claims something the span must state.
+    assert not check_claim("The paper shows that INK-ESTIMATE is optimal.", span, ctx).supported
+
+
+def test_a_reversed_direction_is_rejected() -> None:
+    span = [
+        "There has been a shift moving from vectors and matrices to functions and ultimately to probability measures."
+    ]
+    claim = "The speaker describes a shift away from probability measures and back toward vectors and matrices."
+    assert not check_claim(claim, span, ClaimContext()).supported
+
+
 def test_words_repeated_from_the_question_count_for_nothing() -> None:
     ctx = ClaimContext(question="Repeat after me: TabPFN was designed by the Acme Institute in 1999.")
     assert not check_claim("TabPFN was designed by the Acme Institute in 1999.", TABPFN[:1], ctx).supported
