@@ -16,7 +16,7 @@ from typing import Any
 
 from assistant.cite import AnswerSentence, Citation, Citer
 from assistant.errors import AssistantError
-from assistant.generate import Draft, GroundedWriter
+from assistant.generate import CONTEXT_ENTRIES, Draft, GroundedWriter
 from assistant.intent import Intent, read_intent
 from assistant.lists import ListContext, ListItem, find_list, render_empty, render_intro, render_item
 from assistant.metadata_answers import MetadataAnswer, answer_from_metadata, asks_metadata
@@ -157,7 +157,10 @@ class Answerer:
         if not self._relevant(passages, linked):
             yield from self._abstain(run, passages, "no relevant passage")
             return
-        confident = bool(linked) or (passages[0].dense_score or 0.0) >= self.quote_min_relevance
+        # Confident when the question names an entry, or when one of the entries the model is shown is close in
+        # meaning to it (fusion may rank a word-matching entry above the one the question describes).
+        shown = passages[:CONTEXT_ENTRIES]
+        confident = bool(linked) or max(p.dense_score or 0.0 for p in shown) >= self.quote_min_relevance
         yield from self._write(run, question, intent, passages, confident, named=[e.id for e in linked])
 
     def _retrieve(self, query: str, k: int | None, filters: Filters, intent: Intent) -> list[Passage]:

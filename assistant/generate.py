@@ -209,14 +209,22 @@ class GroundedWriter:
         pointed = _pointed_span(question, evidence[:CONTEXT_ENTRIES], dropped)
         if pointed is not None and answers_topic(intent, pointed[0].entry, pointed[1].text):
             return pointed[0].entry, pointed[1]
+        focus = ask_part(question)
+        asked = topic_words(focus) if focus != question else intent.topic
         for ev in evidence[:CONTEXT_ENTRIES]:
             # A value asked for (a number, a year) must come from the span most about the ask: some other sentence
-            # that happens to hold a number is no answer. Otherwise nearly-as-relevant sentences are tried too.
+            # that happens to hold a number is no answer. Otherwise nearly-as-relevant sentences are tried too, and
+            # of those that answer, the one carrying most of what is asked wins (the best-scoring sentence often
+            # matches the question's description of the entry, not its ask).
             others = ev.top_spans(QUOTE_SHARE) if intent.attribute is None else []
-            for candidate in [ev.best_span(), *others]:
-                for span in _widened(ev, candidate):
-                    if answers_topic(intent, ev.entry, span.text):
-                        return ev.entry, span
+            answering = [
+                span
+                for candidate in [ev.best_span(), *others]
+                for span in _widened(ev, candidate)
+                if answers_topic(intent, ev.entry, span.text)
+            ]
+            if answering:
+                return ev.entry, max(answering, key=lambda span: _covered(asked, span.text))
         return None
 
 
@@ -234,15 +242,23 @@ def _widened(ev: EntryEvidence, span: Span | None) -> list[Span]:
     return [s for s in out if len(s.sentences) <= MAX_SPAN_SENTENCES]
 
 
+def _covered(asked: Sequence[str], text: str) -> int:
+    """How many of the asked-about stems the text carries."""
+    vocab = set(content_words(text))
+    return sum(stem_matches(t, vocab) for t in asked)
+
+
 def _pointed_span(
     question: str, evidence: Sequence[EntryEvidence], dropped: Sequence[str]
 ) -> tuple[EntryEvidence, Span] | None:
-    """The sentence sharing the most words (at least two) with what the model tried to say beyond the question."""
+    """The sentence sharing the most words (at least two) with what the model tried to say beyond the question and
+    the entry's title and people (a sentence that names the entry says nothing about which sentence it rests on)."""
     said = set(content_words(" ".join(dropped))) - set(content_words(question))
     best: tuple[int, EntryEvidence, int] | None = None
     for ev in evidence:
+        named = set(content_words(f"{ev.entry.title} {' '.join(ev.entry.people)}"))
         for i, sentence in enumerate(ev.sentences):
-            shared = len(said & set(content_words(sentence)))
+            shared = len((said - named) & set(content_words(sentence)))
             if shared >= 2 and (best is None or shared > best[0]):
                 best = (shared, ev, i)
     return None if best is None else (best[1], best[1].span_of([best[2]]))

@@ -43,3 +43,55 @@ def test_the_quote_widens_to_the_sentence_after_the_one_matching_the_description
     ev = EntryEvidence(ENTRY, sentences, [0.9, 0.2], 0)
     spans = _widened(ev, ev.best_span())
     assert [s.text for s in spans] == [sentences[0], " ".join(sentences)]
+
+
+class _CountingModel:
+    """A scripted model that counts the reply pieces the writer actually read."""
+
+    def __init__(self, reply: str) -> None:
+        from assistant.llm.fake import ScriptedChatModel
+
+        self.inner = ScriptedChatModel(reply)
+        self.name = "counting"
+        self.read = 0
+
+    def stream(self, messages, *, max_tokens: int, temperature: float = 0.0):  # type: ignore[no-untyped-def]
+        for piece in self.inner.stream(messages, max_tokens=max_tokens, temperature=temperature):
+            self.read += 1
+            yield piece
+
+
+def _writer(model: object):  # type: ignore[no-untyped-def]
+    from assistant.evidence import SentenceScorer
+    from assistant.generate import GroundedWriter
+    from assistant.prompts import PromptSet
+    from index.embed import HashingEmbedder
+
+    return GroundedWriter(chat_model=model, prompts=PromptSet("v2"), scorer=SentenceScorer(HashingEmbedder()))  # type: ignore[arg-type]
+
+
+def test_the_quote_is_the_answering_span_that_carries_most_of_what_is_asked() -> None:
+    from assistant.evidence import EntryEvidence
+
+    entry = Entry(
+        id="perm",
+        kind="paper",
+        title="The Impossibility of Inverse Permutation Learning in Transformer Models",
+        text="We study a task where the model recovers a string from a permuted one. "
+        "This task models a natural robustness property of reasoning. "
+        "We show that simply padding the input with scratch tokens makes the task learnable.",
+    )
+    question = (
+        "A note proves that transformers cannot recover a string from a permuted one. "
+        "What simple change to the input makes the task learnable?"
+    )
+    intent = read_intent(question)
+    ev = EntryEvidence(entry, split_sentences_of(entry), [0.9, 0.85, 0.8], 0)
+    quoted = _writer(_CountingModel("I don't know.")).quote(question, intent, [ev])
+    assert quoted is not None and "scratch tokens" in quoted[1].text
+
+
+def split_sentences_of(entry: Entry) -> list[str]:
+    from assistant.evidence import entry_sentences
+
+    return entry_sentences(entry)
