@@ -18,7 +18,8 @@ STOP_WORDS: frozenset[str] = frozenset(
     those it its it's they them their there here which who whom whose what when where why how do does did done
     has have had not no nor so than then too very can could would should will shall may might must about into
     over under also such each both all any some more most other only own same just i you we he she his her our
-    your my me us according says say said
+    your my me us according says say said inside within across among amongst via through throughout toward towards
+    beyond upon onto outside along amid versus per between
     """.split()
 )
 """English function words: never evidence of support, never highlighted."""
