@@ -28,6 +28,9 @@ CONTEXT_ENTRIES = 2
 BEST_ENTRY_WORDS = 60
 OTHER_ENTRY_WORDS = 25
 QUOTE_SHARE = 0.8  # sentences scoring this share of an entry's best are tried, in order, for the span that answers
+# The model is stopped after this many sentences in a row that no span supports: a reply that has gone astray rarely
+# comes back, and every further token costs time before the quoted fallback can answer.
+MAX_UNSUPPORTED_RUN = 2
 # Prompt processing (~60 tokens/s on 2 cores) dominates answer time: these keep the user message near 200 tokens.
 _DONT_KNOW = re.compile(
     r"\b(i don'?t know|do not know|not (mentioned|stated|specified|provided|given|included) in|"
@@ -183,16 +186,19 @@ class GroundedWriter:
         ``draft.dropped``."""
         candidates = _candidates(evidence)
         ids = [ev.entry.id for ev in evidence]
+        unsupported = 0
         for raw in stream_sentences(reply):
             claim = strip_markers(raw)
-            if not claim or _DONT_KNOW.search(claim):
-                if claim:
-                    draft.dropped.append(claim)
+            if not claim:
                 continue
-            supports = best_support(claim, candidates, contexts, ids)
+            supports = [] if _DONT_KNOW.search(claim) else best_support(claim, candidates, contexts, ids)
             if not supports:
                 draft.dropped.append(claim)
+                unsupported += 1
+                if unsupported >= MAX_UNSUPPORTED_RUN:
+                    return
                 continue
+            unsupported = 0
             yield claim, [(evidence[s.candidate].entry, s.span.text) for s in supports]
 
     @staticmethod

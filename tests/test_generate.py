@@ -70,6 +70,27 @@ def _writer(model: object):  # type: ignore[no-untyped-def]
     return GroundedWriter(chat_model=model, prompts=PromptSet("v2"), scorer=SentenceScorer(HashingEmbedder()))  # type: ignore[arg-type]
 
 
+def test_the_model_is_stopped_after_two_unsupported_sentences_in_a_row() -> None:
+    from assistant.cite import Citer
+    from assistant.generate import Draft
+    from assistant.llm.fake import split_pieces
+
+    question = "What does the paper on AI supercomputers find about power?"
+    reply = (
+        "Bananas grow on trees in the tropics. Quantum cats sing loudly at night. "
+        "Power requirements doubled every year."
+    )
+    model = _CountingModel(reply)
+    writer = _writer(model)
+    intent = read_intent(question)
+    evidence = writer.evidence(question, intent, [ENTRY])
+    draft = Draft()
+    said = list(writer.write(question, intent, evidence, Citer(), draft, confident=False))
+    assert said == []  # the third, supported sentence was never read: the model was stopped before it
+    assert model.read < len(split_pieces(reply))
+    assert draft.dropped == ["Bananas grow on trees in the tropics.", "Quantum cats sing loudly at night."]
+
+
 def test_the_quote_is_the_answering_span_that_carries_most_of_what_is_asked() -> None:
     from assistant.evidence import EntryEvidence
 
