@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
@@ -123,6 +124,11 @@ class Answerer:
     min_relevance: float = 0.3
     quote_min_relevance: float = 0.45
     topic_weights: dict[str, float] = field(default_factory=dict)
+    # One question's search (retrieval and evidence scoring: query embeddings, Chroma, BM25) at a time, shared by
+    # every Answerer of an Assistant. Record and list answers search nothing and never take it, so under a burst of
+    # model questions they compete with one search for the CPU and the interpreter lock, not with all of them; the
+    # model questions lose nothing, they queue for the model next.
+    search_lock: threading.Lock = field(default_factory=threading.Lock)
 
     def stream(
         self,
@@ -152,7 +158,8 @@ class Answerer:
             yield from self._record(run, meta, linked, intent, content_parts)
             return
         query = retrieval_query or question
-        passages = self._retrieve(query, k, filters, intent)
+        with self.search_lock:
+            passages = self._retrieve(query, k, filters, intent)
         yield AnswerEvent("evidence", passages=passages)
         if not self._relevant(passages, linked):
             yield from self._abstain(run, passages, "no relevant passage")
@@ -192,7 +199,8 @@ class Answerer:
         """The model's verified sentences (or a quoted span) and the final answer. After record sentences (``after``
         names their route), a content part with nothing verified ends without an event: the record answer stands."""
         entries = [p.entry for p in passages if p.entry is not None]
-        evidence = self.writer.evidence(question, intent, entries)
+        with self.search_lock:
+            evidence = self.writer.evidence(question, intent, entries)
         draft = Draft()
         writing = self.writer.write(question, intent, evidence, run.citer, draft, confident=confident, named=named)
         for sentence in writing:

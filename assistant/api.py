@@ -75,6 +75,7 @@ class Assistant:
         self._chat_model = chat_model
         self._model_lock = threading.Lock()
         self._generation_lock = threading.Lock()
+        self._search_lock = threading.Lock()  # see Answerer.search_lock
         self._scorer = SentenceScorer(self.embedder, persist_path=vectors_path(idx.data_dir))
         if self.build_report is not None and not self.build_report.noop:
             self.warm_evidence()  # the index just changed: embed the evidence sentences with it, once
@@ -126,6 +127,7 @@ class Assistant:
             min_relevance=r.min_relevance,
             quote_min_relevance=r.quote_min_relevance,
             topic_weights=self.topic_weights,
+            search_lock=self._search_lock,
         )
 
     @functools.cached_property

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 
 from assistant.answer import ABSTAIN_TEXT, NoMatchingEntriesError
@@ -117,3 +119,21 @@ def test_evidence_comes_before_any_text(fake_assistant):
     events = list(fake_assistant(["I don't know."]).ask_stream(f"What does {TABPFN} do?"))
     assert events[0].kind == "evidence" and events[0].passages[0].title == TABPFN
     assert events[-1].kind == "final"
+
+
+def test_record_and_list_answers_do_not_wait_for_a_search(fake_assistant):
+    a = fake_assistant(["TabPFN needs no hyperparameter tuning."])
+    a.ask("Who speaks on Wednesday morning?")  # loads what every route reads, outside the timing below
+    done: list[str] = []
+    with a._search_lock:  # another question is searching
+        for question in (f"Who presents the tutorial “{NUMERICS}”?", "Who speaks on Wednesday morning?"):
+            worker = threading.Thread(target=lambda q=question: done.append(a.ask(q).route_family))
+            worker.start()
+            worker.join(timeout=20)
+        assert done == ["record", "list"]
+        content = threading.Thread(target=lambda: done.append(a.ask(f"What is special about {TABPFN}?").route))
+        content.start()
+        content.join(timeout=0.5)
+        assert content.is_alive()  # a question that searches waits its turn
+    content.join(timeout=20)
+    assert done[-1] == "generated"
