@@ -15,6 +15,10 @@ no other process runs one at the same time.
 same queueing with the model idle, which separates what the server itself costs record answers from what the
 model's computation takes from them. ``--model-nice N`` runs the embedded model's threads at nice N instead of
 the default (0 shows what the model takes from record answers at full priority).
+
+The users share one TLS context: gradio_client otherwise builds a new one (loading the CA bundle, about 20 ms of CPU)
+for every request and every event stream, in this process, on the same cores as the server, which real users'
+browsers do not. ``load_cpu_s`` in the figures is what the load generator itself used.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ import argparse
 import json
 import os
 import socket
+import ssl
 import statistics
 import subprocess
 import sys
@@ -53,6 +58,17 @@ MODEL_QUESTIONS = (
 
 
 _T0 = time.perf_counter()
+_TLS: ssl.SSLContext | None = None  # built once, shared by every user's client
+
+
+def _tls() -> ssl.SSLContext:
+    """The verifying TLS context every user's client uses (certifi's CA bundle, as httpx would load per request)."""
+    global _TLS
+    if _TLS is None:
+        import certifi
+
+        _TLS = ssl.create_default_context(cafile=certifi.where())
+    return _TLS
 
 
 def _free_port() -> int:
@@ -150,7 +166,7 @@ def user(url: str, number: int, rounds: int, results: list[dict[str, Any]], star
     """One user: model and record questions in turn, each timed."""
     from gradio_client import Client
 
-    client = Client(url, verbose=False)
+    client = Client(url, verbose=False, ssl_verify=_tls())  # type: ignore[arg-type]  (httpx takes a context)
     plan: list[tuple[str, str]] = []
     for r in range(rounds):
         plan.append(("model", MODEL_QUESTIONS[(number + r) % len(MODEL_QUESTIONS)]))
@@ -209,6 +225,7 @@ def summarise(results: list[dict[str, Any]], expected: int, wall: float) -> dict
         inside = [r["pipeline_s"] for r in results if r["kind"] == kind and r["ok"] and r.get("pipeline_s") is not None]
         out[f"{kind}_pipeline_p95_s"] = percentile(inside, 95)
     out["wall_s"] = round(wall, 1)
+    out["load_cpu_s"] = round(time.process_time(), 1)  # this process: the users' clients
     out["error_samples"] = [r["error"] for r in results if not r["ok"]][:3]
     slow = sorted((r for r in results if r["kind"] == "record" and r["ok"]), key=lambda r: -r["seconds"])[:3]
     out["slowest_record"] = [
@@ -250,6 +267,7 @@ def main(argv: list[str] | None = None) -> int:
     if url is None:
         url, child = spawn_app(args.idle_model, args.model_nice)
     results: list[dict[str, Any]] = []
+    _tls()
     barrier = threading.Barrier(args.users)
     threads = [threading.Thread(target=user, args=(url, i, args.rounds, results, barrier)) for i in range(args.users)]
     began = time.perf_counter()
