@@ -5,10 +5,14 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from index.entries import Entry, normalize_title
 from index.parsers import ParseResult, SeedError, SeedLimits, SeedWarning, parse_seed_file
 from index.parsers.common import DEFAULT_SEED_LIMITS
+
+if TYPE_CHECKING:
+    from index.parse_cache import ParseCache
 
 _MERGEABLE = (
     "speaker",
@@ -98,15 +102,17 @@ def load_corpus(
     strict: bool = True,
     limits: SeedLimits = DEFAULT_SEED_LIMITS,
     documents_dir: Path | None = None,
+    cache: ParseCache | None = None,
 ) -> Corpus:
     """Parse every seed file (within ``limits``), add the entries of the documents registered in ``documents_dir``
     (parsed when they were added) and merge duplicates. With strict, the first bad file (or a damaged document
-    registry) raises SeedError; otherwise bad files are recorded in `errors` and skipped."""
+    registry) raises SeedError; otherwise bad files are recorded in `errors` and skipped. With a ``cache``, files
+    whose bytes it has parsed before are not parsed again."""
     results: list[ParseResult] = []
     errors: list[SeedError] = []
     for path in seed_files(seeds_dir):
         try:
-            results.append(parse_seed_file(path, limits))
+            results.append(cache.parse(path, limits) if cache is not None else parse_seed_file(path, limits))
         except SeedError as exc:
             if strict:
                 raise

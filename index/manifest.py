@@ -29,8 +29,6 @@ BM25_DIR = "bm25"
 PAYLOAD_PREFIX = "payload-"
 MANIFEST_FORMAT = 2
 _REQUIRED = ("format", "fingerprint", "entry_hashes", "chunk_ids", "payload")
-# Code whose change changes what the same seed files parse into (so the inputs digest covers it).
-_PARSER_CODE = ("parsers", "documents/registry.py", "corpus.py", "entries.py", "text.py")
 
 
 class ManifestData(TypedDict, total=False):
@@ -157,20 +155,14 @@ def inputs_digest(seeds_dir: Path, limits: Any, documents_dir: Path | None = Non
     """sha256 over everything a corpus is parsed from: the seed files (names and bytes), the document registry,
     the seed limits and the parser code. Equal digests, equal corpus. "" when the seeds cannot be listed."""
     from index.corpus import seed_files
+    from index.parse_cache import parser_code_digest
 
-    digest = hashlib.sha256(repr(limits).encode())
+    digest = hashlib.sha256(repr(limits).encode() + parser_code_digest().encode())
     try:
         files = seed_files(Path(seeds_dir))
     except (OSError, ValueError):
         return ""
-    code = Path(__file__).resolve().parent
-    sources = [
-        p
-        for name in _PARSER_CODE
-        for p in (sorted((code / name).rglob("*.py")) if (code / name).is_dir() else [code / name])
-        if p.is_file()
-    ]
-    for path in [*files, *sources]:
+    for path in files:
         digest.update(path.name.encode() + b"\0")
         digest.update(path.read_bytes())
     if documents_dir is not None:
