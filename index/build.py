@@ -44,6 +44,8 @@ from index.manifest import (
     reusable_chunks,
     write_manifest,
 )
+from index.parse_cache import CACHE_DIR as PARSE_CACHE_DIR
+from index.parse_cache import ParseCache
 from index.parsers import SeedWarning
 from index.settings import IndexSettings
 from index.store import ChunkStore, StoreCorruptError
@@ -124,8 +126,16 @@ def build_index(
         if unchanged is not None:
             unchanged.seconds = time.perf_counter() - start
             return unchanged
+    # Seed files whose bytes were parsed before are read from the parse cache (a rebuild parses everything).
+    cache = ParseCache(index_dir / PARSE_CACHE_DIR)
+    if rebuild:
+        shutil.rmtree(cache.folder, ignore_errors=True)
     corpus = load_corpus(
-        settings.seeds_dir, strict=True, limits=settings.seed_limits, documents_dir=settings.documents_dir
+        settings.seeds_dir,
+        strict=True,
+        limits=settings.seed_limits,
+        documents_dir=settings.documents_dir,
+        cache=cache,
     )
     with build_lock(index_dir):
         repairs = early + _clean_leftovers(index_dir, store)
@@ -139,6 +149,7 @@ def build_index(
             _reset(index_dir, store)
             repairs.append(f"{exc}; the store was emptied and rebuilt")
             report = _build_locked(settings, corpus, embedder, store, repairs, progress, show_progress, inputs)
+        cache.prune()  # parses of seed files that are gone or changed
     report.seconds = time.perf_counter() - start
     for repair in report.repairs:
         log.info("index repaired: %s", repair)
@@ -242,24 +253,25 @@ def _build_locked(
     by_entry: dict[str, list[Any]] = {}
     for node in fresh:
         by_entry.setdefault(str(node.metadata["entry_id"]), []).append(node)
-    nodes = [
-        n for e in corpus.entries for n in by_entry.get(e.id) or [node_from_chunk(c) for c in reused.get(e.id, [])]
-    ]
+    # Reused chunks stay payload dicts (a node is made only for one the store or the BM25 cache lacks).
+    made = {n.node_id: n for n in fresh}
+    chunks = [c for e in corpus.entries for c in _chunk_dicts(by_entry.get(e.id, [])) or reused.get(e.id, [])]
+    ids = [str(c["id_"]) for c in chunks]
     existing = store.ids()
-    todo = [n for n in nodes if n.node_id not in existing]
+    todo = [made.get(str(c["id_"])) or node_from_chunk(c) for c in chunks if c["id_"] not in existing]
     _embed_and_add(todo, embedder, store, settings.embed_batch_size, progress, show_progress)
-    _publish_bm25(nodes, index_dir)
+    _publish_bm25(chunks, made, index_dir)
     write_manifest(
         index_dir,
         fingerprint=fp,
         entry_hashes={e.id: e.content_hash() for e in corpus.entries},
         entries=[e.model_dump(mode="json") for e in corpus.entries],
-        chunks=_chunk_dicts(nodes),
+        chunks=chunks,
         bm25_digest=bm25_digest(index_dir / BM25_DIR),
         inputs_digest=inputs,
         warnings=[dataclasses.asdict(w) for w in corpus.warnings],
     )
-    wanted = {n.node_id for n in nodes}
+    wanted = set(ids)
     stale = sorted(existing - wanted)
     orphans = len(set(stale) - (chunk_ids(manifest) if manifest else set()))
     if orphans and manifest is not None:
@@ -267,10 +279,10 @@ def _build_locked(
     store.delete(stale)
     return BuildReport(
         entries=len(corpus.entries),
-        chunks=len(nodes),
+        chunks=len(ids),
         embedded=len(todo),
         deleted=len(stale),
-        unchanged=len(nodes) - len(todo),
+        unchanged=len(ids) - len(todo),
         warnings=warnings,
         repairs=repairs,
     )
@@ -306,12 +318,18 @@ def _drop_warnings(manifest: ManifestData | None, corpus: Corpus, settings: Inde
     return [SeedWarning(str(settings.seeds_dir), 0, message, loud=True)]
 
 
-def _publish_bm25(nodes: list[Any], index_dir: Path) -> None:
+def _publish_bm25(chunks: list[dict[str, Any]], made: dict[str, Any], index_dir: Path) -> None:
     tmp = index_dir / f".{BM25_DIR}.build.tmp"
     shutil.rmtree(tmp, ignore_errors=True)
-    # Tokens of chunks the published BM25 folder already has are reused (only new chunks are tokenized).
+    # Tokens of chunks the published BM25 folder already has are reused (only new chunks are tokenized, and only
+    # their text is made).
     cache = LexicalIndex.load_tokens(index_dir / BM25_DIR)
-    LexicalIndex.build([(n.node_id, embed_text(n)) for n in nodes], cache).save(tmp)
+    pairs = [
+        (cid, "" if cid in cache else embed_text(made.get(cid) or node_from_chunk(c)))
+        for c in chunks
+        for cid in [str(c["id_"])]
+    ]
+    LexicalIndex.build(pairs, cache).save(tmp)
     final, old = index_dir / BM25_DIR, index_dir / f".{BM25_DIR}.old"
     shutil.rmtree(old, ignore_errors=True)
     if final.exists():

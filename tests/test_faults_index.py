@@ -89,7 +89,7 @@ def test_orphans_from_a_killed_build_are_removed_even_when_the_seeds_go_back(
     original = (tiny.index.seeds_dir / TUTORIALS).read_bytes()
     edit_seeds(tiny)
 
-    def killed_while_writing_bm25(nodes: object, index_dir: Path) -> None:
+    def killed_while_writing_bm25(chunks: object, made: object, index_dir: Path) -> None:
         (index_dir / f".{BM25_DIR}.build.tmp").mkdir()
         (index_dir / f".{BM25_DIR}.build.tmp" / "corpus.jsonl").write_text("{half")
         raise Killed
@@ -280,8 +280,14 @@ from index.embed import HashingEmbedder
 from index.settings import IndexSettings
 from index.store import ChromaChunkStore
 settings = IndexSettings(data_dir=Path(sys.argv[1]), seeds_dir=Path(sys.argv[2]))
-# The first rename of a build is the manifest's: SIGKILL there leaves chunks and BM25 in, the manifest half done.
-os.replace = lambda *args: os.kill(os.getpid(), signal.SIGKILL)
+# SIGKILL at the manifest's first rename (its payload's) leaves chunks and BM25 in, the manifest half done. Other
+# renames (the parse cache's) go through.
+real_replace = os.replace
+def replace(src, dst, *args, **kwargs):
+    if Path(src).name.startswith(".manifest.json."):
+        os.kill(os.getpid(), signal.SIGKILL)
+    return real_replace(src, dst, *args, **kwargs)
+os.replace = replace
 build_index(settings, HashingEmbedder(), ChromaChunkStore(settings), show_progress=False)
 """
 

@@ -31,8 +31,9 @@ def settings(tmp_path: Path):
     return make_settings(tmp_path / "data", seeds)
 
 
-def _build(settings):  # type: ignore[no-untyped-def]
-    return build_index(settings.index, HashingEmbedder(), ChromaChunkStore(settings.index), show_progress=False)
+def _build(settings, rebuild: bool = False):  # type: ignore[no-untyped-def]
+    store = ChromaChunkStore(settings.index)
+    return build_index(settings.index, HashingEmbedder(), store, show_progress=False, rebuild=rebuild)
 
 
 def test_up_to_date_index_is_recognised_without_parsing(settings, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -72,3 +73,19 @@ def test_one_new_entry_is_the_only_one_chunked_and_tokenized(settings, monkeypat
     assert len(tokenized) == report.embedded == 1
     manifest = read_manifest(settings.index.index_dir)
     assert manifest is not None and len(manifest["chunks"]) == report.chunks
+
+
+def test_a_build_parses_only_the_seed_files_that_changed(settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    import index.parse_cache
+
+    _build(settings)
+    path = settings.index.seeds_dir / DAILY
+    path.write_text(path.read_text() + NEW)
+    parsed: list[str] = []
+    real = index.parse_cache.parse_seed_file
+    monkeypatch.setattr(index.parse_cache, "parse_seed_file", lambda p, *a: parsed.append(p.name) or real(p, *a))
+    report = _build(settings)
+    assert parsed == [DAILY] and report.embedded == 1
+    assert len(list((settings.index.index_dir / "parse_cache").glob("*.json"))) == 2  # the old parse is pruned
+    monkeypatch.undo()
+    assert _build(settings, rebuild=True).embedded == report.chunks  # a rebuild parses and embeds everything
