@@ -6,7 +6,6 @@ what the citation quotes."""
 
 from __future__ import annotations
 
-import os
 import re
 import threading
 from collections import OrderedDict
@@ -16,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from assistant.evidence_store import VectorFiles
 from index.embed import Embedder
 from index.entries import Entry
 from index.text import content_words, split_sentences
@@ -148,6 +148,7 @@ class SentenceScorer:
     def __init__(self, embedder: Embedder, persist_path: Path | None = None, cache_entries: int = 100_000) -> None:
         self.embedder = embedder
         self.persist_path = persist_path
+        self._files = VectorFiles(persist_path) if persist_path is not None else None
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._limit = cache_entries
         self._lock = threading.Lock()
@@ -158,28 +159,14 @@ class SentenceScorer:
         return f"{entry.id}@{entry.content_hash()}"
 
     def _load(self) -> None:
-        if self._loaded or self.persist_path is None:
+        if self._loaded or self._files is None:
             return
         self._loaded = True
-        try:
-            with np.load(self.persist_path, allow_pickle=False) as data:
-                keys, offsets, vectors = list(data["keys"]), data["offsets"], data["vectors"]
-        except (OSError, ValueError, KeyError):
-            return  # missing or unreadable: derived data, embedded again on demand
-        for n, key in enumerate(keys):
-            self._cache[str(key)] = vectors[offsets[n] : offsets[n + 1]]
+        self._cache.update(self._files.load())
 
     def _save(self) -> None:
-        if self.persist_path is None or not self._cache:
-            return
-        keys = list(self._cache)
-        blocks = [self._cache[k] for k in keys]
-        offsets = np.cumsum([0, *[len(b) for b in blocks]])
-        tmp = self.persist_path.with_name(f".{self.persist_path.name}.tmp")
-        self.persist_path.parent.mkdir(parents=True, exist_ok=True)
-        with tmp.open("wb") as fh:
-            np.savez(fh, keys=np.array(keys), offsets=offsets, vectors=np.concatenate(blocks).astype(np.float32))
-        os.replace(tmp, self.persist_path)
+        if self._files is not None and self._cache:
+            self._files.append(self._cache)  # only the entries not on disk yet are written
 
     def vectors(self, entries: Sequence[Entry], *, save: bool = False) -> dict[str, np.ndarray]:
         """Vectors of each entry's title (row 0) and sentences (rows 1…), embedding only what is not cached."""
