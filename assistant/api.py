@@ -25,7 +25,7 @@ from assistant.settings import Settings
 from index.build import BuildReport, build_index
 from index.embed import Embedder, SentenceTransformerEmbedder
 from index.entries import Entry
-from index.manifest import read_manifest
+from index.manifest import inspect_manifest
 from index.parsers import SeedError
 from index.store import ChromaChunkStore, ChunkStore
 
@@ -83,7 +83,7 @@ class Assistant:
 
     def _sync(self, progress: ProgressCallback | None) -> BuildReport | None:
         idx = self.settings.index
-        had_index = read_manifest(idx.index_dir) is not None
+        had_index = inspect_manifest(idx.index_dir, payload="verify").status == "ok"  # payload hashed, not parsed
         try:
             return build_index(idx, self.embedder, self.store, progress=progress)
         except SeedError as exc:

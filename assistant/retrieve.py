@@ -8,16 +8,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from llama_index.core import QueryBundle, VectorStoreIndex
+from llama_index.core import QueryBundle
 from llama_index.core.llms import MockLLM
-from llama_index.core.retrievers import BaseRetriever, QueryFusionRetriever, VectorIndexRetriever
+from llama_index.core.retrievers import BaseRetriever, QueryFusionRetriever
 from llama_index.core.schema import NodeWithScore, TextNode
+from llama_index.core.vector_stores.types import VectorStoreQuery
 
 from assistant.errors import AssistantError, IndexMissingError
 from assistant.metadata import EntityLinker
 from index.bm25 import LexicalIndex
 from index.chunk import embed_text
-from index.embed import Embedder, LlamaIndexEmbedding
+from index.embed import Embedder
 from index.entries import Entry
 from index.manifest import BM25_DIR, node_from_chunk, read_manifest
 from index.store import ChunkStore
@@ -134,6 +135,27 @@ class LexicalRetriever(BaseRetriever):
         return [NodeWithScore(node=self.nodes[cid], score=score) for cid, score in hits if cid in self.nodes]
 
 
+class DenseRetriever(BaseRetriever):
+    """Nearest chunks by embedding, straight from the llama-index vector store (what ``VectorIndexRetriever`` over
+    a ``VectorStoreIndex`` does for a store that keeps the chunk texts, without building the index object: that
+    resolves an embedding model, importing langchain, and loads a tokenizer, about 1.5 s at start-up)."""
+
+    def __init__(self, vector_store: Any, embedder: Embedder, similarity_top_k: int = 10) -> None:
+        super().__init__()
+        self.vector_store = vector_store
+        self.embedder = embedder
+        self.similarity_top_k = similarity_top_k
+
+    def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
+        embedding = query_bundle.embedding or self.embedder.embed([query_bundle.query_str])[0]
+        query = VectorStoreQuery(
+            query_embedding=list(embedding), similarity_top_k=self.similarity_top_k, query_str=query_bundle.query_str
+        )
+        result = self.vector_store.query(query)
+        scores = result.similarities or [None] * len(result.nodes or [])
+        return [NodeWithScore(node=n, score=s) for n, s in zip(result.nodes or [], scores, strict=True)]
+
+
 class IndexedCorpus:
     """The published index: entries, chunks, the BM25 index and the dense vector store."""
 
@@ -158,9 +180,7 @@ class IndexedCorpus:
         self.first_chunks = LazyNodes({eid: self.nodes.raw[cid] for eid, cid in first.items()}, self.nodes)
         self.embedder = embedder
         self.bm25 = self._load_bm25()
-        self.vector_index = VectorStoreIndex.from_vector_store(
-            store.vector_store(), embed_model=LlamaIndexEmbedding(embedder)
-        )
+        self.vector_store = store.vector_store()
         self.linker = EntityLinker(list(self.entries.values()))
 
     def _load_bm25(self) -> LexicalRetriever:
@@ -231,7 +251,7 @@ class HybridRetriever:
         pool = max(1, min(pool, len(self.corpus.nodes)))
         bm25 = self.corpus.bm25
         bm25.similarity_top_k = pool
-        dense = _Recording(VectorIndexRetriever(index=self.corpus.vector_index, similarity_top_k=pool))
+        dense = _Recording(DenseRetriever(self.corpus.vector_store, self.corpus.embedder, similarity_top_k=pool))
         if mode == "bm25":
             return bm25.retrieve(query), {}
         if mode == "dense":

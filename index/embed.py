@@ -1,4 +1,4 @@
-"""Embedders behind one narrow protocol, and the adapter that lets llama-index use any of them."""
+"""Embedders behind one narrow protocol (retrieval queries the vector store with their vectors directly)."""
 
 from __future__ import annotations
 
@@ -10,9 +10,6 @@ import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Protocol
-
-from llama_index.core.base.embeddings.base import BaseEmbedding
-from pydantic import PrivateAttr
 
 
 class Embedder(Protocol):
@@ -96,25 +93,3 @@ class HashingEmbedder:
             norm = math.sqrt(sum(v * v for v in vec)) or 1.0
             out.append([v / norm for v in vec])
         return out
-
-
-class LlamaIndexEmbedding(BaseEmbedding):
-    """Presents any Embedder to llama-index (so it never falls back to its OpenAI default)."""
-
-    _embedder: Any = PrivateAttr()
-
-    def __init__(self, embedder: Embedder, **kwargs: Any) -> None:
-        super().__init__(model_name=embedder.model_id, **kwargs)
-        self._embedder = embedder
-
-    def _get_query_embedding(self, query: str) -> list[float]:
-        return self._embedder.embed([query])[0]
-
-    async def _aget_query_embedding(self, query: str) -> list[float]:
-        return self._get_query_embedding(query)
-
-    def _get_text_embedding(self, text: str) -> list[float]:
-        return self._embedder.embed([text])[0]
-
-    def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
-        return self._embedder.embed(texts)
