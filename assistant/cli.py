@@ -40,7 +40,8 @@ def _assistant(args: argparse.Namespace) -> Any:
 
 def cmd_index(args: argparse.Namespace) -> int:
     """Build or update the index."""
-    from assistant.evidence import vectors_path
+    from assistant.evidence import vectors_path, warm_index_evidence
+    from assistant.evidence_store import VectorFiles
     from index.build import build_index
     from index.embed import SentenceTransformerEmbedder
     from index.store import ChromaChunkStore
@@ -56,10 +57,8 @@ def cmd_index(args: argparse.Namespace) -> int:
     )
     for w in report.warnings:
         print(f"warning: {w}", file=sys.stderr)
-    if not report.noop or not vectors_path(s.data_dir).exists():
-        from assistant.api import Assistant
-
-        Assistant(_settings(args), embedder=embedder, store=store, sync_index=False).warm_evidence()
+    if not report.noop or not VectorFiles(vectors_path(s.data_dir)).exists():
+        warm_index_evidence(s.data_dir, s.index_dir, embedder)
     print(report.summary())
     return 0
 

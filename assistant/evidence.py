@@ -170,9 +170,10 @@ class SentenceScorer:
 
     def vectors(self, entries: Sequence[Entry], *, save: bool = False) -> dict[str, np.ndarray]:
         """Vectors of each entry's title (row 0) and sentences (rows 1…), embedding only what is not cached."""
+        keys = [self._key(e) for e in entries]  # content hashes, once each
         with self._lock:
             self._load()
-            missing = [e for e in entries if self._key(e) not in self._cache]
+            missing = [e for e, key in zip(entries, keys, strict=True) if key not in self._cache]
         texts = [[e.title, *entry_sentences(e)] for e in missing]
         flat = [t for group in texts for t in group]
         embedded = np.asarray(self.embedder.embed(flat), dtype=np.float32) if flat else np.zeros((0, 0))
@@ -182,8 +183,7 @@ class SentenceScorer:
                 self._cache[self._key(entry)] = embedded[at : at + len(group)]
                 at += len(group)
             out = {}
-            for entry in entries:
-                key = self._key(entry)
+            for entry, key in zip(entries, keys, strict=True):
                 self._cache.move_to_end(key)
                 out[entry.id] = self._cache[key]
             while len(self._cache) > self._limit:
@@ -221,3 +221,16 @@ def _share(wanted: set[str], sentence: str) -> float:
     if not wanted:
         return 0.0
     return len(wanted & set(content_words(sentence))) / len(wanted)
+
+
+def warm_index_evidence(data_dir: Path, index_dir: Path, embedder: Embedder) -> int:
+    """Embed (and keep on disk) the evidence sentences of every published entry not embedded yet, as ``assistant
+    index`` does after a build; only the entries are read (no retrievers are opened). Returns the entries seen."""
+    from index.manifest import read_manifest
+
+    manifest = read_manifest(index_dir)
+    if manifest is None:
+        return 0
+    entries = [Entry.model_validate(e) for e in manifest.get("entries", [])]
+    SentenceScorer(embedder, persist_path=vectors_path(data_dir)).warm(entries)
+    return len(entries)

@@ -86,9 +86,14 @@ def _child_build(skip_evidence: bool) -> dict[str, Any]:
     report = build_index(s, embedder, store, show_progress=False)
     build_s = time.perf_counter() - t0
     if not skip_evidence and not report.noop:
-        from assistant.api import Assistant
+        try:
+            from assistant.evidence import warm_index_evidence  # what `assistant index` does after a build
+        except ImportError:  # an older checkout (--code): the index command warmed through an Assistant
+            from assistant.api import Assistant
 
-        Assistant(settings, embedder=embedder, store=store, sync_index=False).warm_evidence()
+            Assistant(settings, embedder=embedder, store=store, sync_index=False).warm_evidence()
+        else:
+            warm_index_evidence(s.data_dir, s.index_dir, embedder)
     return {
         "entries": report.entries,
         "chunks": report.chunks,
