@@ -8,13 +8,13 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Sequence
 from functools import lru_cache
-
-import tiktoken
-from llama_index.core import Document
-from llama_index.core.node_parser import SentenceSplitter
-from llama_index.core.schema import MetadataMode, TextNode
+from typing import TYPE_CHECKING
 
 from index.entries import Entry
+
+if TYPE_CHECKING:  # llama-index and tiktoken are imported when chunking, not by a build that has nothing to do
+    from llama_index.core.node_parser import SentenceSplitter
+    from llama_index.core.schema import TextNode
 
 CHUNKER_VERSION = "2"
 # Shown to the embedder / BM25 / LLM. The rest of the metadata is bookkeeping.
@@ -36,6 +36,8 @@ BOOKKEEPING_KEYS = (
 
 @lru_cache(maxsize=1)
 def _tokenizer() -> Callable[[str], list[int]]:
+    import tiktoken
+
     return tiktoken.get_encoding("cl100k_base").encode
 
 
@@ -72,6 +74,8 @@ def entry_metadata(entry: Entry) -> dict[str, str | int]:
 
 def make_splitter(chunk_tokens: int, chunk_overlap: int) -> SentenceSplitter:
     """llama-index sentence splitter counting cl100k tokens (metadata included in the budget)."""
+    from llama_index.core.node_parser import SentenceSplitter
+
     return SentenceSplitter(
         chunk_size=chunk_tokens, chunk_overlap=min(chunk_overlap, chunk_tokens // 4), tokenizer=_tokenizer()
     )
@@ -79,6 +83,9 @@ def make_splitter(chunk_tokens: int, chunk_overlap: int) -> SentenceSplitter:
 
 def chunk_entry(entry: Entry, splitter: SentenceSplitter, model_id: str) -> list[TextNode]:
     """Chunks of one entry with ids derived from content, chunker version and embedding model."""
+    from llama_index.core import Document
+    from llama_index.core.schema import MetadataMode, TextNode
+
     meta = entry_metadata(entry)
     excluded = [k for k in meta if k not in CONTENT_KEYS]
     # A document with pages is split page by page, so that every chunk knows its page.
@@ -130,4 +137,6 @@ def chunk_entries(entries: Sequence[Entry], chunk_tokens: int, chunk_overlap: in
 
 def embed_text(node: TextNode) -> str:
     """What the embedder and BM25 see for a chunk: its content metadata, then its text."""
+    from llama_index.core.schema import MetadataMode
+
     return node.get_content(metadata_mode=MetadataMode.EMBED)

@@ -10,19 +10,21 @@ import logging
 import shutil
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlparse
 
 import chromadb
 import chromadb.errors
 from chromadb.api.shared_system_client import SharedSystemClient
 from chromadb.config import Settings as ChromaSettings
-from llama_index.core.schema import BaseNode
-from llama_index.vector_stores.chroma import ChromaVectorStore
 
 from index.hnsw_files import hnsw_problem
 from index.manifest import build_lock, discard_manifest
 from index.settings import IndexSettings
+
+if TYPE_CHECKING:  # llama-index is imported by dense retrieval, not by a build that has nothing to do
+    from llama_index.core.schema import BaseNode
+    from llama_index.vector_stores.chroma import ChromaVectorStore
 
 log = logging.getLogger(__name__)
 # A stored vector queried against the index must come back as its own nearest neighbour (cosine distance ~0);
@@ -109,7 +111,7 @@ class ChromaChunkStore:
             raise StoreError(
                 f"cannot open Chroma collection {self.settings.collection!r} at {_where(self.settings)}: {exc}"
             ) from exc
-        self._vector_store = ChromaVectorStore(chroma_collection=self._collection)
+        self._vector_store: ChromaVectorStore | None = None  # made on first use (it imports llama-index)
 
     def check_health(self) -> None:
         """Raise StoreCorruptError unless the database reads and the vector index finds stored vectors."""
@@ -140,7 +142,7 @@ class ChromaChunkStore:
     def add(self, nodes: Sequence[BaseNode]) -> None:
         """Store chunks that carry their embeddings."""
         if nodes:
-            self._call(lambda: self._vector_store.add(list(nodes)))
+            self._call(lambda: self.vector_store().add(list(nodes)))
 
     def delete(self, ids: Sequence[str]) -> None:
         """Remove chunks by id."""
@@ -162,6 +164,10 @@ class ChromaChunkStore:
 
     def vector_store(self) -> ChromaVectorStore:
         """The llama-index vector store over this collection."""
+        if self._vector_store is None:
+            from llama_index.vector_stores.chroma import ChromaVectorStore
+
+            self._vector_store = ChromaVectorStore(chroma_collection=self._collection)
         return self._vector_store
 
     def close(self) -> None:
