@@ -34,6 +34,7 @@ from index.manifest import (
     chunk_from_node,
     chunk_ids,
     discard_manifest,
+    entry_hashes,
     inputs_digest,
     inspect_manifest,
     leftover_temp_paths,
@@ -178,11 +179,13 @@ def _unchanged(
     """The no-op report when the published index was built from exactly these inputs, with this fingerprint, and
     its payload, BM25 files and store are intact; None when a build has to look closer."""
     index_dir = settings.index_dir
-    state = inspect_manifest(index_dir, payload="verify")
-    manifest = state.data
-    if manifest is None or not inputs or manifest.get("inputs_digest") != inputs:
+    header = inspect_manifest(index_dir, payload="none").data  # the small file first: other inputs, no hashing
+    if header is None or not inputs or header.get("inputs_digest") != inputs:
         return None
-    if manifest.get("fingerprint") != fingerprint(settings, embedder):
+    if header.get("fingerprint") != fingerprint(settings, embedder):
+        return None
+    manifest = inspect_manifest(index_dir, payload="verify").data
+    if manifest is None:
         return None
     if manifest.get("bm25_digest") != bm25_digest(index_dir / BM25_DIR) or not manifest.get("bm25_digest"):
         return None
@@ -223,8 +226,11 @@ def _build_locked(
         repairs.append(f"manifest damaged ({state.problem}); rebuilt")
     manifest = state.data
     warnings = list(corpus.warnings) + _drop_warnings(manifest, corpus, settings)
+    # Each entry's record and content hash, computed once (an entry whose record is as published keeps its hash).
+    records = [e.model_dump(mode="json") for e in corpus.entries]
+    hashes = entry_hashes(manifest, corpus.entries, records)
     bm25_ok = manifest is not None and manifest.get("bm25_digest") == bm25_digest(index_dir / BM25_DIR) != ""
-    if manifest is not None and bm25_ok and _is_noop(manifest, corpus, fp, store):
+    if manifest is not None and bm25_ok and _is_noop(manifest, hashes, fp, store):
         if inputs and manifest.get("inputs_digest") != inputs:
             refresh_inputs(index_dir, manifest, inputs, [dataclasses.asdict(w) for w in corpus.warnings])
         return BuildReport(
@@ -246,7 +252,7 @@ def _build_locked(
     if manifest is not None and not bm25_ok:
         repairs.append("BM25 files missing or damaged; rewritten")
     # Entries exactly as published keep their chunks; only new or changed entries are split again.
-    reused = reusable_chunks(manifest, corpus.entries, fp)
+    reused = reusable_chunks(manifest, corpus.entries, fp, records)
     fresh = chunk_entries(
         [e for e in corpus.entries if e.id not in reused], settings.chunk_tokens, settings.chunk_overlap, fp["model_id"]
     )
@@ -264,8 +270,8 @@ def _build_locked(
     write_manifest(
         index_dir,
         fingerprint=fp,
-        entry_hashes={e.id: e.content_hash() for e in corpus.entries},
-        entries=[e.model_dump(mode="json") for e in corpus.entries],
+        entry_hashes=hashes,
+        entries=records,
         chunks=chunks,
         bm25_digest=bm25_digest(index_dir / BM25_DIR),
         inputs_digest=inputs,
@@ -288,11 +294,11 @@ def _build_locked(
     )
 
 
-def _is_noop(manifest: ManifestData, corpus: Corpus, fp: dict[str, Any], store: ChunkStore) -> bool:
+def _is_noop(manifest: ManifestData, hashes: dict[str, str], fp: dict[str, Any], store: ChunkStore) -> bool:
     """Nothing to do: same fingerprint and entries, and the store holds exactly the published chunks."""
     if manifest.get("fingerprint") != fp:
         return False
-    if manifest.get("entry_hashes") != {e.id: e.content_hash() for e in corpus.entries}:
+    if manifest.get("entry_hashes") != hashes:
         return False
     wanted = chunk_ids(manifest)
     # The count is cheap and catches most extra or missing chunks; the id set settles the rest.

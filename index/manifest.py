@@ -21,6 +21,7 @@ import shutil
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal, TypedDict
 
@@ -43,6 +44,7 @@ class ManifestData(TypedDict, total=False):
     inputs_digest: str
     warnings: list[dict[str, Any]]
     bm25_digest: str
+    hash_code: str
     payload: dict[str, Any]
     entries: list[dict[str, Any]]
     chunks: list[dict[str, Any]]
@@ -134,21 +136,51 @@ def chunk_from_node(node: Any) -> dict[str, Any]:
     return {"id_": node.node_id, "text": node.text, "metadata": dict(node.metadata)}
 
 
-def reusable_chunks(manifest: ManifestData | None, entries: Sequence[Any], fingerprint: Mapping[str, Any]) -> dict:
+def reusable_chunks(
+    manifest: ManifestData | None,
+    entries: Sequence[Any],
+    fingerprint: Mapping[str, Any],
+    records: Sequence[Mapping[str, Any]] | None = None,
+) -> dict:
     """Per entry id, the published chunk dicts of every entry that is exactly as it was when they were made (same
-    record, sources included, and the same chunker and embedder): chunking those again would give the same."""
+    record, sources included, and the same chunker and embedder): chunking those again would give the same.
+    ``records`` are the entries' ``model_dump(mode="json")``, when the caller has them already."""
     if manifest is None or manifest.get("fingerprint") != dict(fingerprint) or "entries" not in manifest:
         return {}
     before = {str(e["id"]): e for e in manifest.get("entries", [])}
     by_entry: dict[str, list[dict[str, Any]]] = {}
     for chunk in manifest.get("chunks", []):
         by_entry.setdefault(str(chunk["metadata"].get("entry_id")), []).append(chunk)
+    if records is None:
+        records = [e.model_dump(mode="json") for e in entries]
     out = {}
-    for entry in entries:
+    for entry, record in zip(entries, records, strict=True):
         old = before.get(entry.id)
-        if old is not None and entry.id in by_entry and old == entry.model_dump(mode="json"):
+        if old is not None and entry.id in by_entry and old == record:
             out[entry.id] = by_entry[entry.id]
     return out
+
+
+def entry_hashes(
+    manifest: ManifestData | None, entries: Sequence[Any], records: Sequence[Mapping[str, Any]]
+) -> dict[str, str]:
+    """Each entry's ``content_hash()``; taken from the published manifest for an entry whose record (its
+    ``model_dump(mode="json")``, ``records``) is exactly the published one and whose hash was made by this code
+    (``hash_code``), computed for the rest."""
+    trusted = manifest is not None and manifest.get("hash_code") == entry_code_digest()
+    published = manifest.get("entry_hashes", {}) if trusted and manifest is not None else {}
+    before = {str(e["id"]): e for e in manifest.get("entries", [])} if manifest is not None else {}
+    out = {}
+    for entry, record in zip(entries, records, strict=True):
+        known = published.get(entry.id)
+        out[entry.id] = known if known is not None and before.get(entry.id) == record else entry.content_hash()
+    return out
+
+
+@lru_cache(maxsize=1)
+def entry_code_digest() -> str:
+    """sha256 of the code that defines ``Entry.content_hash`` (published hashes are reused only under it)."""
+    return hashlib.sha256((Path(__file__).resolve().parent / "entries.py").read_bytes()).hexdigest()
 
 
 def inputs_digest(seeds_dir: Path, limits: Any, documents_dir: Path | None = None) -> str:
@@ -202,6 +234,7 @@ def write_manifest(
         "inputs_digest": inputs_digest,
         "warnings": [dict(w) for w in warnings],
         "bm25_digest": bm25_digest,
+        "hash_code": entry_code_digest(),
         "payload": {"file": name, "sha256": sha, "bytes": len(blob)},
     }
     write_atomic(manifest_path(index_dir), json.dumps(data, ensure_ascii=False))
@@ -213,7 +246,8 @@ def refresh_inputs(index_dir: Path, manifest: ManifestData, inputs: str, warning
     """Record that the published index is also what ``inputs`` parse into (a build found nothing to change, but
     the seed bytes or parser code differ), so the next build sees it without parsing. The payload is untouched."""
     header = {k: v for k, v in manifest.items() if k not in ("entries", "chunks")}
-    header.update(inputs_digest=inputs, warnings=[dict(w) for w in warnings])
+    # The build that calls this checked every entry hash under this code.
+    header.update(inputs_digest=inputs, warnings=[dict(w) for w in warnings], hash_code=entry_code_digest())
     write_atomic(manifest_path(index_dir), json.dumps(header, ensure_ascii=False))
 
 

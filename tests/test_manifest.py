@@ -14,6 +14,8 @@ from index.manifest import (
     MANIFEST,
     PAYLOAD_PREFIX,
     chunk_ids,
+    entry_code_digest,
+    entry_hashes,
     inputs_digest,
     inspect_manifest,
     leftover_temp_paths,
@@ -134,3 +136,20 @@ def test_inputs_digest_moves_with_every_input(tmp_path: Path) -> None:
     first.write_text(first.read_text() + "\n")
     assert inputs_digest(seeds, limits) != base
     assert inputs_digest(tmp_path / "missing", limits) == ""
+
+
+def test_entry_hashes_are_reused_only_for_unchanged_records_under_the_same_code() -> None:
+    same = Entry(id="a", kind="paper", title="Same", text="x", sources=[SourceRef(file="f.txt", line=1)])
+    edited = Entry(id="b", kind="paper", title="Edited", text="new text")
+    manifest = {
+        "hash_code": entry_code_digest(),
+        "entry_hashes": {"a": "published-a", "b": "published-b"},
+        "entries": [same.model_dump(mode="json"), {**edited.model_dump(mode="json"), "text": "old text"}],
+    }
+    entries = [same, edited]
+    records = [e.model_dump(mode="json") for e in entries]
+    assert entry_hashes(manifest, entries, records) == {"a": "published-a", "b": edited.content_hash()}
+    assert entry_hashes({**manifest, "hash_code": "other"}, entries, records) == {
+        e.id: e.content_hash() for e in entries
+    }
+    assert entry_hashes(None, entries, records) == {e.id: e.content_hash() for e in entries}
