@@ -5,20 +5,21 @@ A build tokenizes only the chunks the cache does not hold (tokenizing and stemmi
 scores the whole corpus again from the cached tokens: BM25's document frequencies and average length change with
 every chunk, and recomputing them from tokens is cheap, so the result is exactly a full rebuild's. The folder holds
 ``corpus.jsonl`` with chunk ids only (the chunks themselves live in the manifest's payload), the bm25s score matrix
-and ``tokens.json``."""
+and ``tokens.npz`` (the token cache)."""
 
 from __future__ import annotations
 
 import json
-import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-TOKENS_FILE = "tokens.json"
+from index.bm25_matrix import TokenCache, corpus_ids, score_matrix, spans_of
+
+TOKENS_FILE = "tokens.json"  # the token cache before tokens.npz (read, never written)
 # llama-index's BM25Retriever defaults: English stopwords and Snowball stemmer, words of two or more characters.
 TOKEN_PATTERN = r"(?u)\b\w\w+\b"
 STOPWORDS = "en"
@@ -51,34 +52,36 @@ def tokenize(texts: Sequence[str]) -> list[list[str]]:
 class LexicalIndex:
     """BM25 over chunks, searched by text; results are (chunk id, score), best first."""
 
-    def __init__(self, bm25: Any, ids: list[str], tokens: dict[str, list[str]] | None = None) -> None:
+    def __init__(self, bm25: Any, ids: list[str], tokens: Mapping[str, list[str]] | None = None) -> None:
         self.bm25 = bm25
         self.ids = ids
         self.tokens = tokens
 
     @classmethod
-    def build(cls, chunks: Sequence[tuple[str, str]], cache: dict[str, list[str]] | None = None) -> LexicalIndex:
-        """Index ``(chunk id, text)`` pairs, tokenizing only the ids ``cache`` lacks."""
+    def build(cls, chunks: Sequence[tuple[str, str]], cache: Mapping[str, list[str]] | None = None) -> LexicalIndex:
+        """Index ``(chunk id, text)`` pairs, tokenizing only the ids ``cache`` lacks (the text of a cached chunk is
+        not read). The scores are bm25s's (``score_matrix`` computes them for all chunks at once)."""
         import bm25s
 
         if not chunks:
             raise ValueError("cannot build a BM25 index of no chunks")
-        cache = cache or {}
-        todo = [(cid, text) for cid, text in chunks if cid not in cache]
+        tokens = TokenCache.from_lists(cache or {})
+        cids = [cid for cid, _ in chunks]
+        todo = [(cid, text) for cid, text in chunks if cid not in tokens]
         fresh = dict(zip([cid for cid, _ in todo], tokenize([t for _, t in todo]), strict=True))
-        tokens = {cid: cache.get(cid) or fresh.get(cid, []) for cid, _ in chunks}
+        vocab, lengths, flat = corpus_ids(cids, tokens, fresh)
         bm25 = bm25s.BM25()
-        bm25.index([tokens[cid] for cid, _ in chunks], show_progress=False)
-        return cls(bm25, [cid for cid, _ in chunks], tokens)
+        bm25.scores, bm25.vocab_dict, kept = score_matrix(vocab, lengths, flat, k1=bm25.k1, b=bm25.b)
+        bm25.unique_token_ids_set = set(bm25.vocab_dict.values())
+        bm25.nonoccurrence_array = None  # what bm25s sets for its (default) Lucene scoring
+        kept.spans = spans_of(cids, lengths.tolist())
+        return cls(bm25, cids, kept)
 
     def save(self, folder: Path) -> None:
         """Write the index into ``folder`` (created; the caller publishes it atomically)."""
         folder.mkdir(parents=True, exist_ok=True)
         self.bm25.save(str(folder), corpus=[{"node_id": cid} for cid in self.ids], show_progress=False)
-        with open(folder / TOKENS_FILE, "w", encoding="utf-8") as fh:
-            json.dump({cid: " ".join(t) for cid, t in (self.tokens or {}).items()}, fh, ensure_ascii=False)
-            fh.flush()
-            os.fsync(fh.fileno())
+        TokenCache.from_lists(self.tokens or {}).save(folder)
 
     @classmethod
     def load(cls, folder: Path) -> LexicalIndex:
@@ -96,16 +99,21 @@ class LexicalIndex:
         return cls(bm25, ids)
 
     @staticmethod
-    def load_tokens(folder: Path) -> dict[str, list[str]]:
-        """The token cache saved beside an index ({} when missing or unreadable: everything is tokenized again)."""
+    def load_tokens(folder: Path) -> TokenCache:
+        """The token cache saved beside an index (empty when missing or unreadable: everything is tokenized again).
+        A folder written before ``tokens.npz`` existed is read from its ``tokens.json``."""
+        try:
+            return TokenCache.load(folder)
+        except (OSError, ValueError, KeyError):
+            pass
         try:
             with open(folder / TOKENS_FILE, encoding="utf-8") as fh:
                 raw = json.load(fh)
         except (OSError, ValueError):
-            return {}
+            return TokenCache.empty()
         if not isinstance(raw, dict):
-            return {}
-        return {str(k): str(v).split() for k, v in raw.items()}
+            return TokenCache.empty()
+        return TokenCache.from_lists({str(k): str(v).split() for k, v in raw.items()})
 
     def search(self, query: str, k: int, mask: np.ndarray | None = None) -> list[tuple[str, float]]:
         """The ``k`` best chunks for ``query`` (rows where ``mask`` is 0 score 0), best first; bm25s breaks ties."""

@@ -68,8 +68,8 @@ def test_saved_index_loads_and_damage_is_an_error(tmp_path: Path, chunks: list[t
     (tmp_path / "bm25" / "params.index.json").unlink()
     with pytest.raises((OSError, ValueError)):
         LexicalIndex.load(tmp_path / "bm25")
-    (tmp_path / "bm25" / "tokens.json").write_text("{broken")
-    assert LexicalIndex.load_tokens(tmp_path / "bm25") == {}  # a damaged cache only costs tokenizing again
+    (tmp_path / "bm25" / "tokens.npz").write_text("{broken")
+    assert len(LexicalIndex.load_tokens(tmp_path / "bm25")) == 0  # a damaged cache only costs tokenizing again
 
 
 def test_queries_without_known_words_and_empty_indexes(chunks: list[tuple[str, str]]) -> None:
@@ -79,3 +79,38 @@ def test_queries_without_known_words_and_empty_indexes(chunks: list[tuple[str, s
     assert len(lexical.search("learning", 50)) <= 10
     with pytest.raises(ValueError, match="no chunks"):
         LexicalIndex.build([])
+
+
+def test_scores_are_exactly_bm25s_own(chunks: list[tuple[str, str]]) -> None:
+    import bm25s
+    import numpy as np
+
+    tokens = index.bm25.tokenize([text for _, text in chunks])
+    reference = bm25s.BM25()
+    reference.index(tokens, show_progress=False)
+    ours = LexicalIndex.build(chunks).bm25
+
+    def by_pair(model: bm25s.BM25) -> dict[tuple[int, str], float]:
+        words = {i: t for t, i in model.vocab_dict.items()}
+        s = model.scores
+        out = {}
+        for col in range(len(s["indptr"]) - 1):
+            for at in range(s["indptr"][col], s["indptr"][col + 1]):
+                out[(int(s["indices"][at]), words[col])] = float(s["data"][at])
+        return out
+
+    assert set(ours.vocab_dict) == set(reference.vocab_dict) and ours.scores["num_docs"] == len(chunks)
+    assert by_pair(ours) == by_pair(reference)  # bit for bit
+    assert ours.scores["data"].dtype == np.float32
+
+
+def test_token_cache_round_trip_and_legacy_json(tmp_path: Path, chunks: list[tuple[str, str]]) -> None:
+    built = LexicalIndex.build(chunks[:30])
+    built.save(tmp_path / "bm25")
+    cache = LexicalIndex.load_tokens(tmp_path / "bm25")
+    assert dict(cache) == dict(built.tokens or {})
+    assert cache[chunks[0][0]] == index.bm25.tokenize([chunks[0][1]])[0]
+    (tmp_path / "bm25" / "tokens.npz").unlink()
+    legacy = {cid: " ".join(t) for cid, t in dict(cache).items()}
+    (tmp_path / "bm25" / "tokens.json").write_text(json.dumps(legacy))
+    assert dict(LexicalIndex.load_tokens(tmp_path / "bm25")) == dict(cache)
