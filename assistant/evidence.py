@@ -174,14 +174,9 @@ class SentenceScorer:
         with self._lock:
             self._load()
             missing = [e for e, key in zip(entries, keys, strict=True) if key not in self._cache]
-        texts = [[e.title, *entry_sentences(e)] for e in missing]
-        flat = [t for group in texts for t in group]
-        embedded = np.asarray(self.embedder.embed(flat), dtype=np.float32) if flat else np.zeros((0, 0))
+        fresh = embed_entries(self.embedder, missing)
         with self._lock:
-            at = 0
-            for entry, group in zip(missing, texts, strict=True):
-                self._cache[self._key(entry)] = embedded[at : at + len(group)]
-                at += len(group)
+            self._cache.update(fresh)
             out = {}
             for entry, key in zip(entries, keys, strict=True):
                 self._cache.move_to_end(key)
@@ -225,12 +220,31 @@ def _share(wanted: set[str], sentence: str) -> float:
 
 def warm_index_evidence(data_dir: Path, index_dir: Path, embedder: Embedder) -> int:
     """Embed (and keep on disk) the evidence sentences of every published entry not embedded yet, as ``assistant
-    index`` does after a build; only the entries are read (no retrievers are opened). Returns the entries seen."""
-    from index.manifest import read_manifest
+    index`` does after a build. Which entries those are is read from the manifest's entry hashes and the saved
+    keys; only their records are read and embedded (no retrievers are opened). Returns the entries published."""
+    from index.manifest import inspect_manifest, read_manifest
 
-    manifest = read_manifest(index_dir)
-    if manifest is None:
+    header = inspect_manifest(index_dir, payload="none").data
+    if header is None:
         return 0
-    entries = [Entry.model_validate(e) for e in manifest.get("entries", [])]
-    SentenceScorer(embedder, persist_path=vectors_path(data_dir)).warm(entries)
-    return len(entries)
+    hashes = header.get("entry_hashes", {})
+    files = VectorFiles(vectors_path(data_dir))
+    saved = files.saved_keys()
+    missing = {eid for eid, digest in hashes.items() if f"{eid}@{digest}" not in saved}
+    manifest = read_manifest(index_dir) if missing else None
+    if manifest is not None:
+        entries = [Entry.model_validate(e) for e in manifest.get("entries", []) if e["id"] in missing]
+        files.add(embed_entries(embedder, entries))
+    return len(hashes)
+
+
+def embed_entries(embedder: Embedder, entries: Sequence[Entry]) -> dict[str, np.ndarray]:
+    """Per entry key (``id@content-hash``), the vectors of its title (row 0) and sentences (rows 1…)."""
+    texts = [[e.title, *entry_sentences(e)] for e in entries]
+    flat = [t for group in texts for t in group]
+    embedded = np.asarray(embedder.embed(flat), dtype=np.float32) if flat else np.zeros((0, 0))
+    out, at = {}, 0
+    for entry, group in zip(entries, texts, strict=True):
+        out[SentenceScorer._key(entry)] = embedded[at : at + len(group)]
+        at += len(group)
+    return out

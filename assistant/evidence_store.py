@@ -4,9 +4,10 @@ one new entry writes that entry's rows instead of rewriting every vector of the 
 Each file is an ``.npz`` of ``keys`` (one per entry: ``id@content-hash``), ``offsets`` and ``vectors`` (float32
 rows, entry ``n`` owning rows ``offsets[n]:offsets[n+1]``). ``sentence_vectors.npz`` is the base; segments are
 ``sentence_vectors.<time>-<pid>.npz`` beside it, read in name order. Every file is written to a temporary name and
-renamed, so a reader sees a file whole or not at all. When the segments grow many the whole set is compacted into a
-new base (written and renamed first, then the segments removed: after a crash between the two, a segment's rows are
-read again, which is harmless because keys are content hashes). The vectors are derived data: an unreadable file is
+renamed, so a reader sees a file whole or not at all. When the segments grow many (64) or large (a quarter of the
+base's bytes) the whole set is compacted into a new base (written and renamed first, then the segments removed:
+after a crash between the two, a segment's rows are read again, which is harmless because keys are content
+hashes). The vectors are derived data: an unreadable file is
 skipped and its entries are embedded again on demand."""
 
 from __future__ import annotations
@@ -18,11 +19,15 @@ from pathlib import Path
 
 import numpy as np
 
-MAX_SEGMENTS = 8
+MAX_SEGMENTS = 64
+# Segments are folded into the base once they hold this share of its bytes (so each row is rewritten a bounded
+# number of times, however large the base grows).
+MAX_SEGMENT_SHARE = 0.25
 
 
 class VectorFiles:
-    """The base file at ``path`` and its segments: ``load`` reads them all, ``append`` adds the rows not saved yet."""
+    """The base file at ``path`` and its segments: ``load`` reads them all, ``add`` saves new rows, ``append`` the
+    rows of a cache not saved yet."""
 
     def __init__(self, path: Path, max_segments: int = MAX_SEGMENTS) -> None:
         self.path = Path(path)
@@ -54,22 +59,50 @@ class VectorFiles:
         self.saved = set(out)
         return out
 
+    def saved_keys(self) -> set[str]:
+        """The keys of every saved entry, reading only the files' key arrays (not their vectors)."""
+        keys: set[str] = set()
+        for path in [self.path, *self.segments()]:
+            try:
+                with np.load(path, allow_pickle=False) as data:
+                    keys.update(str(k) for k in data["keys"])
+            except (OSError, ValueError, KeyError):
+                continue
+        self.saved = keys
+        return keys
+
     def append(self, cache: Mapping[str, np.ndarray]) -> None:
-        """Persist the entries of ``cache`` not saved yet: one new segment, or (past ``max_segments``) one new
-        base holding all of ``cache`` with the segments removed."""
-        new = [k for k in cache if k not in self.saved]
-        if not new:
+        """Persist the entries of ``cache`` not saved yet (``add``)."""
+        self.add({k: v for k, v in cache.items() if k not in self.saved})
+
+    def _compaction_due(self, segments: list[Path]) -> bool:
+        if len(segments) >= self.max_segments:
+            return True
+        return sum(_bytes(p) for p in segments) > MAX_SEGMENT_SHARE * _bytes(self.path)
+
+    def add(self, rows: Mapping[str, np.ndarray]) -> None:
+        """Persist ``rows`` as one new segment or, with no base yet or ``max_segments`` segments already, as a new
+        base holding everything saved plus ``rows`` (the segments are then removed)."""
+        if not rows:
             return
         self.path.parent.mkdir(parents=True, exist_ok=True)
         segments = self.segments()
-        if not self.path.exists() or len(segments) >= self.max_segments:
-            _write(self.path, list(cache), cache)
+        if not self.path.exists() or self._compaction_due(segments):
+            everything = {**self.load(), **rows}
+            _write(self.path, list(everything), everything)
             for segment in segments:
                 segment.unlink(missing_ok=True)
-            self.saved = set(cache)
+            self.saved = set(everything)
             return
-        _write(self.path.with_name(f"{self.path.stem}.{time.time_ns():020d}-{os.getpid()}.npz"), new, cache)
-        self.saved.update(new)
+        _write(self.path.with_name(f"{self.path.stem}.{time.time_ns():020d}-{os.getpid()}.npz"), list(rows), rows)
+        self.saved.update(rows)
+
+
+def _bytes(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
 
 
 def _write(path: Path, keys: list[str], cache: Mapping[str, np.ndarray]) -> None:

@@ -66,3 +66,38 @@ def test_nearly_as_relevant_sentences_are_candidates_best_first() -> None:
     entry = Entry(id="e", kind="paper", title="T", text="A one. B two. C three.")
     ev = EntryEvidence(entry, ["A one.", "B two.", "C three."], [0.5, 1.0, 0.85], 0)
     assert [s.start for s in ev.top_spans(0.8)] == [1, 2]
+
+
+def test_index_warm_embeds_only_new_entries_and_matches_the_scorers_keys(tmp_path: Path) -> None:
+    import shutil
+
+    from assistant.evidence import vectors_path, warm_index_evidence
+    from assistant.evidence_store import VectorFiles
+    from index.build import build_index
+    from index.manifest import read_manifest
+    from index.store import ChromaChunkStore
+
+    from .conftest import SEEDS, make_settings
+
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    daily = "002_5ebcb6642b623e7b.txt"
+    shutil.copyfile(SEEDS / daily, seeds / daily)
+    s = make_settings(tmp_path / "data", seeds).index
+    embedder = CountingEmbedder()
+    build_index(s, HashingEmbedder(), ChromaChunkStore(s), show_progress=False)
+    total = warm_index_evidence(s.data_dir, s.index_dir, embedder)
+    manifest = read_manifest(s.index_dir)
+    assert manifest is not None and total == len(manifest["entries"]) and embedder.embedded > 0
+    entries = [Entry.model_validate(e) for e in manifest["entries"]]
+    scorer = SentenceScorer(embedder, persist_path=vectors_path(s.data_dir))
+    before = embedder.embedded
+    scorer.warm(entries)  # the scorer's keys are the manifest's hashes: nothing left to embed
+    assert embedder.embedded == before
+    (seeds / daily).write_text(
+        (seeds / daily).read_text() + "\nA Freshly Added Paper\n\nOne more abstract.\n\n  • 3 authors\n·\nMar 3, 2025\n"
+    )
+    build_index(s, HashingEmbedder(), ChromaChunkStore(s), show_progress=False)
+    warm_index_evidence(s.data_dir, s.index_dir, embedder)
+    assert embedder.embedded == before + 2  # the new paper's title and its one sentence
+    assert len(VectorFiles(vectors_path(s.data_dir)).segments()) == 1
