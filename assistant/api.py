@@ -83,11 +83,11 @@ class Assistant:
 
     def _sync(self, progress: ProgressCallback | None) -> BuildReport | None:
         idx = self.settings.index
-        had_index = inspect_manifest(idx.index_dir, payload="verify").status == "ok"  # payload hashed, not parsed
         try:
             return build_index(idx, self.embedder, self.store, progress=progress)
         except SeedError as exc:
-            if not had_index:
+            # A build that raises SeedError changes nothing, so the index found now is the one there was before.
+            if inspect_manifest(idx.index_dir, payload="verify").status != "ok":
                 raise
             log.warning("seed problem, serving the existing index unchanged: %s", exc)
             return None

@@ -33,6 +33,7 @@ _AFFIL_STOP = {
     "france",
     "and",
 }
+_TITLE_SEP = re.compile(r":| — | – | - ")
 _ANAPHORA_DAY = re.compile(r"\b(that|the same|this) day\b", re.IGNORECASE)
 _ANAPHORA_ENTRY = re.compile(
     r"\b(that|this|the same) (talk|paper|tutorial|one|work)\b|\b(it|its|he|she|his|her|they|"
@@ -122,8 +123,8 @@ class EntityLinker:
             self._by_title_word.setdefault(words[1], set()).add(i)
         else:
             self._short_titles.append(i)
-        head = normalize_title(re.split(r":| — | – | - ", e.title)[0])
-        has_sep = bool(re.search(r":| — | – | - ", e.title))
+        has_sep = bool(_TITLE_SEP.search(e.title))
+        head = normalize_title(_TITLE_SEP.split(e.title)[0]) if has_sep else t
         if has_sep and len(head) >= 6:
             self._by_title_word.setdefault(head.split()[0], set()).add(i)
         return t, head, has_sep

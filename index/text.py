@@ -145,12 +145,17 @@ def _stemmer() -> Stemmer.Stemmer:
 
 def fold(text: str) -> str:
     """Lower-case, accents removed ("Stéphane" → "stephane"): the form every comparison of words uses."""
+    if text.isascii():  # NFKD and the ASCII filter leave ASCII text as it is
+        return text.lower()
     return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+
+
+_NOT_ALNUM = re.compile(r"[^a-z0-9]+")
 
 
 def normalize_title(title: str) -> str:
     """Case-, accent-, punctuation- and whitespace-insensitive form of a title, for matching duplicates."""
-    return re.sub(r"[^a-z0-9]+", " ", fold(title)).strip()
+    return _NOT_ALNUM.sub(" ", fold(title)).strip()
 
 
 _GLUED_UNIT = re.compile(r"(\d)(times|fold|x)\b")
