@@ -12,6 +12,7 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -218,10 +219,13 @@ def _share(wanted: set[str], sentence: str) -> float:
     return len(wanted & set(content_words(sentence))) / len(wanted)
 
 
-def warm_index_evidence(data_dir: Path, index_dir: Path, embedder: Embedder) -> int:
+def warm_index_evidence(
+    data_dir: Path, index_dir: Path, embedder: Embedder, records: Sequence[dict[str, Any]] | None = None
+) -> int:
     """Embed (and keep on disk) the evidence sentences of every published entry not embedded yet, as ``assistant
     index`` does after a build. Which entries those are is read from the manifest's entry hashes and the saved
-    keys; only their records are read and embedded (no retrievers are opened). Returns the entries published."""
+    keys; only their records are embedded (no retrievers are opened). ``records`` are the published entries when
+    the caller has them (``BuildReport.records``), else they are read from the payload. Returns the entries."""
     from index.manifest import inspect_manifest, read_manifest
 
     header = inspect_manifest(index_dir, payload="none").data
@@ -231,9 +235,11 @@ def warm_index_evidence(data_dir: Path, index_dir: Path, embedder: Embedder) -> 
     files = VectorFiles(vectors_path(data_dir))
     saved = files.saved_keys()
     missing = {eid for eid, digest in hashes.items() if f"{eid}@{digest}" not in saved}
-    manifest = read_manifest(index_dir) if missing else None
-    if manifest is not None:
-        entries = [Entry.model_validate(e) for e in manifest.get("entries", []) if e["id"] in missing]
+    if missing and not records:
+        manifest = read_manifest(index_dir)
+        records = manifest.get("entries", []) if manifest is not None else []
+    if missing and records:
+        entries = [Entry.model_validate(e) for e in records if e["id"] in missing]
         files.add(embed_entries(embedder, entries))
     return len(hashes)
 

@@ -79,6 +79,8 @@ class BuildReport:
     noop: bool = False
     warnings: list[SeedWarning] = field(default_factory=list)
     repairs: list[str] = field(default_factory=list)
+    # The published entries (``model_dump(mode="json")``) when this build wrote a manifest; empty otherwise.
+    records: list[dict[str, Any]] = field(default_factory=list, repr=False)
 
     def summary(self) -> str:
         """One line for people."""
@@ -291,6 +293,7 @@ def _build_locked(
         unchanged=len(ids) - len(todo),
         warnings=warnings,
         repairs=repairs,
+        records=records,
     )
 
 

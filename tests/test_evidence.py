@@ -97,7 +97,8 @@ def test_index_warm_embeds_only_new_entries_and_matches_the_scorers_keys(tmp_pat
     (seeds / daily).write_text(
         (seeds / daily).read_text() + "\nA Freshly Added Paper\n\nOne more abstract.\n\n  • 3 authors\n·\nMar 3, 2025\n"
     )
-    build_index(s, HashingEmbedder(), ChromaChunkStore(s), show_progress=False)
-    warm_index_evidence(s.data_dir, s.index_dir, embedder)
+    report = build_index(s, HashingEmbedder(), ChromaChunkStore(s), show_progress=False)
+    assert len(report.records) == len(manifest["entries"]) + 1  # the build hands over what it published
+    warm_index_evidence(s.data_dir, s.index_dir, embedder, report.records)
     assert embedder.embedded == before + 2  # the new paper's title and its one sentence
     assert len(VectorFiles(vectors_path(s.data_dir)).segments()) == 1

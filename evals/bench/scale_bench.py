@@ -93,7 +93,7 @@ def _child_build(skip_evidence: bool) -> dict[str, Any]:
 
             Assistant(settings, embedder=embedder, store=store, sync_index=False).warm_evidence()
         else:
-            warm_index_evidence(s.data_dir, s.index_dir, embedder)
+            warm_index_evidence(s.data_dir, s.index_dir, embedder, report.records)
     return {
         "entries": report.entries,
         "chunks": report.chunks,
