@@ -4,12 +4,13 @@ what each chunk shows the embedder, persisted as bm25s files plus a cache of eve
 A build tokenizes only the chunks the cache does not hold (tokenizing and stemming are most of the cost) and then
 scores the whole corpus again from the cached tokens: BM25's document frequencies and average length change with
 every chunk, and recomputing them from tokens is cheap, so the result is exactly a full rebuild's. The folder holds
-``corpus.jsonl`` with chunk ids only (the chunks themselves live in the manifest's payload), the bm25s score matrix
-and ``tokens.npz`` (the token cache)."""
+``chunk_ids.json`` (the chunks themselves live in the manifest's payload; bm25s's own ``corpus.jsonl``, read line
+by line, is no longer written but still read), the bm25s score matrix and ``tokens.npz`` (the token cache)."""
 
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -19,6 +20,7 @@ import numpy as np
 
 from index.bm25_matrix import TokenCache, corpus_ids, score_matrix, spans_of
 
+IDS_FILE = "chunk_ids.json"  # row n of the score matrix is chunk ids[n] (a JSON list, read in one call)
 TOKENS_FILE = "tokens.json"  # the token cache before tokens.npz (read, never written)
 # llama-index's BM25Retriever defaults: English stopwords and Snowball stemmer, words of two or more characters.
 TOKEN_PATTERN = r"(?u)\b\w\w+\b"
@@ -80,7 +82,11 @@ class LexicalIndex:
     def save(self, folder: Path) -> None:
         """Write the index into ``folder`` (created; the caller publishes it atomically)."""
         folder.mkdir(parents=True, exist_ok=True)
-        self.bm25.save(str(folder), corpus=[{"node_id": cid} for cid in self.ids], show_progress=False)
+        self.bm25.save(str(folder), show_progress=False)
+        with open(folder / IDS_FILE, "w", encoding="utf-8") as fh:
+            json.dump(self.ids, fh, ensure_ascii=False)
+            fh.flush()
+            os.fsync(fh.fileno())
         TokenCache.from_lists(self.tokens or {}).save(folder)
 
     @classmethod
@@ -88,12 +94,16 @@ class LexicalIndex:
         """The index saved in ``folder``; OSError or ValueError if it is missing or damaged."""
         import bm25s
 
-        bm25 = bm25s.BM25.load(str(folder), load_corpus=True, mmap=False)
-        corpus = bm25.corpus
-        if corpus is None:
-            raise ValueError(f"{folder} has no corpus file")
-        ids = [str(doc["node_id"]) for doc in corpus]
-        bm25.corpus = None  # the ids are all a search needs
+        if (folder / IDS_FILE).is_file():
+            bm25 = bm25s.BM25.load(str(folder), load_corpus=False, mmap=False)
+            with open(folder / IDS_FILE, encoding="utf-8") as fh:
+                ids = [str(cid) for cid in json.load(fh)]
+        else:  # written before chunk_ids.json: the ids are bm25s's corpus file
+            bm25 = bm25s.BM25.load(str(folder), load_corpus=True, mmap=False)
+            if bm25.corpus is None:
+                raise ValueError(f"{folder} has no corpus file")
+            ids = [str(doc["node_id"]) for doc in bm25.corpus]
+            bm25.corpus = None  # the ids are all a search needs
         if len(ids) != int(bm25.scores["num_docs"]):
             raise ValueError(f"{folder}: {len(ids)} chunk ids for {bm25.scores['num_docs']} scored documents")
         return cls(bm25, ids)

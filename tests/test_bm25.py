@@ -64,7 +64,7 @@ def test_saved_index_loads_and_damage_is_an_error(tmp_path: Path, chunks: list[t
     loaded = LexicalIndex.load(tmp_path / "bm25")
     assert loaded.ids == built.ids
     assert _ranked(loaded, "Lean theorem prover") == _ranked(built, "Lean theorem prover")
-    assert (tmp_path / "bm25" / "corpus.jsonl").stat().st_size < 200 * len(chunks)  # ids only, no chunk texts
+    assert (tmp_path / "bm25" / "chunk_ids.json").stat().st_size < 200 * len(chunks)  # ids only, no chunk texts
     (tmp_path / "bm25" / "params.index.json").unlink()
     with pytest.raises((OSError, ValueError)):
         LexicalIndex.load(tmp_path / "bm25")
@@ -114,3 +114,12 @@ def test_token_cache_round_trip_and_legacy_json(tmp_path: Path, chunks: list[tup
     legacy = {cid: " ".join(t) for cid, t in dict(cache).items()}
     (tmp_path / "bm25" / "tokens.json").write_text(json.dumps(legacy))
     assert dict(LexicalIndex.load_tokens(tmp_path / "bm25")) == dict(cache)
+
+
+def test_a_folder_from_before_chunk_ids_json_still_loads(tmp_path: Path, chunks: list[tuple[str, str]]) -> None:
+    built = LexicalIndex.build(chunks[:20])
+    built.save(tmp_path / "bm25")
+    (tmp_path / "bm25" / "chunk_ids.json").unlink()
+    lines = [json.dumps({"id": n, "node_id": cid}) for n, cid in enumerate(built.ids)]
+    (tmp_path / "bm25" / "corpus.jsonl").write_text("\n".join(lines) + "\n")
+    assert LexicalIndex.load(tmp_path / "bm25").ids == built.ids
