@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import time
+import zipfile
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -52,7 +53,7 @@ class VectorFiles:
             try:
                 with np.load(path, allow_pickle=False) as data:
                     keys, offsets, vectors = list(data["keys"]), data["offsets"], data["vectors"]
-            except (OSError, ValueError, KeyError):
+            except (OSError, ValueError, KeyError, zipfile.BadZipFile):
                 continue  # missing or unreadable: derived data, embedded again on demand
             for n, key in enumerate(keys):
                 out[str(key)] = vectors[offsets[n] : offsets[n + 1]]
@@ -66,7 +67,7 @@ class VectorFiles:
             try:
                 with np.load(path, allow_pickle=False) as data:
                     keys.update(str(k) for k in data["keys"])
-            except (OSError, ValueError, KeyError):
+            except (OSError, ValueError, KeyError, zipfile.BadZipFile):
                 continue
         self.saved = keys
         return keys

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import zipfile
 from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -114,7 +115,7 @@ class LexicalIndex:
         A folder written before ``tokens.npz`` existed is read from its ``tokens.json``."""
         try:
             return TokenCache.load(folder)
-        except (OSError, ValueError, KeyError):
+        except (OSError, ValueError, KeyError, zipfile.BadZipFile):  # a truncated .npz is a bad zip
             pass
         try:
             with open(folder / TOKENS_FILE, encoding="utf-8") as fh:

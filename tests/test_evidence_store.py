@@ -58,3 +58,15 @@ def test_an_unreadable_segment_is_skipped(tmp_path: Path) -> None:
     files.append(cache)
     files.segments()[0].write_bytes(b"not a numpy file")
     assert list(VectorFiles(tmp_path / "v.npz").load()) == ["a@1"]
+
+
+def test_a_truncated_segment_is_skipped(tmp_path: Path) -> None:
+    files = VectorFiles(tmp_path / "v.npz")
+    cache = {"a@1": _rows(1, 1)}
+    files.append(cache)
+    cache["b@1"] = _rows(1, 2)
+    files.append(cache)
+    segment = files.segments()[0]
+    segment.write_bytes(segment.read_bytes()[: segment.stat().st_size // 2])
+    assert list(VectorFiles(tmp_path / "v.npz").load()) == ["a@1"]
+    assert VectorFiles(tmp_path / "v.npz").saved_keys() == {"a@1"}

@@ -225,7 +225,7 @@ def test_damaged_manifest_is_rebuilt(tiny: Settings, minilm: SentenceTransformer
     assert_consistent(tiny, minilm)
 
 
-@pytest.mark.parametrize("victim", ["corpus.jsonl", "data.csc.index.npy"])
+@pytest.mark.parametrize("victim", ["chunk_ids.json", "data.csc.index.npy", "tokens.npz"])
 def test_damaged_bm25_files_are_rewritten(tiny: Settings, minilm: SentenceTransformerEmbedder, victim: str) -> None:
     build(tiny, minilm)
     _truncate_half(tiny.index.index_dir / BM25_DIR / victim)
