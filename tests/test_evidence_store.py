@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from assistant.evidence_store import VectorFiles
 
@@ -50,23 +51,18 @@ def test_many_segments_are_compacted_into_the_base(tmp_path: Path) -> None:
     assert len(files.segments()) <= 2 and sorted(VectorFiles(tmp_path / "v.npz").load()) == sorted(cache)
 
 
-def test_an_unreadable_segment_is_skipped(tmp_path: Path) -> None:
-    files = VectorFiles(tmp_path / "v.npz")
-    cache = {"a@1": _rows(1, 1)}
-    files.append(cache)
-    cache["b@1"] = _rows(1, 2)
-    files.append(cache)
-    files.segments()[0].write_bytes(b"not a numpy file")
-    assert list(VectorFiles(tmp_path / "v.npz").load()) == ["a@1"]
-
-
-def test_a_truncated_segment_is_skipped(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "damage",
+    [lambda data: b"not a numpy file", lambda data: data[: len(data) // 2]],
+    ids=["garbage", "truncated"],
+)
+def test_an_unreadable_segment_is_skipped(tmp_path: Path, damage) -> None:  # type: ignore[no-untyped-def]
     files = VectorFiles(tmp_path / "v.npz")
     cache = {"a@1": _rows(1, 1)}
     files.append(cache)
     cache["b@1"] = _rows(1, 2)
     files.append(cache)
     segment = files.segments()[0]
-    segment.write_bytes(segment.read_bytes()[: segment.stat().st_size // 2])
+    segment.write_bytes(damage(segment.read_bytes()))
     assert list(VectorFiles(tmp_path / "v.npz").load()) == ["a@1"]
     assert VectorFiles(tmp_path / "v.npz").saved_keys() == {"a@1"}
