@@ -18,7 +18,7 @@ from typing import Any
 from assistant.cite import AnswerSentence, Citation, Citer
 from assistant.errors import AssistantError
 from assistant.generate import CONTEXT_ENTRIES, Draft, GroundedWriter
-from assistant.intent import Intent, read_intent
+from assistant.intent import Intent, asks_each, read_intent
 from assistant.lists import ListContext, ListItem, find_list, render_empty, render_intro, render_item
 from assistant.metadata_answers import MetadataAnswer, answer_from_metadata, asks_metadata
 from assistant.retrieve import Filters, HybridRetriever, Passage
@@ -198,6 +198,8 @@ class Answerer:
     ) -> Iterator[AnswerEvent]:
         """The model's verified sentences (or a quoted span) and the final answer. After record sentences (``after``
         names their route), a content part with nothing verified ends without an event: the record answer stands."""
+        if asks_each(question) and len(named) >= 2:
+            passages = self._named_first(passages, named[:CONTEXT_ENTRIES])
         entries = [p.entry for p in passages if p.entry is not None]
         with self.search_lock:
             evidence = self.writer.evidence(question, intent, entries)
@@ -213,6 +215,18 @@ class Answerer:
         route = f"{after}+{draft.route}" if after else draft.route
         contexts = passages[: len(evidence)]
         yield AnswerEvent("final", answer=run.answer(route, contexts, dropped=draft.dropped, prompt=draft.prompt))
+
+    def _named_first(self, passages: list[Passage], named: Sequence[str]) -> list[Passage]:
+        """The passages with those of the named entries first (a comparison is answered from both entries it names,
+        whatever else retrieval ranked above them)."""
+        corpus = self.retriever.corpus
+        retrieved = {p.entry_id: p for p in passages}
+        first = [
+            retrieved.get(i) or record_passage(corpus.entries[i], corpus.first_chunks.get(i))
+            for i in named
+            if i in retrieved or i in corpus.entries
+        ]
+        return first + [p for p in passages if p.entry_id not in named]
 
     def _record(
         self, run: _Run, meta: MetadataAnswer, linked: list[Entry], intent: Intent, content_parts: list[str]

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from assistant.cite import AnswerSentence, Citer
 from assistant.evidence import MAX_SPAN_SENTENCES, EntryEvidence, SentenceScorer, Span
-from assistant.intent import Intent, ask_part, has_attribute, topic_words
+from assistant.intent import Intent, ask_part, asks_each, has_attribute, topic_words
 from assistant.llm.base import ChatMessage, ChatModel
 from assistant.prompts import PromptSet, SourceBlock
 from assistant.verify import ClaimContext, best_support
@@ -75,7 +75,7 @@ def answers_topic(intent: Intent, entry: Entry, span_text: str) -> bool:
     it is ("which paper shows …?") is answered by the entry itself: one topic word in the span is enough."""
     if not has_attribute(span_text, intent.attribute, intent.counted, intent.measure):
         return False
-    named = set(content_words(f"{entry.title} {' '.join(entry.people)}"))
+    named = _named_words(entry)
     rest = [t for t in intent.topic if not stem_matches(t, named)]
     if not rest:
         return True
@@ -142,11 +142,13 @@ class GroundedWriter:
         pending: list[tuple[str, list[tuple[Entry, str]]]] = []
         wanted = max(1, len(intent.parts))  # a verified sentence per part of the question is enough
         said = 0
+        cited: set[str] = set()
         reply = self.chat_model.stream(messages, max_tokens=self.max_tokens)
         try:
             for claim, supports in self._verified(reply, evidence, contexts, draft):
                 pending.append((claim, supports))
                 if not hold:
+                    cited.update(entry.id for entry, _ in supports)
                     yield citer.sentence(*pending.pop())
                     draft.route = "generated"
                     said += 1
@@ -158,22 +160,35 @@ class GroundedWriter:
                 close()  # stops the model once enough is said: generated tokens are a large share of answer time
         if hold and self._states(intent, pending):
             for claim, supports in pending:
+                cited.update(entry.id for entry, _ in supports)
                 yield citer.sentence(claim, supports)
             draft.route = "generated"
         elif pending:
             draft.dropped.extend(claim for claim, _ in pending)
-        if draft.route == "generated":
-            return
-        quotable = [ev for ev in evidence if ev.entry.id in named] or list(evidence)
-        quoted = self.quote(question, intent, quotable, draft.dropped) if confident else None
-        if quoted is None:
+        if draft.route != "generated":
+            quotable = [ev for ev in evidence if ev.entry.id in named] or list(evidence)
+            quoted = self.quote(question, intent, quotable, draft.dropped) if confident else None
+            if quoted is not None:
+                draft.route = "quoted"
+                cited.add(quoted[0].id)
+                yield _quotation(citer, *quoted)
+        if asks_each(question) and len(named) >= 2:
+            # "Compare A and B", "what does each do?": every named entry the answer has not drawn on yet gets the
+            # span of its own that answers, quoted. The entry is known, so its span need only carry one word of the
+            # topic beyond the names of the entries compared.
+            names = {w for ev in evidence if ev.entry.id in named for w in _named_words(ev.entry)}
+            each = replace(
+                intent, topic=tuple(t for t in intent.topic if t not in names), identifies=True, parts=(question,)
+            )
+            for ev in evidence:
+                if ev.entry.id in named and ev.entry.id not in cited:
+                    quoted = self.quote(question, each, [ev])
+                    if quoted is not None:
+                        draft.route = draft.route or "quoted"
+                        cited.add(ev.entry.id)
+                        yield _quotation(citer, *quoted)
+        if not cited:
             draft.route = "abstained:" + ("nothing verified" if draft.dropped else "model declined")
-            return
-        entry, span = quoted
-        draft.route = "quoted"
-        who = f" ({', '.join(entry.people)})" if entry.people else ""
-        claim = f"According to “{entry.title}”{who}: “{span.text}”"
-        yield citer.sentence(claim, [(entry, span.text)])
 
     def _verified(
         self,
@@ -234,6 +249,17 @@ class GroundedWriter:
         return None
 
 
+def _named_words(entry: Entry) -> set[str]:
+    """Stems of the entry's title and people."""
+    return set(content_words(f"{entry.title} {' '.join(entry.people)}"))
+
+
+def _quotation(citer: Citer, entry: Entry, span: Span) -> AnswerSentence:
+    """The span shown as a quotation of its entry, cited."""
+    who = f" ({', '.join(entry.people)})" if entry.people else ""
+    return citer.sentence(f"According to “{entry.title}”{who}: “{span.text}”", [(entry, span.text)])
+
+
 def _widened(ev: EntryEvidence, span: Span | None) -> list[Span]:
     """The span, then the span with the sentence before it, then with the one after: the sentence that answers
     often follows the one that matches the question's description of the entry ("X oversimplifies neurons. We
@@ -262,7 +288,7 @@ def _pointed_span(
     said = set(content_words(" ".join(dropped))) - set(content_words(question))
     best: tuple[int, EntryEvidence, int] | None = None
     for ev in evidence:
-        named = set(content_words(f"{ev.entry.title} {' '.join(ev.entry.people)}"))
+        named = _named_words(ev.entry)
         for i, sentence in enumerate(ev.sentences):
             shared = len((said - named) & set(content_words(sentence)))
             if shared >= 2 and (best is None or shared > best[0]):

@@ -89,7 +89,8 @@ _TOPIC_FILLER = frozenset(
     involves explore explores investigate investigates describe describes mention mentions topic topics give gives
     given held take place scheduled happen happening available listed appear appears research researcher researchers
     people speak speaks speaking spoke symposium conference workshop event day morning afternoon evening before
-    after until between during programme program schedule agenda""".split()
+    after until between during programme program schedule agenda angle angles perspective perspectives viewpoint
+    stance contribute contributes contribution contributions compare compared comparison contrast""".split()
 )
 _TOPIC_FILLER_STEMS = frozenset(content_words(" ".join(_TOPIC_FILLER | CORPUS_WORDS | _ASKING)))
 # Counts ("two tutorials deal with …") say how many entries there are, not what they are about.
@@ -275,6 +276,14 @@ _ASKS = re.compile(r"\s*(which|what|how|who|whom|when|where|why)\b", re.I)
 _ASK_START = re.compile(
     r"(?:,|;|\?)\s*(?:and\s+)?(which|what|how|who|whom|when|where|why|does|did|is|are|was|were)\b", re.I
 )
+
+
+_EACH_RE = re.compile(r"\b(each|both|compare|compared|comparison|contrast|differ|differs|difference|versus|vs)\b", re.I)
+
+
+def asks_each(question: str) -> bool:
+    """Whether the question asks about each of several entries ("compare A and B", "what does each do?")."""
+    return bool(_EACH_RE.search(question))
 
 
 def ask_part(question: str) -> str:

@@ -137,3 +137,14 @@ def test_record_and_list_answers_do_not_wait_for_a_search(fake_assistant):
         assert content.is_alive()  # a question that searches waits its turn
     content.join(timeout=20)
     assert done[-1] == "generated"
+
+
+def test_a_comparison_answers_from_each_entry_it_names(fake_assistant):
+    llada, dbar = "Large Language Diffusion Models", "Diffusion Beats Autoregressive in Data-Constrained Settings"
+    a = fake_assistant(["I don't know."])
+    ans = a.ask(f"Compare '{llada}' and '{dbar}': what does each say about autoregressive models?")
+    assert ans.route == "quoted"
+    assert {c.title for c in ans.citations} == {llada, dbar}
+    for sentence in ans.sentences:
+        span = sentence.spans[0]
+        assert span.quote in _entry_text(a, span.entry_id)
