@@ -90,7 +90,8 @@ _TOPIC_FILLER = frozenset(
     given held take place scheduled happen happening available listed appear appears research researcher researchers
     people speak speaks speaking spoke symposium conference workshop event day morning afternoon evening before
     after until between during programme program schedule agenda angle angles perspective perspectives viewpoint
-    stance contribute contributes contribution contributions compare compared comparison contrast""".split()
+    stance contribute contributes contribution contributions compare compared comparison contrast special notable
+    noteworthy interesting remarkable unique main key""".split()
 )
 _TOPIC_FILLER_STEMS = frozenset(content_words(" ".join(_TOPIC_FILLER | CORPUS_WORDS | _ASKING)))
 # Counts ("two tutorials deal with …") say how many entries there are, not what they are about.

@@ -148,3 +148,10 @@ def test_a_comparison_answers_from_each_entry_it_names(fake_assistant):
     for sentence in ans.sentences:
         span = sentence.spans[0]
         assert span.quote in _entry_text(a, span.entry_id)
+
+
+def test_what_is_special_about_a_named_entry_is_answered_from_it(fake_assistant):
+    a = fake_assistant(["TabPFN mixes ideas from causal reasoning with a 5 700times speedup."])
+    ans = a.ask(f"What is special about {TABPFN}?")
+    assert ans.route == "quoted" and ans.citations[0].title == TABPFN
+    assert ans.sentences[0].spans[0].quote in _entry_text(a, ans.sentences[0].spans[0].entry_id)
