@@ -25,14 +25,20 @@ def pct(values: list[float], p: float) -> float:
     return s[lo] + (s[hi] - s[lo]) * (i - lo)
 
 
-def _uses_model(route: str) -> bool:
-    """Whether an answer's route called the chat model (record and list answers never do)."""
-    family = route.split(":", 1)[0]
-    return (
-        family in ("generated", "quoted")
-        or "+" in route
-        or route in ("abstained:nothing verified", "abstained:model declined")
-    )
+class _CallCounter:
+    """Wraps the assistant's chat model and counts its calls, so that an answer is classed by whether it asked the
+    model (a record answer whose content part asked it and kept nothing counts as a model answer)."""
+
+    def __init__(self, model: object) -> None:
+        self.model = model
+        self.calls = 0
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.model, name)
+
+    def stream(self, *args: object, **kwargs: object) -> object:
+        self.calls += 1
+        return self.model.stream(*args, **kwargs)  # type: ignore[attr-defined]
 
 
 def main() -> None:
@@ -56,18 +62,20 @@ def main() -> None:
     t = time.perf_counter()
     a.chat_model.load() if hasattr(a.chat_model, "load") else None
     load_s = time.perf_counter() - t
+    counter = _CallCounter(a.chat_model)
+    a.replace_chat_model(counter)  # type: ignore[arg-type]
     evidence, ttfts = [], []
     by_family: dict[str, list[float]] = {"model": [], "record": [], "list": [], "abstained early": []}
     step = max(1, len(to_answer) // args.answers)
     for q in to_answer[::step][: args.answers]:
-        start = time.perf_counter()
+        start, calls = time.perf_counter(), counter.calls
         for event in a.ask_stream(q):
             if event.kind == "evidence":
                 evidence.append(time.perf_counter() - start)
             if event.kind == "final" and event.answer is not None:
                 ans = event.answer
         ttfts.append(ans.first_token_seconds or ans.seconds)
-        family = "model" if _uses_model(ans.route) else ans.route.split(":", 1)[0]
+        family = "model" if counter.calls > calls else ans.route.split(":", 1)[0]
         by_family.setdefault(family if family in by_family else "abstained early", []).append(ans.seconds)
     print(f"questions:            {len(questions)} retrieval, {len(ttfts)} answered end to end")
     print(f"retrieval:            p50 {pct(retrieval, 50):.1f} ms, p95 {pct(retrieval, 95):.1f} ms")
