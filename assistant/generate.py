@@ -131,8 +131,9 @@ class GroundedWriter:
         named: Sequence[str] = (),
     ) -> Iterator[AnswerSentence]:
         """Verified sentences as the model writes them; then, if none held up, a quoted span when one answers the
-        question (from the entries the question ``named``, by id, when it names any). ``draft`` collects the route,
-        dropped sentences and prompt."""
+        question (from the entries the question ``named``, by id, when it names any); for a comparison, a quoted
+        span of each named entry the answer has not drawn on. ``draft`` collects the route, dropped sentences and
+        prompt."""
         messages = self.prompts.answer_messages(question, self.sources(evidence))
         draft.prompt = [dict(m) for m in messages]  # type: ignore[misc]
         contexts = [_context(question, ev.entry) for ev in evidence]
@@ -173,22 +174,34 @@ class GroundedWriter:
                 cited.add(quoted[0].id)
                 yield _quotation(citer, *quoted)
         if asks_each(question) and len(named) >= 2:
-            # "Compare A and B", "what does each do?": every named entry the answer has not drawn on yet gets the
-            # span of its own that answers, quoted. The entry is known, so its span need only carry one word of the
-            # topic beyond the names of the entries compared.
-            names = {w for ev in evidence if ev.entry.id in named for w in _named_words(ev.entry)}
-            each = replace(
-                intent, topic=tuple(t for t in intent.topic if t not in names), identifies=True, parts=(question,)
-            )
-            for ev in evidence:
-                if ev.entry.id in named and ev.entry.id not in cited:
-                    quoted = self.quote(question, each, [ev])
-                    if quoted is not None:
-                        draft.route = draft.route or "quoted"
-                        cited.add(ev.entry.id)
-                        yield _quotation(citer, *quoted)
+            for sentence in self._quote_each(question, intent, evidence, named, cited, citer):
+                draft.route = draft.route or "quoted"
+                yield sentence
         if not cited:
             draft.route = "abstained:" + ("nothing verified" if draft.dropped else "model declined")
+
+    def _quote_each(
+        self,
+        question: str,
+        intent: Intent,
+        evidence: Sequence[EntryEvidence],
+        named: Sequence[str],
+        cited: set[str],
+        citer: Citer,
+    ) -> Iterator[AnswerSentence]:
+        """ "Compare A and B", "what does each do?": every named entry the answer has not drawn on yet (``cited``,
+        updated) gets the span of its own that answers, quoted. The entry is known, so its span need only carry one
+        word of the topic beyond the names of the entries compared."""
+        names = {w for ev in evidence if ev.entry.id in named for w in _named_words(ev.entry)}
+        each = replace(
+            intent, topic=tuple(t for t in intent.topic if t not in names), identifies=True, parts=(question,)
+        )
+        for ev in evidence:
+            if ev.entry.id in named and ev.entry.id not in cited:
+                quoted = self.quote(question, each, [ev])
+                if quoted is not None:
+                    cited.add(ev.entry.id)
+                    yield _quotation(citer, *quoted)
 
     def _verified(
         self,
