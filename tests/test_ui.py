@@ -312,8 +312,9 @@ def test_answer_turn_says_when_filters_match_nothing(shared_fake: Any) -> None:
 
 
 def test_answer_turn_stop_ends_generation(shared_fake: Any) -> None:
-    # Sentences no span supports: the answer never completes on its own (a verified one would end it early).
-    model = SlowModel("Bananas grow on the moon every winter. " * 60, delay=0.01)
+    # One long unfinished sentence: the answer never completes on its own (a verified sentence would end it early,
+    # and so would two unsupported ones).
+    model = SlowModel("Bananas grow on the moon every winter and " * 60, delay=0.01)
     shared = shared_fake(model)
     conv = Conversation()
     turn = new_turn("What is Pointer Networks about?", "All", "All", 6)
