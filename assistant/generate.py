@@ -67,6 +67,13 @@ def _candidates(evidence: Sequence[EntryEvidence]) -> list[list[str]]:
     return [list(ev.sentences) for ev in evidence]
 
 
+def _asked_topic(question: str, intent: Intent) -> tuple[str, tuple[str, ...]]:
+    """The part of the question that asks (``ask_part``) and its topic words: those of that part when a description
+    of the entry comes before it, else the whole question's."""
+    focus = ask_part(question)
+    return focus, (topic_words(focus) if focus != question else intent.topic)
+
+
 def answers_topic(intent: Intent, entry: Entry, span_text: str) -> bool:
     """Whether a span answers what the question asks about the entry: the kind of value asked for is in the span;
     at least a third of the question's topic words beyond the entry's title and people occur somewhere in the entry
@@ -101,8 +108,8 @@ class GroundedWriter:
         """Scored sentences of the best retrieved entries. A title the question names is left out of what the
         sentences are compared with: the sentence that repeats the title is rarely the one that answers."""
         chosen = list(entries)[:CONTEXT_ENTRIES]
-        focus = ask_part(question)
-        topic = list(topic_words(focus)) if focus != question else list(intent.topic)
+        focus, asked = _asked_topic(question, intent)
+        topic = list(asked)
         for entry in chosen:
             if entry.title.lower() in focus.lower():
                 focus = re.sub(re.escape(entry.title), " ", focus, flags=re.I)
@@ -243,8 +250,7 @@ class GroundedWriter:
         pointed = _pointed_span(question, evidence[:CONTEXT_ENTRIES], dropped)
         if pointed is not None and answers_topic(intent, pointed[0].entry, pointed[1].text):
             return pointed[0].entry, pointed[1]
-        focus = ask_part(question)
-        asked = topic_words(focus) if focus != question else intent.topic
+        _, asked = _asked_topic(question, intent)
         for ev in evidence[:CONTEXT_ENTRIES]:
             # A value asked for (a number, a year) must come from the span most about the ask: some other sentence
             # that happens to hold a number is no answer. Otherwise nearly-as-relevant sentences are tried too, and
