@@ -68,6 +68,11 @@ def entry_sentences(entry: Entry) -> list[str]:
     return out
 
 
+def vector_key(entry_id: str, content_hash: str) -> str:
+    """The key an entry's sentence vectors are kept under: its id and content hash (an edited entry gets new ones)."""
+    return f"{entry_id}@{content_hash}"
+
+
 def vectors_path(data_dir: Path) -> Path:
     """Where the sentence vectors of a data folder are kept (derived data, like the index)."""
     return data_dir / "evidence" / "sentence_vectors.npz"
@@ -157,7 +162,7 @@ class SentenceScorer:
 
     @staticmethod
     def _key(entry: Entry) -> str:
-        return f"{entry.id}@{entry.content_hash()}"
+        return vector_key(entry.id, entry.content_hash())
 
     def _load(self) -> None:
         if self._loaded or self._files is None:
@@ -234,7 +239,7 @@ def warm_index_evidence(
     hashes = header.get("entry_hashes", {})
     files = VectorFiles(vectors_path(data_dir))
     saved = files.saved_keys()
-    missing = {eid for eid, digest in hashes.items() if f"{eid}@{digest}" not in saved}
+    missing = {eid for eid, digest in hashes.items() if vector_key(eid, digest) not in saved}
     if missing and not records:
         manifest = read_manifest(index_dir)
         records = manifest.get("entries", []) if manifest is not None else []

@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 import time
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import numpy as np
@@ -49,12 +49,8 @@ class VectorFiles:
     def load(self) -> dict[str, np.ndarray]:
         """Every saved entry's rows (files that cannot be read are skipped)."""
         out: dict[str, np.ndarray] = {}
-        for path in [self.path, *self.segments()]:
-            try:
-                with np.load(path, allow_pickle=False) as data:
-                    keys, offsets, vectors = list(data["keys"]), data["offsets"], data["vectors"]
-            except (OSError, ValueError, KeyError, zipfile.BadZipFile):
-                continue  # missing or unreadable: derived data, embedded again on demand
+        for arrays in self._each("keys", "offsets", "vectors"):
+            keys, offsets, vectors = arrays
             for n, key in enumerate(keys):
                 out[str(key)] = vectors[offsets[n] : offsets[n + 1]]
         self.saved = set(out)
@@ -62,15 +58,19 @@ class VectorFiles:
 
     def saved_keys(self) -> set[str]:
         """The keys of every saved entry, reading only the files' key arrays (not their vectors)."""
-        keys: set[str] = set()
+        self.saved = {str(k) for (keys,) in self._each("keys") for k in keys}
+        return self.saved
+
+    def _each(self, *names: str) -> Iterator[tuple[np.ndarray, ...]]:
+        """The named arrays of the base and of every segment, oldest first; a file that cannot be read (missing,
+        truncated, not an .npz, lacking an array) is skipped: the vectors are derived data, embedded again."""
         for path in [self.path, *self.segments()]:
             try:
                 with np.load(path, allow_pickle=False) as data:
-                    keys.update(str(k) for k in data["keys"])
+                    arrays = tuple(data[name] for name in names)
             except (OSError, ValueError, KeyError, zipfile.BadZipFile):
                 continue
-        self.saved = keys
-        return keys
+            yield arrays
 
     def append(self, cache: Mapping[str, np.ndarray]) -> None:
         """Persist the entries of ``cache`` not saved yet (``add``)."""
