@@ -13,18 +13,15 @@ from llama_index.core.llms import MockLLM
 from llama_index.core.retrievers import BaseRetriever, QueryFusionRetriever
 from llama_index.core.schema import NodeWithScore, TextNode
 from llama_index.core.vector_stores.types import VectorStoreQuery
-from pydantic import TypeAdapter
 
 from assistant.errors import AssistantError, IndexMissingError
 from assistant.metadata import EntityLinker
 from index.bm25 import LexicalIndex
 from index.chunk import embed_text
 from index.embed import Embedder
-from index.entries import Entry
+from index.entries import ENTRY_LIST, Entry
 from index.manifest import BM25_DIR, node_from_chunk, read_manifest
 from index.store import ChunkStore
-
-_ENTRIES = TypeAdapter(list[Entry])  # one validator call for every entry of the payload
 
 
 @dataclass
@@ -174,7 +171,7 @@ class IndexedCorpus:
             )
         self.index_dir = index_dir
         self.built_at: str = manifest.get("built_at", "")
-        self.entries: dict[str, Entry] = {e.id: e for e in _ENTRIES.validate_python(manifest["entries"])}
+        self.entries: dict[str, Entry] = {e.id: e for e in ENTRY_LIST.validate_python(manifest["entries"])}
         # Nodes are made when first looked at: a question touches a few dozen of tens of thousands.
         self.nodes = LazyNodes({c["id_"]: c for c in manifest["chunks"]})
         first: dict[str, str] = {}

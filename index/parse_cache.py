@@ -15,15 +15,14 @@ from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import TypeAdapter, ValidationError
+from pydantic import ValidationError
 
-from index.entries import Entry
+from index.entries import ENTRY_LIST
 from index.parsers import ParseResult, SeedLimits, SeedWarning, parse_seed_file
 
 CACHE_DIR = "parse_cache"
 # Code whose change changes what the same seed file parses into.
 PARSER_CODE = ("parsers", "documents/registry.py", "corpus.py", "entries.py", "text.py")
-_ENTRIES = TypeAdapter(list[Entry])
 
 
 @lru_cache(maxsize=1)
@@ -94,7 +93,7 @@ class ParseCache:
             warnings = [SeedWarning(**w) for w in meta["warnings"]]
             if meta["file"] != name:
                 return None
-            return ParseResult(meta["file"], meta["format"], _ENTRIES.validate_json(entries_json), warnings)
+            return ParseResult(meta["file"], meta["format"], ENTRY_LIST.validate_json(entries_json), warnings)
         except (ValueError, KeyError, TypeError, ValidationError):
             return None  # damaged: parsed again and rewritten
 
@@ -106,7 +105,7 @@ class ParseCache:
                 {"file": w.file, "line": w.line, "message": w.message, "loud": w.loud} for w in result.warnings
             ],
         }
-        blob = json.dumps(meta, ensure_ascii=False).encode() + b"\n" + _ENTRIES.dump_json(result.entries)
+        blob = json.dumps(meta, ensure_ascii=False).encode() + b"\n" + ENTRY_LIST.dump_json(result.entries)
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             tmp = self.folder / f".{key}.{os.getpid()}.tmp"
