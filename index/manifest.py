@@ -147,7 +147,7 @@ def reusable_chunks(
     ``records`` are the entries' ``model_dump(mode="json")``, when the caller has them already."""
     if manifest is None or manifest.get("fingerprint") != dict(fingerprint) or "entries" not in manifest:
         return {}
-    before = {str(e["id"]): e for e in manifest.get("entries", [])}
+    before = _published_records(manifest)
     by_entry: dict[str, list[dict[str, Any]]] = {}
     for chunk in manifest.get("chunks", []):
         by_entry.setdefault(str(chunk["metadata"].get("entry_id")), []).append(chunk)
@@ -169,12 +169,17 @@ def entry_hashes(
     (``hash_code``), computed for the rest."""
     trusted = manifest is not None and manifest.get("hash_code") == entry_code_digest()
     published = manifest.get("entry_hashes", {}) if trusted and manifest is not None else {}
-    before = {str(e["id"]): e for e in manifest.get("entries", [])} if manifest is not None else {}
+    before = _published_records(manifest) if manifest is not None else {}
     out = {}
     for entry, record in zip(entries, records, strict=True):
         known = published.get(entry.id)
         out[entry.id] = known if known is not None and before.get(entry.id) == record else entry.content_hash()
     return out
+
+
+def _published_records(manifest: ManifestData) -> dict[str, Mapping[str, Any]]:
+    """The published entries' records by entry id."""
+    return {str(e["id"]): e for e in manifest.get("entries", [])}
 
 
 @lru_cache(maxsize=1)
