@@ -37,6 +37,14 @@ class LLMSettings(BaseModel):
     n_threads: int = Field(default_factory=lambda: os.cpu_count() or 2, ge=1)
     max_tokens: int = Field(default=120, ge=16, le=2048, description="Most tokens generated per answer.")
     temperature: float = Field(default=0.0, ge=0.0, le=2.0)
+    draft_tokens: int = Field(
+        default=6,
+        ge=0,
+        le=64,
+        description="Embedded model: most tokens guessed ahead from the prompt's own text and checked in one batch "
+        "(llama.cpp n-gram lookup decoding; answers copy the sources, so most guesses hold). Greedy output is "
+        "unchanged; 0 turns it off.",
+    )
 
 
 class RetrievalSettings(BaseModel):

@@ -152,10 +152,16 @@ def test_llama_cpp_server_is_created_at_lower_priority(tmp_path: Path, monkeypat
 
     def common_params() -> Any:
         ns = types.SimpleNamespace
-        return ns(model=ns(path=""), cpuparams=ns(n_threads=0), cpuparams_batch=ns(n_threads=0))
+        return ns(
+            model=ns(path=""),
+            cpuparams=ns(n_threads=0),
+            cpuparams_batch=ns(n_threads=0),
+            speculative=ns(types=[], ngram_simple=ns(size_n=12, size_m=48)),
+        )
 
     fake = types.ModuleType("xllamacpp")
     fake.CommonParams = common_params  # type: ignore[attr-defined]
+    fake.common_speculative_type = types.SimpleNamespace(COMMON_SPECULATIVE_TYPE_NGRAM_SIMPLE="ngram")  # type: ignore[attr-defined]
     fake.Server = FakeServer  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, "xllamacpp", fake)
     model_file = tmp_path / "m.gguf"
@@ -166,6 +172,21 @@ def test_llama_cpp_server_is_created_at_lower_priority(tmp_path: Path, monkeypat
     assert nice == min(_nice() + MODEL_NICE, 19)
     assert (params.model.path, params.n_ctx, params.cpuparams.n_threads) == (str(model_file), 1024, 3)
     assert params.cache_prompt is True and params.hostnames == ["127.0.0.1"]
+
+
+@pytest.mark.parametrize("draft_tokens", [0, 6])
+def test_lookup_decoding_is_set_on_the_real_llama_cpp_parameters(tmp_path: Path, draft_tokens: int) -> None:
+    xllamacpp = pytest.importorskip("xllamacpp")
+    model = EmbeddedChatModel(tmp_path / "m.gguf", LLMSettings(draft_tokens=draft_tokens))
+    speculative = model._params(xllamacpp).speculative
+    none, ngram = (
+        getattr(xllamacpp.common_speculative_type, f"COMMON_SPECULATIVE_TYPE_{t}") for t in ("NONE", "NGRAM_SIMPLE")
+    )
+    if draft_tokens:
+        assert list(speculative.types) == [ngram]
+        assert (speculative.ngram_simple.size_n, speculative.ngram_simple.size_m) == (3, draft_tokens)
+    else:
+        assert list(speculative.types) == [none]
 
 
 # --- the real embedded model (slow) -----------------------------------------------------------------------------
