@@ -14,6 +14,7 @@ from index.text import (
     KIND_WORDS,
     MONTHS,
     NUMBER_WORDS,
+    REPORTING_WORDS,
     WEEKDAYS,
     content_words,
     fold,
@@ -91,9 +92,12 @@ _TOPIC_FILLER = frozenset(
     people speak speaks speaking spoke symposium conference workshop event day morning afternoon evening before
     after until between during programme program schedule agenda angle angles perspective perspectives viewpoint
     stance contribute contributes contribution contributions compare compared comparison contrast special notable
-    noteworthy interesting remarkable unique main key""".split()
+    noteworthy interesting remarkable unique main key argue argues argued build builds built use uses used using
+    apply applies applied employ employs leverage leverages draw draws drawn""".split()
 )
-_TOPIC_FILLER_STEMS = frozenset(content_words(" ".join(_TOPIC_FILLER | CORPUS_WORDS | _ASKING)))
+"""What a question says an entry does with its topic ("papers that argue about or build world models") rather than
+what the topic is: left out of the topic, where any abstract's "we build" would match it."""
+_TOPIC_FILLER_STEMS = frozenset(content_words(" ".join(_TOPIC_FILLER | REPORTING_WORDS | CORPUS_WORDS | _ASKING)))
 # Counts ("two tutorials deal with …") say how many entries there are, not what they are about.
 _COUNT_STEMS = frozenset(content_words(" ".join(w for w in NUMBER_WORDS if w not in ("single", "half"))))
 _SKIP_STEMS = _TOPIC_FILLER_STEMS | _COUNT_STEMS | frozenset(content_words(" ".join((*WEEKDAYS, *MONTHS))))
@@ -260,7 +264,7 @@ def topic_words(question: str) -> tuple[str, ...]:
 
 def topic_phrase(question: str) -> str:
     """The question's topic in its own words, for embedding ("which talks draw on neuroscience or biology?" →
-    "draw neuroscience or biology"): question, kind, corpus and schedule words left out, "or" kept."""
+    "neuroscience or biology"): question, kind, corpus, schedule and framing words left out, "or" kept."""
     kept = [
         w
         for w in words(_TIME_RE.sub(" ", question))

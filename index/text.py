@@ -19,10 +19,10 @@ STOP_WORDS: frozenset[str] = frozenset(
     has have had not no nor so than then too very can could would should will shall may might must about into
     over under also such each both all any some more most other only own same just i you we he she his her our
     your my me us according says say said inside within across among amongst via through throughout toward towards
-    beyond upon onto outside along amid versus per between
+    beyond upon onto outside along amid versus per between http https www com org html
     """.split()
 )
-"""English function words: never evidence of support, never highlighted."""
+"""English function words, and the scaffolding of a web address: never evidence of support, never highlighted."""
 
 KIND_WORDS: dict[str, str] = {
     "paper": "paper",
@@ -166,9 +166,39 @@ def words(text: str) -> list[str]:
     return WORD_RE.findall(_GLUED_UNIT.sub(r"\1 \2", fold(text)))
 
 
+# British -ise/-isation and -our spellings, mapped to the American ones Snowball stems differently ("optimise" →
+# "optimis" but "optimize" → "optim"); the stems before them are long enough, and the exceptions listed, to leave
+# "promise", "exercise", "expertise", "four", "hour" and "contour" alone.
+_BRITISH_ISE = re.compile(r"^([a-z]{4,}?)is(e|es|ed|ing|er|ers|ation|ations|ational)$")
+_NOT_ISE = frozenset(
+    "surpr exerc expert comprom advert superv telev disgu treat merchand enterpr franch otherw likew clockw prec "
+    "conc chem dem exc inc prem prom".split()
+)
+_BRITISH_YSE = re.compile(r"^([a-z]{2,})ys(e|es|ed|ing|er|ers)$")
+_BRITISH_OUR = re.compile(r"^([a-z]{3,})our(s|ed|ing|al|ally|ite|ites|able|less)?$")
+_NOT_OUR = frozenset("cont det dev troubad".split())
+# "llms", "gnns", "mlps": an acronym's plural (no vowel before the s), which Snowball leaves as it is.
+_ACRONYM_PLURAL = re.compile(r"^([b-df-hj-np-tv-z0-9]{2,})s$")
+
+
+@lru_cache(maxsize=65536)
+def spelling_variant(word: str) -> str:
+    """One spelling for words written two ways: British -ise, -yse and -our to -ize, -yze and -or, and an acronym's
+    plural to its singular ("optimisation" → "optimization", "behaviour" → "behavior", "llms" → "llm")."""
+    if match := _ACRONYM_PLURAL.match(word):
+        return match.group(1)
+    if (match := _BRITISH_ISE.match(word)) and match.group(1) not in _NOT_ISE:
+        return f"{match.group(1)}iz{match.group(2)}"
+    if match := _BRITISH_YSE.match(word):
+        return f"{match.group(1)}yz{match.group(2)}"
+    if (match := _BRITISH_OUR.match(word)) and match.group(1) not in _NOT_OUR:
+        return f"{match.group(1)}or{match.group(2) or ''}"
+    return word
+
+
 def stems(tokens: list[str]) -> list[str]:
-    """Snowball (English) stems of already-folded words."""
-    return _stemmer().stemWords(tokens)
+    """Snowball (English) stems of already-folded words, British and American spellings alike."""
+    return _stemmer().stemWords([spelling_variant(t) for t in tokens])
 
 
 def is_content_word(word: str) -> bool:

@@ -56,7 +56,7 @@ def test_attributes_and_their_presence() -> None:
 def test_topic_leaves_out_question_kind_and_schedule_words() -> None:
     intent = read_intent("Which talks at the symposium on Monday are about neural scaling laws?")
     assert intent.topic == ("neural", "scale", "law")
-    assert topic_phrase("Which talks draw on neuroscience or biology?") == "draw neuroscience or biology"
+    assert topic_phrase("Which talks draw on neuroscience or biology?") == "neuroscience or biology"
 
 
 def test_parts_of_a_two_part_question() -> None:
@@ -126,3 +126,12 @@ def test_a_stated_count_then_which_are_they_is_a_list_and_the_count_is_no_topic(
     intent = read_intent("Two tutorials deal with theorem proving. Which are they, and who presents each?")
     assert intent.is_list and intent.kinds == ("tutorial",) and "two" not in intent.topic
     assert "theorem" in intent.topic and not read_intent("What are they?").is_list
+
+
+def test_what_an_entry_does_with_its_topic_is_not_the_topic() -> None:
+    assert read_intent("Which papers argue about or build world models for agents?").topic == (
+        "world",
+        "model",
+        "agent",
+    )
+    assert "use" not in read_intent("Which papers use LLMs to optimise GPU kernels?").topic_phrase.split()
