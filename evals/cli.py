@@ -13,7 +13,7 @@ from evals.errors import EvalError, RunInterrupted
 from evals.gold import GoldFileError, load_gold
 from evals.questions import DEFAULT_GOLD
 from evals.report import METRIC_LABELS, faithfulness_text, fmt, ms, signed
-from evals.runner import DEFAULT_OUT, WHAT_CHOICES, EvalOptions, EvalResult, Judge, run_eval
+from evals.runner import DEFAULT_JUDGE_LIMIT, DEFAULT_OUT, WHAT_CHOICES, EvalOptions, EvalResult, Judge, run_eval
 
 if TYPE_CHECKING:
     from assistant.api import Assistant
@@ -95,9 +95,9 @@ def add_eval_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--judge-limit",
         type=_non_negative_int,
-        default=8,
-        help="judge only the first N answered questions (default: 8; a 1.5B judge on 2 CPU cores "
-        "takes ~30-140 s per answer)",
+        default=DEFAULT_JUDGE_LIMIT,
+        help="judge only the first N answered questions with ragas (default: %(default)s, so that `eval all` stays "
+        "within 20 minutes on 2 cores: a 1.5B judge takes ~30-140 s per answer there)",
     )
     parser.add_argument("--judge-url", help="judge endpoint incl. /v1 (--judge openai)")
     parser.add_argument("--judge-model", help="judge model name (--judge openai)")
