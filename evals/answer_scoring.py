@@ -134,7 +134,7 @@ def score_answer(
     )
     precision = recall = list_p = list_r = None
     if answerable and not abstained:
-        precision, recall = citation_precision_recall(record["cited_ids"], question.gold_ids)
+        precision, recall = citation_precision_recall(record["cited_ids"], question.gold_ids, question.acceptable_ids)
     if question.kind == "list" and not abstained:
         listed = [i["entry_id"] for i in record.get("items") or []] or list(record["cited_ids"])
         list_p, list_r = list_precision_recall(listed, question.gold_ids, question.acceptable_ids)

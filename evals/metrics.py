@@ -266,18 +266,23 @@ class PrecisionRecall(NamedTuple):
     recall: float | None
 
 
-def citation_precision_recall(cited_ids: Iterable[T], gold_ids: Iterable[T]) -> PrecisionRecall:
+def citation_precision_recall(
+    cited_ids: Iterable[T], gold_ids: Iterable[T], acceptable_ids: Iterable[T] = ()
+) -> PrecisionRecall:
     """Entry-level citation precision and recall for one answer (repeated citations count once).
 
-    * precision = |cited ∩ gold| / |cited|; **None when nothing is cited** (no citation, nothing to be precise
-      about). With citations but no gold ids (an unanswerable question) precision is 0.0: every citation is wrong.
+    * precision = |cited ∩ gold| / |cited − acceptable|; **None when nothing is cited** (no citation, nothing to be
+      precise about) or only acceptable entries are. With citations but no gold ids (an unanswerable question)
+      precision is 0.0: every citation is wrong. An acceptable entry (``acceptable_titles``: arguably relevant, "an
+      answer may list them without being wrong") is neither right nor wrong, as in list precision.
     * recall = |cited ∩ gold| / |gold|; **None when there are no gold ids**. With gold ids but no citations
       recall is 0.0.
     """
     cited = set(cited_ids)
     gold = set(gold_ids)
+    judged = cited - (set(acceptable_ids) - gold)
     hits = len(cited & gold)
-    precision = hits / len(cited) if cited else None
+    precision = hits / len(judged) if judged else None
     recall = hits / len(gold) if gold else None
     return PrecisionRecall(precision, recall)
 

@@ -159,6 +159,9 @@ def test_citation_precision_recall() -> None:
     assert citation_precision_recall(["a", "x"], ["a", "b", "c"]) == (0.5, pytest.approx(1 / 3))
     assert citation_precision_recall(["a", "a", "b"], ["a", "b"]) == (1.0, 1.0)  # repeated citation counts once
     assert citation_precision_recall(["x"], ["a"]) == (0.0, 0.0)
+    # an acceptable entry is neither right nor wrong; an unknown one still counts against precision
+    assert citation_precision_recall(["a", "ok", "x"], ["a"], ["ok"]) == (0.5, 1.0)
+    assert citation_precision_recall(["ok"], ["a"], ["ok"]) == (None, 0.0)
 
 
 def test_citation_precision_recall_undefined_cases() -> None:
