@@ -272,11 +272,14 @@ def test_fit_command_fits_and_scores_from_the_cache_alone(tmp_path: Path, capsys
                 request_key(name, support_messages(item.claim, item.evidence, version), 10),
                 {"yes": math.log(p_yes), "no": math.log(1 - p_yes)},
             )
-    assert main(["--cache", str(tmp_path / "cache.jsonl")]) == 0
+    assert (
+        main(["--cache", str(tmp_path / "cache.jsonl"), "--question", "model_restates", "--question", "model_agrees"])
+        == 0
+    )
     out = capsys.readouterr().out
     literal, figures = out[: out.index("{\n")], json.loads(out[out.index("{\n") :])
     assert literal.startswith("FITTED = Weights(")
     assert figures["calibration_items"] + figures["test_items"] == 60
     assert 0.5 < figures["model_restates_only"]["balanced_accuracy"] <= 1.0
     assert 0.5 < figures["calibration_cv"]["checks_and_questions"]["balanced_accuracy"] <= 1.0
-    assert main(["--cache", str(tmp_path / "cache.jsonl"), "--question", "model_supports"]) == 2  # nothing cached
+    assert main(["--cache", str(tmp_path / "cache.jsonl")]) == 2  # the default question was never cached

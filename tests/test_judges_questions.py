@@ -170,9 +170,11 @@ def test_collect_asks_the_chosen_questions_into_the_cache(tmp_path: Path, monkey
     monkeypatch.setattr(judges, "embedded_model", lambda settings: model)
     cache = tmp_path / "cache.jsonl"
     assert collect.main(["--cache", str(cache), "--count", "3"]) == 0
-    assert sorted(model.asked) == ["misstate_v1"] * 3 + ["restate_v1"] * 3
-    assert collect.main(["--cache", str(cache), "--count", "3", "--question", "model_supports"]) == 0
-    assert model.asked.count("v1") == 3
+    assert model.asked == ["v1"] * 3  # the default judge's one question
+    argv = ["--cache", str(cache), "--count", "3", "--question", "model_restates", "--question", "model_agrees"]
+    assert collect.main(argv) == 0
+    assert sorted(model.asked[3:]) == ["misstate_v1"] * 3 + ["restate_v1"] * 3
+    assert collect.main(argv) == 0 and len(model.asked) == 9  # all cached: nothing asked again
     assert len([json.loads(line) for line in cache.read_text().splitlines()]) == 9
 
 
