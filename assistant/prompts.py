@@ -62,3 +62,39 @@ class PromptSet:
 def render_for_log(messages: list[ChatMessage]) -> str:
     """A readable dump of chat messages."""
     return "\n".join(f"--- {m['role']} ---\n{m['content']}" for m in messages)
+
+
+@lru_cache(maxsize=8)
+def _examples(name: str) -> tuple[tuple[str, str, str], ...]:
+    """(evidence, claim, answer) blocks of a few-shot file; none when the version has no such file."""
+    path = PROMPTS_DIR / name
+    if not path.is_file():
+        return ()
+    blocks: list[tuple[str, str, str]] = []
+    for block in path.read_text(encoding="utf-8").split("\n\n"):
+        fields = dict(
+            line.split(": ", 1) for line in block.strip().splitlines() if line.strip() and not line.startswith("#")
+        )
+        if not fields:
+            continue
+        if set(fields) != {"Evidence", "Claim", "Answer"}:
+            raise AssistantError(
+                f"{path}: a few-shot block needs Evidence, Claim and Answer lines; got {sorted(fields)}"
+            )
+        blocks.append((fields["Evidence"], fields["Claim"], fields["Answer"]))
+    return tuple(blocks)
+
+
+def support_judge_messages(version: str, claim: str, evidence: str) -> list[ChatMessage]:
+    """The support judge's yes/no question (``prompts/support_<version>.*``): the system message, then the fixed
+    few-shot examples as finished exchanges (``support_<version>.examples.txt``, if the version has one), then the
+    claim. Everything before the last message is the same for every claim, so the model's prompt cache reuses it."""
+    user = _template(f"support_{version}.user.txt")
+    messages: list[ChatMessage] = [
+        {"role": "system", "content": _template(f"support_{version}.system.txt").substitute()}
+    ]
+    for example_evidence, example_claim, answer in _examples(f"support_{version}.examples.txt"):
+        messages.append({"role": "user", "content": user.substitute(evidence=example_evidence, claim=example_claim)})
+        messages.append({"role": "assistant", "content": answer})
+    messages.append({"role": "user", "content": user.substitute(evidence=evidence, claim=claim)})
+    return messages

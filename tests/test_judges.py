@@ -172,8 +172,13 @@ def test_default_judge_is_the_best_measured_offline_judge() -> None:
     assert sure.name == DEFAULT_JUDGE
     assert DEFAULT_JUDGE in MEASURED and DEFAULT_JUDGE in OFFLINE_JUDGES
     others = [name for name in MEASURED if name in OFFLINE_JUDGES]
-    best = max(others, key=lambda name: MEASURED[name]["balanced_accuracy"] or 0.0)
-    assert best == DEFAULT_JUDGE
+
+    def evidence(name: str) -> float:  # the mean of the test-half and cross-validated figures where both exist
+        figures = [MEASURED[name]["balanced_accuracy"], MEASURED[name].get("cv_balanced_accuracy")]
+        known = [float(f) for f in figures if f is not None]
+        return sum(known) / len(known) if known else 0.0
+
+    assert max(others, key=evidence) == DEFAULT_JUDGE
     assert sure.supports("The transformer has 12 layers.", EVIDENCE) is True
     doubtful = default_judge(chat_model=logprob_model({"Yes": math.log(0.05), "No": math.log(0.95)}))
     assert doubtful.supports("The transformer has 99 layers.", EVIDENCE) is False

@@ -12,7 +12,7 @@ import pytest
 from assistant.llm import ScriptedChatModel
 from evals.judges import MODEL_JUDGES, make_judge
 from evals.judges.cache import CachedChatModel, LogprobCache, request_key
-from evals.judges.combined import FITTED, CombinedJudge, Logistic, Weights, model_features
+from evals.judges.combined import FITTED, QUESTIONS, CombinedJudge, Logistic, Weights, model_features
 from evals.judges.features import FEATURE_NAMES, claim_features, focus_evidence
 from evals.judges.fit import choose_gates, fit_logistic, fit_weights
 from evals.judges.model import YesNoJudge, support_messages
@@ -264,15 +264,22 @@ def test_fit_command_fits_and_scores_from_the_cache_alone(tmp_path: Path, capsys
     cache = LogprobCache(tmp_path / "cache.jsonl")
     name = Path(DEFAULT_MODEL_FILENAME).stem
     items = load_labels()[:60]
-    for i, item in enumerate(items):  # a fake model that is right four times in five
+    for i, item in enumerate(items):  # a fake model that is right four times in five, on both questions
         p = 0.8 if item.supported == (i % 5 != 0) else 0.2
-        cache.put(
-            request_key(name, support_messages(item.claim, item.evidence), 10),
-            {"yes": math.log(p), "no": math.log(1 - p)},
-        )
-    assert main(["--cache", str(tmp_path / "cache.jsonl")]) == 0
+        for version, inverted in (QUESTIONS["model_restates"], QUESTIONS["model_agrees"]):
+            p_yes = 1 - p if inverted else p
+            cache.put(
+                request_key(name, support_messages(item.claim, item.evidence, version), 10),
+                {"yes": math.log(p_yes), "no": math.log(1 - p_yes)},
+            )
+    assert (
+        main(["--cache", str(tmp_path / "cache.jsonl"), "--question", "model_restates", "--question", "model_agrees"])
+        == 0
+    )
     out = capsys.readouterr().out
     literal, figures = out[: out.index("{\n")], json.loads(out[out.index("{\n") :])
     assert literal.startswith("FITTED = Weights(")
     assert figures["calibration_items"] + figures["test_items"] == 60
-    assert 0.5 < figures["model_supports_only"]["balanced_accuracy"] <= 1.0
+    assert 0.5 < figures["model_restates_only"]["balanced_accuracy"] <= 1.0
+    assert 0.5 < figures["calibration_cv"]["checks_and_questions"]["balanced_accuracy"] <= 1.0
+    assert main(["--cache", str(tmp_path / "cache.jsonl")]) == 2  # the default question was never cached

@@ -1,7 +1,8 @@
 """Fill the log-probability cache with the embedded model's answers on the labelled claims, a chunk at a time.
 
-``python -m evals.judges.collect --start 0 --count 50`` asks the yes/no judge's question about labelled
-claims 0-49 (those already cached cost nothing) and prints the seconds per claim. Run it under the model lock,
+``python -m evals.judges.collect --start 0 --count 50`` asks the default judge's yes/no questions
+(:data:`evals.judges.fit.DEFAULT_QUESTIONS`; ``--question`` for others) about labelled claims 0-49 (those already
+cached cost nothing) and prints the seconds per claim and question. Run it under the model lock,
 one chunk per lock hold, so that other users of the model are not starved::
 
     for s in 0 50 100; do flock /tmp/llm.lock .venv/bin/python -m evals.judges.collect --start $s --count 50; done
@@ -36,6 +37,7 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="take the claims in a fixed random order (seed 0), so that any prefix is a random sample of both halves",
     )
+    parser.add_argument("--question", action="append", help="model feature whose question to ask (repeatable)")
     args = parser.parse_args(argv)
     if args.start < 0 or args.count < 1:
         print("--start must be >= 0 and --count >= 1", file=sys.stderr)
@@ -43,9 +45,17 @@ def main(argv: list[str] | None = None) -> int:
 
     from evals.judges import embedded_model
     from evals.judges.cache import CachedChatModel, LogprobCache, request_key
+    from evals.judges.combined import QUESTIONS
+    from evals.judges.fit import DEFAULT_QUESTIONS
     from evals.judges.model import YesNoJudge, support_messages
     from evals.support_labels import DEFAULT_LABELS, load_labels
 
+    questions = args.question or list(DEFAULT_QUESTIONS)
+    unknown = [q for q in questions if q not in QUESTIONS]
+    if unknown:
+        print(f"unknown question {unknown}; use {sorted(QUESTIONS)}", file=sys.stderr)
+        return 2
+    versions = [QUESTIONS[q][0] for q in questions]
     items = load_labels(args.labels or DEFAULT_LABELS)
     if args.shuffled:
         random.Random(0).shuffle(items)
@@ -53,27 +63,34 @@ def main(argv: list[str] | None = None) -> int:
     model = CachedChatModel(LogprobCache(args.cache), chat)
     if args.missing_only:
         items = [
-            i for i in items if request_key(model.name, support_messages(i.claim, i.evidence), 10) not in model.cache
+            i
+            for i in items
+            if any(
+                request_key(model.name, support_messages(i.claim, i.evidence, v), 10) not in model.cache
+                for v in versions
+            )
         ]
     items = items[args.start : args.start + args.count]
     if hasattr(chat, "load"):
         chat.load()  # loaded before timing, so the first claim's seconds are the model's alone
-    judge = YesNoJudge(model, timeout_s=None)
+    judges = [YesNoJudge(model, timeout_s=None, prompt_version=v) for v in versions]
     failures: list[str] = []
     asked_seconds: list[float] = []
     for item in items:
-        misses = model.misses
-        start = time.perf_counter()
-        if judge.score(item.claim, item.evidence) is None:
-            failures.append(f"{item.id}: {judge.last_failure}")
-        if model.misses > misses:
-            asked_seconds.append(time.perf_counter() - start)
+        for judge in judges:
+            misses = model.misses
+            start = time.perf_counter()
+            if judge.score(item.claim, item.evidence) is None:
+                failures.append(f"{item.id} {judge.prompt_version}: {judge.last_failure}")
+            if model.misses > misses:
+                asked_seconds.append(time.perf_counter() - start)
     summary = {
         "items": len(items),
         "hits": model.hits,
         "misses": model.misses,
         "failures": failures,
-        "seconds_per_asked_item": round(sum(asked_seconds) / len(asked_seconds), 3) if asked_seconds else None,
+        "questions": questions,
+        "seconds_per_asked_question": round(sum(asked_seconds) / len(asked_seconds), 3) if asked_seconds else None,
         "cache_size": len(model.cache),
     }
     print(json.dumps(summary))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -22,12 +23,18 @@ from evals.judges.features import FEATURE_NAMES
 if TYPE_CHECKING:
     from evals.support_labels import LabelledClaim
 
-__all__ = ["choose_gates", "fit_logistic", "fit_weights", "main"]
+__all__ = ["DEFAULT_QUESTIONS", "choose_gates", "cross_validate", "fit_logistic", "fit_weights", "main"]
+
+DEFAULT_QUESTIONS: tuple[str, ...] = ("model_supports",)
+"""The model questions the default judge is fitted with. Other sets (``--question``) were measured: none was
+better on both halves of the labels (see the README)."""
 
 FeatureFn = Callable[["LabelledClaim"], dict[str, float]]
 
 
 POSITIVE: frozenset[str] = frozenset({"coverage", "pair_coverage", "copied", *MODEL_FEATURES})
+# Every model feature is oriented so that larger means supported (a question asked the other way round is read as
+# the log-odds of its "no"), so each may only raise P(supported).
 """Features that may only raise P(supported); every other feature may only lower it. The signs are what each
 check means (a number missing from the evidence can never be evidence of support), fixed before any fitting,
 so that the weights cannot learn how this label set happened to be built (its unsupported claims reuse the
@@ -141,13 +148,19 @@ def fit_weights(
     if threshold is None:
         raise ValueError("no calibration item could be scored")
     low, high = choose_gates([checks.probability(r) for r in rows], labels, threshold, purity)
+    ranges = {}
+    for name in list(model_features)[1:]:  # the first question is always asked
+        values = sorted(r.get(name, 0.0) for r in rows)
+        ranges[name] = (values[0], values[len(values) // 2], values[-1])
     info = {
         "calibration_items": len(calibration),
         "l2": l2,
         "gate_purity": purity,
         "model_features": list(model_features),
     }
-    return Weights(checks=checks, full=full, gate_low=low, gate_high=high, threshold=threshold, info=info)
+    return Weights(
+        checks=checks, full=full, gate_low=low, gate_high=high, threshold=threshold, info=info, ranges=ranges
+    )
 
 
 def _literal(weights: Weights) -> str:
@@ -158,18 +171,54 @@ def _literal(weights: Weights) -> str:
     return (
         f"FITTED = Weights(\n    checks={logistic(weights.checks)},\n    full={logistic(weights.full)},\n"
         f"    gate_low={weights.gate_low:.4f},\n    gate_high={weights.gate_high:.4f},\n"
-        f"    threshold={weights.threshold:.4f},\n    info={dict(weights.info)!r},\n)"
+        f"    threshold={weights.threshold:.4f},\n    info={dict(weights.info)!r},\n"
+        f"    ranges={ {k: tuple(round(v, 4) for v in r) for k, r in weights.ranges.items()}!r},\n)"
     )
 
 
+def cross_validate(
+    items: Sequence[LabelledClaim],
+    features: FeatureFn,
+    names: Sequence[str],
+    *,
+    folds: int = 5,
+    repeats: int = 5,
+    l2: float = 1.0,
+) -> dict[str, Any]:
+    """Agreement of a sign-constrained logistic fit on ``names``, cut at 0.5, over ``repeats`` stratified
+    ``folds``-fold cross-validations inside ``items`` (the calibration half): every item is judged by a fit that
+    never saw it, and the verdicts of all repeats are pooled. Deterministic (seeds 0 .. repeats-1)."""
+    import random
+
+    rows = [features(item) for item in items]
+    truth: list[bool] = []
+    verdicts: list[bool | None] = []
+    for repeat in range(repeats):
+        rng = random.Random(repeat)
+        fold_of: dict[int, int] = {}
+        for label in (True, False):
+            group = [i for i, item in enumerate(items) if item.supported == label]
+            rng.shuffle(group)
+            fold_of.update({i: k % folds for k, i in enumerate(group)})
+        for fold in range(folds):
+            train = [i for i in range(len(items)) if fold_of[i] != fold]
+            model = fit_logistic([rows[i] for i in train], [items[i].supported for i in train], names, l2)
+            for i in (i for i in range(len(items)) if fold_of[i] == fold):
+                truth.append(items[i].supported)
+                verdicts.append(model.probability(rows[i]) >= 0.5)
+    return agreement(truth, verdicts)
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Fit from the cache and print the weights and the test-half figures (JSON after the literal)."""
+    """Fit from the cache and print the weights, then (JSON) the cross-validated calibration figures and the
+    test-half figures."""
     from assistant.llm.model_file import DEFAULT_MODEL_FILENAME
     from evals.judges.agreement import evaluate_judge
-    from evals.judges.base import JudgeFailure
-    from evals.judges.cache import CachedChatModel, CacheMiss, LogprobCache
+    from evals.judges.cache import CachedChatModel, LogprobCache
     from evals.judges.collect import DEFAULT_CACHE
-    from evals.judges.combined import CombinedJudge
+    from evals.judges.combined import QUESTIONS, CombinedJudge, model_features
+    from evals.judges.features import claim_features
+    from evals.judges.model import YesNoJudge
     from evals.support_labels import DEFAULT_LABELS, load_labels, split_labels
 
     parser = argparse.ArgumentParser(prog="python -m evals.judges.fit", description=__doc__.split("\n")[0])
@@ -177,20 +226,41 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--labels", type=Path, default=DEFAULT_LABELS)
     parser.add_argument("--l2", type=float, default=1.0)
     parser.add_argument("--purity", type=float, default=0.95)
+    parser.add_argument(
+        "--question",
+        action="append",
+        choices=sorted(QUESTIONS),
+        help=f"model feature to fit with (repeatable; default: {' '.join(DEFAULT_QUESTIONS)})",
+    )
     args = parser.parse_args(argv)
+    questions = tuple(args.question or DEFAULT_QUESTIONS)
 
     cached = CachedChatModel(LogprobCache(args.cache), None, name=Path(DEFAULT_MODEL_FILENAME).stem)
-    probe = CombinedJudge(cached, gate=False)
+    askers = {q: YesNoJudge(cached, prompt_version=QUESTIONS[q][0], timeout_s=None) for q in questions}
     rows: dict[str, dict[str, float]] = {}
     for item in load_labels(args.labels):
-        try:
-            rows[item.id] = probe.features(item.claim, item.evidence)
-        except (JudgeFailure, CacheMiss):
-            continue  # not collected yet
+        x = claim_features(item.claim, item.evidence)
+        for q, asker in askers.items():
+            p_yes = asker.score(item.claim, item.evidence)
+            if p_yes is None:
+                break  # not collected yet (a cache miss is a failure, never a guess)
+            x.update(model_features(p_yes, q))
+        else:
+            rows[item.id] = x
     halves = split_labels(load_labels(args.labels))  # the same halves as 'eval judges', then what is cached
     calibration, test = ([i for i in half if i.id in rows] for half in halves)
-    weights = fit_weights(calibration, lambda item: rows[item.id], l2=args.l2, purity=args.purity)
-    out: dict[str, Any] = {"calibration_items": len(calibration), "test_items": len(test)}
+    if not calibration:
+        print(f"no calibration claim has every question {questions} cached; run evals.judges.collect", file=sys.stderr)
+        return 2
+    weights = fit_weights(
+        calibration, lambda item: rows[item.id], l2=args.l2, purity=args.purity, model_features=questions
+    )
+    out: dict[str, Any] = {"calibration_items": len(calibration), "test_items": len(test), "questions": questions}
+    out["calibration_cv"] = {
+        "checks_and_questions": cross_validate(calibration, lambda i: rows[i.id], (*FEATURE_NAMES, *questions)),
+        "questions_only": cross_validate(calibration, lambda i: rows[i.id], questions),
+        "checks_only": cross_validate(calibration, lambda i: rows[i.id], FEATURE_NAMES),
+    }
     for gate in (True, False):
         judge = CombinedJudge(cached, weights=weights, gate=gate)
         result = evaluate_judge(judge, calibration, test)
@@ -198,13 +268,18 @@ def main(argv: list[str] | None = None) -> int:
             "test": result["test"],
             "per_category": result["per_category"],
             "share_decided_by_checks": judge.decided_by_checks / max(1, judge.decided_by_checks + judge.asked_model),
+            "questions_skipped": judge.skipped_questions,
+            "questions_asked_per_claim": (
+                sum(q.asked for q in judge.questions.values()) / max(1, judge.decided_by_checks + judge.asked_model)
+            ),
         }
     truth = [i.supported for i in test]
     cal_truth = [i.supported for i in calibration]
-    for label, fn in (
-        ("checks_only", lambda i: weights.checks.probability(rows[i.id])),
-        ("model_supports_only", lambda i: rows[i.id]["model_supports"]),
-    ):
+    singles: list[tuple[str, Callable[[LabelledClaim], float]]] = [
+        ("checks_only", lambda i: weights.checks.probability(rows[i.id]))
+    ]
+    singles += [(f"{q}_only", lambda i, q=q: rows[i.id][q]) for q in questions]  # type: ignore[misc]
+    for label, fn in singles:
         cut = choose_threshold([fn(i) for i in calibration], cal_truth)
         assert cut is not None
         out[label] = agreement(truth, [fn(i) >= cut for i in test])

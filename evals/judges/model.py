@@ -19,26 +19,24 @@ if TYPE_CHECKING:
 
 __all__ = ["EMBEDDED_THRESHOLD", "PROMPT_VERSION", "YesNoJudge", "support_messages", "yes_probability"]
 
-PROMPT_VERSION = "support-yesno-1"
+PROMPT_VERSION = "v1"
+"""The judge's prompt: ``prompts/support_v1.*``, rendered by :func:`assistant.prompts.support_judge_messages`."""
 EMBEDDED_THRESHOLD = 0.348
 """P(yes) the yes/no judge needs: the cut with the best balanced accuracy on the calibration half of the labels
 (2026-12-01, 177 of 355 claims). It is unstable (0.594 on a random 141 of those claims, 0.34-0.35 on 100-114),
 which is why the default judge calibrates P(yes) with a logistic fit instead (:mod:`evals.judges.combined`)."""
 
-# The fixed instructions come first and the claim last, so that llama.cpp's prompt cache reuses the system prompt
-# for every claim and, for several claims checked against the same evidence, the evidence too.
-_SYSTEM = (
-    "You check facts. Given an evidence text and a claim, answer yes if the evidence alone states everything the "
-    "claim says (the same numbers, names, roles, direction and certainty), otherwise no. Answer with one word."
-)
 _MAX_EVIDENCE_CHARS = 1500
 _WORD_RE = re.compile(r"[a-z]+")
 
 
-def support_messages(claim: str, evidence: str) -> list[ChatMessage]:
-    """The two chat messages of the yes/no question."""
-    user = f"Evidence: {evidence[:_MAX_EVIDENCE_CHARS]}\n\nClaim: {claim}\n\nDoes the evidence support the claim?"
-    return [{"role": "system", "content": _SYSTEM}, {"role": "user", "content": user}]
+def support_messages(claim: str, evidence: str, version: str = PROMPT_VERSION) -> list[ChatMessage]:
+    """The chat messages of the yes/no question in prompt ``version`` (``prompts/support_<version>.*``). The fixed
+    instructions (and any few-shot examples) come first and the claim last, so that llama.cpp's prompt cache reuses
+    them for every claim."""
+    from assistant.prompts import support_judge_messages  # lazily: the assistant package is heavy to import
+
+    return support_judge_messages(version, claim, evidence[:_MAX_EVIDENCE_CHARS])
 
 
 def _answer_word(token: str) -> str:
@@ -76,14 +74,19 @@ class YesNoJudge(ScoringJudge):
         timeout_s: float | None = 120.0,
         use_logprobs: bool = True,
         top: int = 10,
+        prompt_version: str = PROMPT_VERSION,
     ) -> None:
-        """Judge with ``model``; a verdict slower than ``timeout_s`` is a ``timeout`` failure."""
+        """Judge with ``model`` asked prompt ``prompt_version``; a verdict slower than ``timeout_s`` is a
+        ``timeout`` failure."""
         super().__init__(threshold)
         self.name = name
         self.model = model
         self.timeout_s = timeout_s
         self.use_logprobs = use_logprobs
         self.top = top
+        self.prompt_version = prompt_version
+        self.asked = 0
+        """Questions put to the model (a pair answered from memory is not asked again)."""
         self._memo: dict[tuple[str, str], float] = {}
 
     def raw_score(self, claim: str, evidence: str) -> float:
@@ -92,13 +95,14 @@ class YesNoJudge(ScoringJudge):
         asked before is answered from memory."""
         known = self._memo.get((claim, evidence))
         if known is None:
+            self.asked += 1
             known = self._memo[(claim, evidence)] = self._ask(claim, focus_evidence(claim, evidence))
         return known
 
     def _ask(self, claim: str, evidence: str) -> float:
         from assistant.llm.base import LLMError, complete  # lazily: the assistant package is heavy to import
 
-        messages = support_messages(claim, evidence)
+        messages = support_messages(claim, evidence, self.prompt_version)
         try:
             if self.use_logprobs:
                 logprobs = call_with_timeout(lambda: self.model.next_token_logprobs(messages, self.top), self.timeout_s)
