@@ -54,9 +54,10 @@ class _CostedHashing:
     query is also embedded by the real model, so query latency includes what a real query pays."""
 
     def __init__(self) -> None:
-        from index.embed import HashingEmbedder, SentenceTransformerEmbedder
+        from assistant.settings import Settings
+        from index.embed import HashingEmbedder, make_embedder
 
-        self.fake, self.real = HashingEmbedder(384), SentenceTransformerEmbedder()
+        self.fake, self.real = HashingEmbedder(384), make_embedder(Settings().index)
         self.model_id = self.fake.model_id
 
     def embed(self, texts: Any) -> list[list[float]]:
@@ -65,11 +66,12 @@ class _CostedHashing:
 
 
 def _embedder(for_queries: bool) -> Any:
-    from index.embed import HashingEmbedder, SentenceTransformerEmbedder
+    from assistant.settings import Settings
+    from index.embed import HashingEmbedder, make_embedder
 
     if os.environ.get("SCALE_BENCH_EMBEDDER") == "hashing":
         return _CostedHashing() if for_queries else HashingEmbedder(384)
-    return SentenceTransformerEmbedder()
+    return make_embedder(Settings().index)  # ASSISTANT_INDEX__EMBED_BACKEND picks torch or onnx-int8
 
 
 def _child_build(skip_evidence: bool) -> dict[str, Any]:
@@ -244,7 +246,7 @@ def run(
             write_scaled_corpus(ROOT / "seeds", seeds, factor)
         env = {
             **os.environ,
-            "PYTHONPATH": str(code),
+            "PYTHONPATH": os.pathsep.join(p for p in (str(code), os.environ.get("PYTHONPATH", "")) if p),
             "ASSISTANT_INDEX__SEEDS_DIR": str(seeds),
             "ASSISTANT_INDEX__DATA_DIR": str(data),
             "ASSISTANT_LLM__BACKEND": "fake",
