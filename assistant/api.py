@@ -23,7 +23,7 @@ from assistant.prompts import PromptSet
 from assistant.retrieve import Filters, HybridRetriever, IndexedCorpus, Passage
 from assistant.settings import Settings
 from index.build import BuildReport, build_index
-from index.embed import Embedder, make_embedder
+from index.embed import Embedder, SentenceTransformerEmbedder
 from index.entries import Entry
 from index.manifest import inspect_manifest
 from index.parsers import SeedError
@@ -64,7 +64,7 @@ class Assistant:
     ) -> None:
         self.settings = settings or Settings()
         idx = self.settings.index
-        self.embedder = embedder or make_embedder(idx)
+        self.embedder = embedder or SentenceTransformerEmbedder(idx.embed_model_path)
         # Opening the store checks its health; a damaged embedded database is wiped there and rebuilt by _sync.
         self.store: ChunkStore = store if store is not None else ChromaChunkStore(idx)
         self.build_report: BuildReport | None = None
@@ -76,7 +76,7 @@ class Assistant:
         self._model_lock = threading.Lock()
         self._generation_lock = threading.Lock()
         self._search_lock = threading.Lock()  # see Answerer.search_lock
-        self._scorer = SentenceScorer(self.embedder, persist_path=vectors_path(idx.data_dir, self.embedder.model_id))
+        self._scorer = SentenceScorer(self.embedder, persist_path=vectors_path(idx.data_dir))
         if self.build_report is not None and not self.build_report.noop:
             self.warm_evidence()  # the index just changed: embed the evidence sentences with it, once
         self._progress = progress

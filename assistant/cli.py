@@ -43,11 +43,11 @@ def cmd_index(args: argparse.Namespace) -> int:
     from assistant.evidence import vectors_path, warm_index_evidence
     from assistant.evidence_store import VectorFiles
     from index.build import build_index
-    from index.embed import make_embedder
+    from index.embed import SentenceTransformerEmbedder
     from index.store import ChromaChunkStore
 
     s = _settings(args).index
-    embedder, store = make_embedder(s), ChromaChunkStore(s)
+    embedder, store = SentenceTransformerEmbedder(s.embed_model_path), ChromaChunkStore(s)
     report = build_index(
         s,
         embedder,
@@ -57,7 +57,7 @@ def cmd_index(args: argparse.Namespace) -> int:
     )
     for w in report.warnings:
         print(f"warning: {w}", file=sys.stderr)
-    if not report.noop or not VectorFiles(vectors_path(s.data_dir, embedder.model_id)).exists():
+    if not report.noop or not VectorFiles(vectors_path(s.data_dir)).exists():
         warm_index_evidence(s.data_dir, s.index_dir, embedder, report.records)
     print(report.summary())
     return 0

@@ -73,14 +73,9 @@ def vector_key(entry_id: str, content_hash: str) -> str:
     return f"{entry_id}@{content_hash}"
 
 
-def vectors_path(data_dir: Path, model_id: str = "") -> Path:
-    """Where the sentence vectors of a data folder are kept (derived data, like the index). Vectors of another
-    embedder variant (the int8 ONNX one) are kept in their own file, so the two never mix; the sentence-transformers
-    and test embedders keep the file they always had."""
-    name = "sentence_vectors"
-    if model_id and not model_id.startswith(("st:", "hashing:")):
-        name += "-" + re.sub(r"[^A-Za-z0-9.-]+", "-", model_id).strip("-")
-    return data_dir / "evidence" / f"{name}.npz"
+def vectors_path(data_dir: Path) -> Path:
+    """Where the sentence vectors of a data folder are kept (derived data, like the index)."""
+    return data_dir / "evidence" / "sentence_vectors.npz"
 
 
 def looks_like_instruction(sentence: str) -> bool:
@@ -242,7 +237,7 @@ def warm_index_evidence(
     if header is None:
         return 0
     hashes = header.get("entry_hashes", {})
-    files = VectorFiles(vectors_path(data_dir, embedder.model_id))
+    files = VectorFiles(vectors_path(data_dir))
     saved = files.saved_keys()
     missing = {eid for eid, digest in hashes.items() if vector_key(eid, digest) not in saved}
     if missing and not records:

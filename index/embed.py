@@ -9,10 +9,7 @@ import re
 import threading
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
-
-if TYPE_CHECKING:
-    from index.settings import IndexSettings
+from typing import Any, Protocol
 
 
 class Embedder(Protocol):
@@ -35,7 +32,7 @@ class SentenceTransformerEmbedder:
 
     def __init__(self, model_path: Path | None = None, batch_size: int = 16) -> None:
         self.model_path = Path(model_path) if model_path else packaged_minilm_path()
-        self.model_id = f"st:{self.model_path.name}:{folder_fingerprint(self.model_path)}"
+        self.model_id = f"st:{self.model_path.name}:{_folder_fingerprint(self.model_path)}"
         self.batch_size = batch_size
         self._model: Any = None
         self._lock = threading.Lock()
@@ -67,22 +64,12 @@ class SentenceTransformerEmbedder:
         return [v.tolist() for v in vectors]
 
 
-def folder_fingerprint(path: Path) -> str:
+def _folder_fingerprint(path: Path) -> str:
     """Short hash of file names and sizes, so a different model gets a different id (and a re-embed)."""
     if not path.is_dir():
         return "missing"
     parts = sorted(f"{p.relative_to(path)}:{p.stat().st_size}" for p in path.rglob("*") if p.is_file())
     return hashlib.sha1("|".join(parts).encode()).hexdigest()[:8]
-
-
-def make_embedder(settings: IndexSettings) -> Embedder:
-    """The embedder the settings name (``embed_backend``): sentence-transformers on torch, or the same model as an
-    int8 ONNX model (exported once into the data folder)."""
-    if settings.embed_backend == "onnx-int8":
-        from index.onnx_embed import OnnxInt8Embedder
-
-        return OnnxInt8Embedder(settings.embed_model_path, cache_dir=settings.data_dir / "models")
-    return SentenceTransformerEmbedder(settings.embed_model_path)
 
 
 class HashingEmbedder:

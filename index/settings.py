@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Literal
 
 from pydantic import BaseModel, Field, field_validator
 
@@ -28,11 +27,6 @@ class IndexSettings(BaseModel):
     )
     embed_model_path: Path | None = Field(
         default=None, description="Local sentence-transformers model folder; the packaged MiniLM if unset."
-    )
-    embed_backend: Literal["torch", "onnx-int8"] = Field(
-        default="torch",
-        description="torch: sentence-transformers; onnx-int8: the same model exported once to int8 ONNX (faster on "
-        "a CPU; its own vectors, so switching re-embeds the index).",
     )
     chunk_tokens: int = Field(default=200, ge=32, le=230, description="Chunk size in tokens (cl100k).")
     chunk_overlap: int = Field(default=30, ge=0, le=128, description="Token overlap between chunks.")

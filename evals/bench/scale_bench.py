@@ -54,10 +54,9 @@ class _CostedHashing:
     query is also embedded by the real model, so query latency includes what a real query pays."""
 
     def __init__(self) -> None:
-        from assistant.settings import Settings
-        from index.embed import HashingEmbedder, make_embedder
+        from index.embed import HashingEmbedder, SentenceTransformerEmbedder
 
-        self.fake, self.real = HashingEmbedder(384), make_embedder(Settings().index)
+        self.fake, self.real = HashingEmbedder(384), SentenceTransformerEmbedder()
         self.model_id = self.fake.model_id
 
     def embed(self, texts: Any) -> list[list[float]]:
@@ -66,12 +65,11 @@ class _CostedHashing:
 
 
 def _embedder(for_queries: bool) -> Any:
-    from assistant.settings import Settings
-    from index.embed import HashingEmbedder, make_embedder
+    from index.embed import HashingEmbedder, SentenceTransformerEmbedder
 
     if os.environ.get("SCALE_BENCH_EMBEDDER") == "hashing":
         return _CostedHashing() if for_queries else HashingEmbedder(384)
-    return make_embedder(Settings().index)  # ASSISTANT_INDEX__EMBED_BACKEND picks torch or onnx-int8
+    return SentenceTransformerEmbedder()
 
 
 def _child_build(skip_evidence: bool) -> dict[str, Any]:
@@ -246,7 +244,7 @@ def run(
             write_scaled_corpus(ROOT / "seeds", seeds, factor)
         env = {
             **os.environ,
-            "PYTHONPATH": os.pathsep.join(p for p in (str(code), os.environ.get("PYTHONPATH", "")) if p),
+            "PYTHONPATH": str(code),
             "ASSISTANT_INDEX__SEEDS_DIR": str(seeds),
             "ASSISTANT_INDEX__DATA_DIR": str(data),
             "ASSISTANT_LLM__BACKEND": "fake",
