@@ -20,7 +20,7 @@ from index.bm25 import LexicalIndex
 from index.chunk import embed_text
 from index.embed import Embedder
 from index.entries import ENTRY_LIST, Entry
-from index.manifest import BM25_DIR, node_from_chunk, read_manifest
+from index.manifest import BM25_DIR, inspect_manifest, node_from_chunk
 from index.store import ChunkStore
 
 
@@ -160,7 +160,7 @@ class IndexedCorpus:
     """The published index: entries, chunks, the BM25 index and the dense vector store."""
 
     def __init__(self, index_dir: Path, store: ChunkStore, embedder: Embedder) -> None:
-        manifest = read_manifest(index_dir)
+        manifest = inspect_manifest(index_dir, payload="serve").data
         if manifest is None:
             raise IndexMissingError(f"no index in {index_dir}; run `assistant index` first")
         built_with = manifest.get("fingerprint", {}).get("model_id")
@@ -171,7 +171,10 @@ class IndexedCorpus:
             )
         self.index_dir = index_dir
         self.built_at: str = manifest.get("built_at", "")
-        self.entries: dict[str, Entry] = {e.id: e for e in ENTRY_LIST.validate_python(manifest["entries"])}
+        # Validated straight from the payload's JSON bytes where it records where they lie (no dicts made first).
+        raw = manifest.get("entries_json")
+        entries = ENTRY_LIST.validate_json(raw) if raw is not None else ENTRY_LIST.validate_python(manifest["entries"])
+        self.entries: dict[str, Entry] = {e.id: e for e in entries}
         # Nodes are made when first looked at: a question touches a few dozen of tens of thousands.
         self.nodes = LazyNodes({c["id_"]: c for c in manifest["chunks"]})
         first: dict[str, str] = {}

@@ -30,6 +30,8 @@ BM25_DIR = "bm25"
 PAYLOAD_PREFIX = "payload-"
 MANIFEST_FORMAT = 2
 _REQUIRED = ("format", "fingerprint", "entry_hashes", "chunk_ids", "payload")
+_ENTRIES_HEAD, _CHUNKS_HEAD = b'{"entries":', b',"chunks":'
+PayloadMode = Literal["load", "serve", "verify", "none"]
 
 
 class ManifestData(TypedDict, total=False):
@@ -47,6 +49,7 @@ class ManifestData(TypedDict, total=False):
     hash_code: str
     payload: dict[str, Any]
     entries: list[dict[str, Any]]
+    entries_json: bytes
     chunks: list[dict[str, Any]]
 
 
@@ -81,9 +84,11 @@ def manifest_path(index_dir: Path) -> Path:
     return Path(index_dir) / MANIFEST
 
 
-def inspect_manifest(index_dir: Path, *, payload: Literal["load", "verify", "none"] = "load") -> ManifestState:
+def inspect_manifest(index_dir: Path, *, payload: PayloadMode = "load") -> ManifestState:
     """Read and check the manifest: its JSON, format number and the shape of its fields, then its payload (``load``:
-    digest checked and entries and chunks read in; ``verify``: digest checked only; ``none``: not looked at)."""
+    digest checked and entries and chunks read in; ``serve``: the same, but the entries are left as their JSON
+    bytes in ``entries_json`` when the payload records where they lie (for ``ENTRY_LIST.validate_json``: no dicts
+    made), as dicts in ``entries`` otherwise; ``verify``: digest checked only; ``none``: not looked at)."""
     path = manifest_path(index_dir)
     if not path.exists():
         return ManifestState("missing")
@@ -97,7 +102,7 @@ def inspect_manifest(index_dir: Path, *, payload: Literal["load", "verify", "non
     if problem:
         return ManifestState("corrupt", problem=f"{path} {problem}")
     if payload != "none":
-        problem = _read_payload(Path(index_dir), data, load=payload == "load")
+        problem = _read_payload(Path(index_dir), data, mode=payload)
         if problem:
             return ManifestState("corrupt", problem=problem)
     return ManifestState("ok", data=data)
@@ -226,7 +231,11 @@ def write_manifest(
     import orjson
 
     index_dir = Path(index_dir)
-    blob = orjson.dumps({"entries": entries, "chunks": chunks})
+    # Byte for byte what orjson.dumps({"entries": ..., "chunks": ...}) writes, with the entries' span recorded, so a
+    # reader can validate the entries straight from their JSON bytes (``payload="serve"``).
+    entries_blob = orjson.dumps(entries)
+    blob = _ENTRIES_HEAD + entries_blob + _CHUNKS_HEAD + orjson.dumps(chunks) + b"}"
+    span = [len(_ENTRIES_HEAD), len(_ENTRIES_HEAD) + len(entries_blob)]
     sha = hashlib.sha256(blob).hexdigest()
     name = f"{PAYLOAD_PREFIX}{sha[:16]}.json"
     _write_bytes_atomic(index_dir / name, blob)
@@ -240,7 +249,7 @@ def write_manifest(
         "warnings": [dict(w) for w in warnings],
         "bm25_digest": bm25_digest,
         "hash_code": entry_code_digest(),
-        "payload": {"file": name, "sha256": sha, "bytes": len(blob)},
+        "payload": {"file": name, "sha256": sha, "bytes": len(blob), "entries_span": span},
     }
     write_atomic(manifest_path(index_dir), json.dumps(data, ensure_ascii=False))
     remove_paths(p for p in index_dir.glob(f"{PAYLOAD_PREFIX}*.json") if p.name != name)
@@ -282,9 +291,9 @@ def _write_bytes_atomic(path: Path, blob: bytes) -> None:
     os.replace(tmp, path)
 
 
-def _read_payload(index_dir: Path, data: dict[str, Any], *, load: bool) -> str:
-    """Check the payload the manifest names against its digest and, with ``load``, put its entries and chunks
-    into ``data``; the problem found, or ""."""
+def _read_payload(index_dir: Path, data: dict[str, Any], *, mode: PayloadMode) -> str:
+    """Check the payload the manifest names against its digest and, for ``load`` and ``serve``, put its entries and
+    chunks into ``data``; the problem found, or ""."""
     info = data["payload"]
     path = index_dir / str(info.get("file", ""))
     try:
@@ -293,23 +302,45 @@ def _read_payload(index_dir: Path, data: dict[str, Any], *, load: bool) -> str:
         return f"the index payload {path} cannot be read ({exc})"
     if len(blob) != info.get("bytes") or hashlib.sha256(blob).hexdigest() != info.get("sha256"):
         return f"the index payload {path} does not match its digest (damaged or replaced)"
-    if not load:
+    if mode not in ("load", "serve"):
         return ""
     import orjson
 
+    span = _entries_span(blob, info.get("entries_span")) if mode == "serve" else None
     try:
-        body = orjson.loads(blob)
-        entries, chunks = body["entries"], body["chunks"]
+        if span is not None:
+            entries, chunks = None, orjson.loads(blob[span[1] + len(_CHUNKS_HEAD) : -1])
+        else:
+            body = orjson.loads(blob)
+            entries, chunks = body["entries"], body["chunks"]
     except (ValueError, KeyError, TypeError) as exc:
         return f"the index payload {path} is malformed ({exc})"
-    if not isinstance(entries, list) or not all(isinstance(e, dict) and "id" in e for e in entries):
+    if entries is not None and (
+        not isinstance(entries, list) or not all(isinstance(e, dict) and "id" in e for e in entries)
+    ):
         return f"the index payload {path} has malformed entries"
     if not isinstance(chunks, list) or not all(isinstance(c, dict) and "id_" in c and "metadata" in c for c in chunks):
         return f"the index payload {path} has malformed chunks"
     if [c["id_"] for c in chunks] != data["chunk_ids"]:
         return f"the index payload {path} does not hold the chunks the manifest names"
-    data["entries"], data["chunks"] = entries, chunks
+    if span is not None:
+        data["entries_json"] = blob[span[0] : span[1]]
+    else:
+        data["entries"] = entries
+    data["chunks"] = chunks
     return ""
+
+
+def _entries_span(blob: bytes, span: Any) -> tuple[int, int] | None:
+    """Where the entries array lies in a payload written with its span recorded; None when it is not recorded or
+    does not frame a JSON array between the two keys (the whole payload is parsed then)."""
+    if not (isinstance(span, list) and len(span) == 2 and all(isinstance(x, int) for x in span)):
+        return None
+    start, end = span
+    framed = blob[:start] == _ENTRIES_HEAD and blob[end : end + len(_CHUNKS_HEAD)] == _CHUNKS_HEAD
+    if not framed or blob[start : start + 1] != b"[" or blob[end - 1 : end] != b"]" or blob[-1:] != b"}":
+        return None
+    return start, end
 
 
 def bm25_digest(bm25_dir: Path) -> str:

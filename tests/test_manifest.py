@@ -153,3 +153,30 @@ def test_entry_hashes_are_reused_only_for_unchanged_records_under_the_same_code(
         e.id: e.content_hash() for e in entries
     }
     assert entry_hashes(None, entries, records) == {e.id: e.content_hash() for e in entries}
+
+
+def test_serving_reads_the_entries_as_their_json_bytes(tmp_path: Path) -> None:
+    import orjson
+
+    from index.entries import ENTRY_LIST
+
+    entries = [_entry(n, f"text “{n}” \\ with escapes\n") for n in range(5)]
+    written = _write(tmp_path, entries)
+    blob = next(tmp_path.glob(f"{PAYLOAD_PREFIX}*.json")).read_bytes()
+    # The payload is exactly what one orjson.dumps of both lists writes: old readers read it unchanged.
+    assert blob == orjson.dumps({"entries": written["entries"], "chunks": written["chunks"]})
+    served = inspect_manifest(tmp_path, payload="serve").data
+    assert served is not None and "entries" not in served and served["chunks"] == written["chunks"]
+    assert ENTRY_LIST.validate_json(served["entries_json"]) == entries
+
+
+def test_serving_a_payload_without_a_recorded_span_parses_it_whole(tmp_path: Path) -> None:
+    written = _write(tmp_path, [_entry(1), _entry(2)])
+    header = json.loads((tmp_path / MANIFEST).read_text())
+    for span in (None, [3, 9], "x"):  # written before spans were recorded, or a span that frames no array
+        header["payload"].pop("entries_span", None)
+        if span is not None:
+            header["payload"]["entries_span"] = span
+        (tmp_path / MANIFEST).write_text(json.dumps(header))
+        served = inspect_manifest(tmp_path, payload="serve").data
+        assert served is not None and served["entries"] == written["entries"] and "entries_json" not in served
