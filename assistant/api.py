@@ -76,7 +76,7 @@ class Assistant:
         self._model_lock = threading.Lock()
         self._generation_lock = threading.Lock()
         self._search_lock = threading.Lock()  # see Answerer.search_lock
-        self._scorer = SentenceScorer(self.embedder, persist_path=vectors_path(idx.data_dir))
+        self._scorer = SentenceScorer(self.embedder, persist_path=vectors_path(idx.data_dir, self.embedder.model_id))
         if self.build_report is not None and not self.build_report.noop:
             self.warm_evidence()  # the index just changed: embed the evidence sentences with it, once
         self._progress = progress

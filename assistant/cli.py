@@ -57,7 +57,7 @@ def cmd_index(args: argparse.Namespace) -> int:
     )
     for w in report.warnings:
         print(f"warning: {w}", file=sys.stderr)
-    if not report.noop or not VectorFiles(vectors_path(s.data_dir)).exists():
+    if not report.noop or not VectorFiles(vectors_path(s.data_dir, embedder.model_id)).exists():
         warm_index_evidence(s.data_dir, s.index_dir, embedder, report.records)
     print(report.summary())
     return 0

@@ -6,6 +6,7 @@ what the citation quotes."""
 
 from __future__ import annotations
 
+import hashlib
 import re
 import threading
 from collections import OrderedDict
@@ -73,9 +74,11 @@ def vector_key(entry_id: str, content_hash: str) -> str:
     return f"{entry_id}@{content_hash}"
 
 
-def vectors_path(data_dir: Path) -> Path:
-    """Where the sentence vectors of a data folder are kept (derived data, like the index)."""
-    return data_dir / "evidence" / "sentence_vectors.npz"
+def vectors_path(data_dir: Path, model_id: str) -> Path:
+    """Where the sentence vectors a given embedder made for a data folder are kept (derived data, like the index):
+    one file set per embedder, so vectors of two models are never mixed in one question's scores."""
+    tag = hashlib.sha256(model_id.encode()).hexdigest()[:12]
+    return data_dir / "evidence" / f"sentence_vectors-{tag}.npz"
 
 
 def looks_like_instruction(sentence: str) -> bool:
@@ -237,7 +240,7 @@ def warm_index_evidence(
     if header is None:
         return 0
     hashes = header.get("entry_hashes", {})
-    files = VectorFiles(vectors_path(data_dir))
+    files = VectorFiles(vectors_path(data_dir, embedder.model_id))
     saved = files.saved_keys()
     missing = {eid for eid, digest in hashes.items() if vector_key(eid, digest) not in saved}
     if missing and not records:

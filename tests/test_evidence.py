@@ -90,7 +90,7 @@ def test_index_warm_embeds_only_new_entries_and_matches_the_scorers_keys(tmp_pat
     manifest = read_manifest(s.index_dir)
     assert manifest is not None and total == len(manifest["entries"]) and embedder.embedded > 0
     entries = [Entry.model_validate(e) for e in manifest["entries"]]
-    scorer = SentenceScorer(embedder, persist_path=vectors_path(s.data_dir))
+    scorer = SentenceScorer(embedder, persist_path=vectors_path(s.data_dir, embedder.model_id))
     before = embedder.embedded
     scorer.warm(entries)  # the scorer's keys are the manifest's hashes: nothing left to embed
     assert embedder.embedded == before
@@ -101,4 +101,8 @@ def test_index_warm_embeds_only_new_entries_and_matches_the_scorers_keys(tmp_pat
     assert len(report.records) == len(manifest["entries"]) + 1  # the build hands over what it published
     warm_index_evidence(s.data_dir, s.index_dir, embedder, report.records)
     assert embedder.embedded == before + 2  # the new paper's title and its one sentence
-    assert len(VectorFiles(vectors_path(s.data_dir)).segments()) == 1
+    assert len(VectorFiles(vectors_path(s.data_dir, embedder.model_id)).segments()) == 1
+    # another embedder's vectors live apart: it finds none of these and embeds every entry itself
+    other = HashingEmbedder(dim=64)
+    assert vectors_path(s.data_dir, other.model_id) != vectors_path(s.data_dir, embedder.model_id)
+    assert not VectorFiles(vectors_path(s.data_dir, other.model_id)).exists()
