@@ -17,7 +17,9 @@ from assistant.prompts import support_judge_messages
 from evals.judges.combined import FITTED, MODEL_FEATURES, QUESTIONS, CombinedJudge, Logistic, Weights, model_features
 from evals.judges.fit import DEFAULT_QUESTIONS, cross_validate
 from evals.judges.model import YesNoJudge, support_messages
-from evals.support_labels import DEFAULT_LABELS, LabelledClaim, load_labels
+from evals.support_labels import DEFAULT_LABELS, load_labels
+
+from .test_judges_combined import labelled
 
 EVIDENCE = "FooNet reaches 71% accuracy on the benchmark, while BarNet reaches 64%."
 UNSURE = "FooNet reaches 71% accuracy on the galaxy survey."
@@ -133,23 +135,6 @@ def test_the_default_weights_ask_the_default_questions() -> None:
     assert tuple(judge.questions) == DEFAULT_QUESTIONS
     assert all(FITTED.full.coef[q] > 0 for q in DEFAULT_QUESTIONS)
     assert isinstance(judge.yes_no, YesNoJudge)
-
-
-def labelled(n: int) -> list[LabelledClaim]:
-    return [
-        LabelledClaim(
-            id=f"x{i:03d}",
-            claim=f"claim {i}",
-            evidence=f"evidence {i}",
-            entry_title="t",
-            source_file="f.txt",
-            label="supported" if i % 2 == 0 else "unsupported",
-            category="verbatim" if i % 2 == 0 else "number_swap",
-            reason="r",
-            origin="constructed",
-        )
-        for i in range(n)
-    ]
 
 
 def test_cross_validation_judges_every_item_once_per_repeat_and_is_deterministic() -> None:
