@@ -85,18 +85,17 @@ _ASKING = frozenset(
     does do did can could would me please else other others also kind kinds""".split()
 )
 _TOPIC_FILLER = frozenset(
-    """about cover covers covered covering discuss discusses discussed study studies studied address addresses
-    present presents presented focus focuses focused deal deals concern concerns related relate relating involve
-    involves explore explores investigate investigates describe describes mention mentions topic topics give gives
-    given held take place scheduled happen happening available listed appear appears research researcher researchers
-    people speak speaks speaking spoke symposium conference workshop event day morning afternoon evening before
-    after until between during programme program schedule agenda angle angles perspective perspectives viewpoint
-    stance contribute contributes contribution contributions compare compared comparison contrast special notable
-    noteworthy interesting remarkable unique main key argue argues argued build builds built use uses used using
-    apply applies applied employ employs leverage leverages draw draws drawn""".split()
+    """about covering related relate relating involve involves mention mentions held take place scheduled happen
+    happening available appear appears research researcher researchers people speak speaks speaking spoke
+    conference workshop event day morning afternoon evening before after until between during programme program
+    schedule agenda angle angles perspective perspectives viewpoint stance contribute contributes contribution
+    contributions compare compared comparison contrast special notable noteworthy interesting remarkable unique
+    main key argue argues argued build builds built use uses used using apply applies applied employ employs
+    leverage leverages draw draws drawn""".split()
 )
-"""What a question says an entry does with its topic ("papers that argue about or build world models") rather than
-what the topic is: left out of the topic, where any abstract's "we build" would match it."""
+"""Question words that are not its topic: schedule and event words, framing ("what angle", "compare"), and what an
+entry does with its topic ("papers that argue about or build world models"), where any abstract's "we build" would
+match. Reporting verbs and corpus words come from index.text and are added below."""
 _TOPIC_FILLER_STEMS = frozenset(content_words(" ".join(_TOPIC_FILLER | REPORTING_WORDS | CORPUS_WORDS | _ASKING)))
 # Counts ("two tutorials deal with …") say how many entries there are, not what they are about.
 _COUNT_STEMS = frozenset(content_words(" ".join(w for w in NUMBER_WORDS if w not in ("single", "half"))))
