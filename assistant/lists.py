@@ -107,13 +107,15 @@ LEXICAL_SHARE = 0.8
 LEXICAL_FLOOR = 0.3
 STRONG_DENSE = 0.6
 ANCHOR_WEIGHT = 1.5
-ANCHOR_SHARE = 0.7
+ANCHORS_PER_CORE = 2
 """A topic match is an entry whose best title-or-sentence similarity to the topic is within DENSE_MARGIN of the best
 entry's (and at least DENSE_FLOOR), or whose title or one sentence carries nearly every topic word (LEXICAL_SHARE of
 their rarity-weighted sum) while still being somewhat similar (LEXICAL_FLOOR), or all of them (or their acronym:
 "LLMs" for "large language models", which MiniLM barely relates). Below STRONG_DENSE, a similar entry must also
-mention one of the topic's distinctive words: its rarest (rarity weight at least ANCHOR_SHARE of the rarest topic
-word's and at least ANCHOR_WEIGHT: never "learning" or "model")."""
+mention the distinctive words of one alternative of the topic ("circuits or computational graphs" has two): the
+ANCHORS_PER_CORE rarest words (rarity weight at least ANCHOR_WEIGHT: never "learning" or "model") of its core, the
+words before a trailing "for …", "in …", "with …" phrase ("world models" in "world models for agents"), so that an
+entry about agents, or about graphs, is not a match for world models or for computational graphs."""
 
 
 @dataclass(frozen=True)
@@ -196,7 +198,7 @@ def _by_topic(
     best = min(ranked[0], ranked[1] + 0.15) if len(ranked) > 1 else (ranked[0] if ranked else 0.0)
     floor = max(DENSE_FLOOR, best - DENSE_MARGIN)
     initials = _initials([w for w in words(question) if stem_in_topic(w, topic)])
-    anchors = _anchor_words(topic, ctx.weights)
+    anchors = [_core_anchors(core, ctx.weights) for core in topic_cores(question, topic)]
     items = []
     for entry in pool:
         share, line = _topic_match(topic, ctx.weights, initials, entry)
@@ -209,25 +211,48 @@ def _by_topic(
     return ListResult(items[:MAX_ITEMS], detail, len(items), noun)
 
 
-def _anchor_words(topic: Sequence[str], weights: dict[str, float]) -> list[str]:
-    """The topic's distinctive words: the rarest it shares with the corpus (or, when every distinctive word is
-    missing from the corpus, those missing words, which no entry then carries)."""
-    seen = {t: weights[t] for t in topic if t in weights and weights[t] >= ANCHOR_WEIGHT}
+_CORE_ENDS = frozenset("for in inside within with without across via under beyond through from at into".split())
+"""Prepositions that end a topic's core once it has a word: what follows says where or for what, not what."""
+
+
+def topic_cores(question: str, topic: Sequence[str]) -> list[list[str]]:
+    """The topic words of each alternative ("… or …") of the question, up to the preposition that ends its core:
+    "which papers trace circuits or computational graphs inside neural networks?" → [trace, circuit] and
+    [comput, graph]."""
+    cores: list[list[str]] = [[]]
+    ended = False
+    for word in words(question):
+        if word == "or":
+            cores.append([])
+            ended = False
+        elif word in _CORE_ENDS and cores[-1]:
+            ended = True
+        elif not ended:
+            stem = (content_words(word) or [""])[0]
+            if stem in topic and stem not in cores[-1]:
+                cores[-1].append(stem)
+    return [c for c in cores if c] or [list(topic)]
+
+
+def _core_anchors(core: Sequence[str], weights: dict[str, float]) -> list[str]:
+    """A core's distinctive words, rarest first (or, when it has none the corpus knows, its longest word the corpus
+    lacks, which no entry then carries; none when every word is common)."""
+    seen = sorted((t for t in core if weights.get(t, 0.0) >= ANCHOR_WEIGHT), key=lambda t: -weights[t])
     if seen:
-        rarest = max(seen.values())
-        return [t for t, w in seen.items() if w >= ANCHOR_SHARE * rarest]
-    return [t for t in topic if t not in weights and len(t) > 3]
+        return seen[:ANCHORS_PER_CORE]
+    return sorted((t for t in core if t not in weights and len(t) > 3), key=len, reverse=True)[:1]
 
 
-def _anchored(entry: Entry, anchors: Sequence[str], initials: str) -> bool:
-    """Whether the entry mentions at least one of the topic's distinctive words (or its acronym) anywhere: a
-    middling similarity to "quantum machine learning" from "computation is machine learning" is not a match."""
-    if not anchors:
+def _anchored(entry: Entry, anchors: Sequence[Sequence[str]], initials: str) -> bool:
+    """Whether the entry mentions every distinctive word of one alternative of the topic (or the topic's acronym)
+    anywhere: a middling similarity to "quantum machine learning" from "computation is machine learning" is not a
+    match, nor one to "world models for agents" from an entry about agents alone."""
+    if any(not group for group in anchors):
         return True
-    vocab = _vocabulary(entry.title, entry.text)
     if _says_initials(f"{entry.title} {entry.text}", initials):
         return True
-    return any(stem_matches(a, vocab) for a in anchors)
+    vocab = _vocabulary(entry.title, entry.text)
+    return any(all(stem_matches(a, vocab) for a in group) for group in anchors)
 
 
 @lru_cache(maxsize=4096)

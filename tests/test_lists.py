@@ -5,7 +5,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from assistant.intent import read_intent
-from assistant.lists import ListContext, find_list, rarity_weights, render_empty, render_intro, render_item
+from assistant.lists import (
+    ListContext,
+    find_list,
+    rarity_weights,
+    render_empty,
+    render_intro,
+    render_item,
+    topic_cores,
+)
 from assistant.metadata import EntityLinker
 from index.entries import Entry, SourceRef
 
@@ -95,6 +103,41 @@ def test_a_middling_similarity_needs_the_topics_distinctive_word() -> None:
 
     question = "Which talks are about diffusion scaling?"
     similarity = {"t1": 0.55, "t4": 0.5, "t2": 0.5}
+    assert [i.entry.id for i in find_list(question, read_intent(question), context(similarity)).items] == ["t2"]
+    result = find_list(question, read_intent(question), context({**similarity, "t1": 0.65}))
+    assert {i.entry.id for i in result.items} == {"t1", "t2"}
+
+
+def test_topic_cores_split_alternatives_and_drop_the_trailing_phrase() -> None:
+    question = "Which papers trace circuits or computational graphs inside neural networks?"
+    topic = read_intent(question).topic
+    assert topic_cores(question, topic) == [["trace", "circuit"], ["comput", "graph"]]
+    question = "Which papers argue about or build world models for agents?"
+    assert topic_cores(question, read_intent(question).topic) == [["world", "model"]]
+
+
+def test_a_middling_similarity_needs_the_distinctive_words_of_one_alternatives_core() -> None:
+    # "world models for agents": an entry about agents alone, or about the world alone, is no match at a middling
+    # similarity; one that says world and model is, and so is one similar enough whatever it says.
+    entries = [
+        _talk(1, "Agents that plan", "Agents act in environments.", "Monday", "9:00 am"),
+        _talk(2, "World models", "A learned world model predicts the next state.", "Monday", "10:00 am"),
+        _talk(3, "Our world", "The world is large.", "Monday", "11:00 am"),
+        _talk(4, "Planning", "Agents plan.", "Monday", "12:00 pm"),
+    ]
+    weights = {"agent": 2.0, "world": 2.0, "model": 1.6, "plan": 2.0}
+
+    def context(similarity: dict[str, float]) -> ListContext:
+        return ListContext(
+            entries,
+            EntityLinker(entries),
+            lambda e: True,
+            lambda _, es: {e.id: similarity.get(e.id, 0.0) for e in es},
+            weights,
+        )
+
+    question = "Which talks are about world models for agents?"
+    similarity = {"t1": 0.55, "t2": 0.5, "t3": 0.5}
     assert [i.entry.id for i in find_list(question, read_intent(question), context(similarity)).items] == ["t2"]
     result = find_list(question, read_intent(question), context({**similarity, "t1": 0.65}))
     assert {i.entry.id for i in result.items} == {"t1", "t2"}
