@@ -64,7 +64,7 @@ class Assistant:
     ) -> None:
         self.settings = settings or Settings()
         idx = self.settings.index
-        self.embedder = embedder or SentenceTransformerEmbedder(idx.embed_model_path)
+        self.embedder = embedder or SentenceTransformerEmbedder(idx.embed_model_path, dtype=idx.embed_dtype)
         # Opening the store checks its health; a damaged embedded database is wiped there and rebuilt by _sync.
         self.store: ChunkStore = store if store is not None else ChromaChunkStore(idx)
         self.build_report: BuildReport | None = None

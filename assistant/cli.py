@@ -47,7 +47,7 @@ def cmd_index(args: argparse.Namespace) -> int:
     from index.store import ChromaChunkStore
 
     s = _settings(args).index
-    embedder, store = SentenceTransformerEmbedder(s.embed_model_path), ChromaChunkStore(s)
+    embedder, store = SentenceTransformerEmbedder(s.embed_model_path, dtype=s.embed_dtype), ChromaChunkStore(s)
     report = build_index(
         s,
         embedder,

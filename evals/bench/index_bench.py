@@ -22,8 +22,9 @@ from index.build import build_index
 from index.embed import SentenceTransformerEmbedder
 from index.settings import IndexSettings
 from index.store import ChromaChunkStore
-s = IndexSettings(data_dir=Path(sys.argv[1]), seeds_dir=Path(sys.argv[2]))
-r = build_index(s, SentenceTransformerEmbedder(), ChromaChunkStore(s), show_progress=False)
+from assistant.settings import Settings
+s = IndexSettings(data_dir=Path(sys.argv[1]), seeds_dir=Path(sys.argv[2]), embed_dtype=Settings().index.embed_dtype)
+r = build_index(s, SentenceTransformerEmbedder(dtype=s.embed_dtype), ChromaChunkStore(s), show_progress=False)
 print(json.dumps({"wall_s": time.perf_counter() - t0, "build_s": r.seconds, "entries": r.entries, "chunks": r.chunks,
                   "embedded": r.embedded, "noop": r.noop,
                   "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))

@@ -54,9 +54,9 @@ class _CostedHashing:
     query is also embedded by the real model, so query latency includes what a real query pays."""
 
     def __init__(self) -> None:
-        from index.embed import HashingEmbedder, SentenceTransformerEmbedder
+        from index.embed import HashingEmbedder
 
-        self.fake, self.real = HashingEmbedder(384), SentenceTransformerEmbedder()
+        self.fake, self.real = HashingEmbedder(384), _minilm()
         self.model_id = self.fake.model_id
 
     def embed(self, texts: Any) -> list[list[float]]:
@@ -64,12 +64,22 @@ class _CostedHashing:
         return self.fake.embed(texts)
 
 
+def _minilm() -> Any:
+    """The MiniLM embedder in the number type the settings say (``ASSISTANT_INDEX__EMBED_DTYPE``); an older
+    checkout (``--code``) without that setting gets its only one."""
+    from assistant.settings import Settings
+    from index.embed import SentenceTransformerEmbedder
+
+    dtype = getattr(Settings().index, "embed_dtype", None)
+    return SentenceTransformerEmbedder(dtype=dtype) if dtype else SentenceTransformerEmbedder()
+
+
 def _embedder(for_queries: bool) -> Any:
-    from index.embed import HashingEmbedder, SentenceTransformerEmbedder
+    from index.embed import HashingEmbedder
 
     if os.environ.get("SCALE_BENCH_EMBEDDER") == "hashing":
         return _CostedHashing() if for_queries else HashingEmbedder(384)
-    return SentenceTransformerEmbedder()
+    return _minilm()
 
 
 def _child_build(skip_evidence: bool) -> dict[str, Any]:
