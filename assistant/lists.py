@@ -108,14 +108,14 @@ LEXICAL_FLOOR = 0.3
 STRONG_DENSE = 0.6
 ANCHOR_WEIGHT = 1.5
 ANCHORS_PER_CORE = 2
+ANCHOR_SHARE = 0.7
+DESCRIPTION_WORDS = 5
 """A topic match is an entry whose best title-or-sentence similarity to the topic is within DENSE_MARGIN of the best
 entry's (and at least DENSE_FLOOR), or whose title or one sentence carries nearly every topic word (LEXICAL_SHARE of
 their rarity-weighted sum) while still being somewhat similar (LEXICAL_FLOOR), or all of them (or their acronym:
 "LLMs" for "large language models", which MiniLM barely relates). Below STRONG_DENSE, a similar entry must also
-mention the distinctive words of one alternative of the topic ("circuits or computational graphs" has two): the
-ANCHORS_PER_CORE rarest words (rarity weight at least ANCHOR_WEIGHT: never "learning" or "model") of its core, the
-words before a trailing "for …", "in …", "with …" phrase ("world models" in "world models for agents"), so that an
-entry about agents, or about graphs, is not a match for world models or for computational graphs."""
+mention the distinctive words (rarity weight at least ANCHOR_WEIGHT: never "learning" or "model") of one alternative
+of the topic ("circuits or computational graphs" has two); see ``_anchor_groups``."""
 
 
 @dataclass(frozen=True)
@@ -198,7 +198,7 @@ def _by_topic(
     best = min(ranked[0], ranked[1] + 0.15) if len(ranked) > 1 else (ranked[0] if ranked else 0.0)
     floor = max(DENSE_FLOOR, best - DENSE_MARGIN)
     initials = _initials([w for w in words(question) if stem_in_topic(w, topic)])
-    anchors = [_core_anchors(core, ctx.weights) for core in topic_cores(question, topic)]
+    anchors = _anchor_groups(topic_parts(question, topic), ctx.weights)
     items = []
     for entry in pool:
         share, line = _topic_match(topic, ctx.weights, initials, entry)
@@ -215,44 +215,71 @@ _CORE_ENDS = frozenset("for in inside within with without across via under beyon
 """Prepositions that end a topic's core once it has a word: what follows says where or for what, not what."""
 
 
-def topic_cores(question: str, topic: Sequence[str]) -> list[list[str]]:
-    """The topic words of each alternative ("… or …") of the question, up to the preposition that ends its core:
-    "which papers trace circuits or computational graphs inside neural networks?" → [trace, circuit] and
-    [comput, graph]."""
-    cores: list[list[str]] = [[]]
+@dataclass(frozen=True)
+class TopicPart:
+    """One alternative of a topic ("… or …"): its topic words, and those of its core, the words before a trailing
+    "for …", "in …", "with …" phrase."""
+
+    words: tuple[str, ...]
+    core: tuple[str, ...]
+
+
+def topic_parts(question: str, topic: Sequence[str]) -> list[TopicPart]:
+    """The alternatives of the question's topic: "which papers trace circuits or computational graphs inside neural
+    networks?" → (trace, circuit) and (comput, graph, neural, network) whose core is (comput, graph)."""
+    parts: list[tuple[list[str], list[str]]] = [([], [])]
     ended = False
     for word in words(question):
         if word == "or":
-            cores.append([])
+            parts.append(([], []))
             ended = False
-        elif word in _CORE_ENDS and cores[-1]:
+            continue
+        alternative, core = parts[-1]
+        if word in _CORE_ENDS and core:
             ended = True
-        elif not ended:
-            stem = (content_words(word) or [""])[0]
-            if stem in topic and stem not in cores[-1]:
-                cores[-1].append(stem)
-    return [c for c in cores if c] or [list(topic)]
+            continue
+        stem = (content_words(word) or [""])[0]
+        if stem in topic and stem not in alternative:
+            alternative.append(stem)
+            if not ended:
+                core.append(stem)
+    found = [TopicPart(tuple(a), tuple(c)) for a, c in parts if c]
+    return found or [TopicPart(tuple(topic), tuple(topic))]
 
 
-def _core_anchors(core: Sequence[str], weights: dict[str, float]) -> list[str]:
-    """A core's distinctive words, rarest first (or, when it has none the corpus knows, its longest word the corpus
-    lacks, which no entry then carries; none when every word is common)."""
-    seen = sorted((t for t in core if weights.get(t, 0.0) >= ANCHOR_WEIGHT), key=lambda t: -weights[t])
-    if seen:
-        return seen[:ANCHORS_PER_CORE]
-    return sorted((t for t in core if t not in weights and len(t) > 3), key=len, reverse=True)[:1]
+def _anchor_groups(parts: Sequence[TopicPart], weights: dict[str, float]) -> list[tuple[list[str], bool]]:
+    """Per alternative, its distinctive words and whether an entry must carry all of them (else any one).
+
+    A short alternative names a concept ("world models for agents"): an entry must carry the ANCHORS_PER_CORE rarest
+    words of its core. A longer one (more than DESCRIPTION_WORDS words) describes an entry in the asker's words
+    ("whether sequence models can predict long jumps in the 3n+1 iteration that maps odd integers…"): any one of its
+    rarest words (rarity at least ANCHOR_SHARE of the rarest's) will do, since a description seldom repeats the
+    entry's own words. Words no entry has stand in when none is distinctive; an empty group means no condition."""
+    groups = []
+    for part in parts:
+        described = len(part.words) > DESCRIPTION_WORDS
+        pool = part.words if described else part.core
+        seen = sorted((t for t in pool if weights.get(t, 0.0) >= ANCHOR_WEIGHT), key=lambda t: -weights[t])
+        if described and seen:
+            group = [t for t in seen if weights[t] >= ANCHOR_SHARE * weights[seen[0]]]
+        elif seen:
+            group = seen[:ANCHORS_PER_CORE]
+        else:
+            group = sorted((t for t in pool if t not in weights and len(t) > 3), key=len, reverse=True)[:1]
+        groups.append((group, not described))
+    return groups
 
 
-def _anchored(entry: Entry, anchors: Sequence[Sequence[str]], initials: str) -> bool:
-    """Whether the entry mentions every distinctive word of one alternative of the topic (or the topic's acronym)
+def _anchored(entry: Entry, groups: Sequence[tuple[Sequence[str], bool]], initials: str) -> bool:
+    """Whether the entry mentions the distinctive words of one alternative of the topic (or the topic's acronym)
     anywhere: a middling similarity to "quantum machine learning" from "computation is machine learning" is not a
     match, nor one to "world models for agents" from an entry about agents alone."""
-    if any(not group for group in anchors):
+    if any(not group for group, _ in groups):
         return True
     if _says_initials(f"{entry.title} {entry.text}", initials):
         return True
     vocab = _vocabulary(entry.title, entry.text)
-    return any(all(stem_matches(a, vocab) for a in group) for group in anchors)
+    return any((all if every else any)(stem_matches(a, vocab) for a in group) for group, every in groups)
 
 
 @lru_cache(maxsize=4096)

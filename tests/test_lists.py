@@ -12,7 +12,7 @@ from assistant.lists import (
     render_empty,
     render_intro,
     render_item,
-    topic_cores,
+    topic_parts,
 )
 from assistant.metadata import EntityLinker
 from index.entries import Entry, SourceRef
@@ -108,12 +108,13 @@ def test_a_middling_similarity_needs_the_topics_distinctive_word() -> None:
     assert {i.entry.id for i in result.items} == {"t1", "t2"}
 
 
-def test_topic_cores_split_alternatives_and_drop_the_trailing_phrase() -> None:
+def test_topic_parts_split_alternatives_and_mark_the_core_before_a_trailing_phrase() -> None:
     question = "Which papers trace circuits or computational graphs inside neural networks?"
-    topic = read_intent(question).topic
-    assert topic_cores(question, topic) == [["trace", "circuit"], ["comput", "graph"]]
+    parts = topic_parts(question, read_intent(question).topic)
+    assert [p.core for p in parts] == [("trace", "circuit"), ("comput", "graph")]
+    assert parts[1].words == ("comput", "graph", "neural", "network")
     question = "Which papers argue about or build world models for agents?"
-    assert topic_cores(question, read_intent(question).topic) == [["world", "model"]]
+    assert [p.core for p in topic_parts(question, read_intent(question).topic)] == [("world", "model")]
 
 
 def test_a_middling_similarity_needs_the_distinctive_words_of_one_alternatives_core() -> None:
@@ -141,3 +142,32 @@ def test_a_middling_similarity_needs_the_distinctive_words_of_one_alternatives_c
     assert [i.entry.id for i in find_list(question, read_intent(question), context(similarity)).items] == ["t2"]
     result = find_list(question, read_intent(question), context({**similarity, "t1": 0.65}))
     assert {i.entry.id for i in result.items} == {"t1", "t2"}
+
+
+def test_a_long_description_needs_any_one_of_its_rarest_words() -> None:
+    # A question that describes an entry in its own words seldom repeats two of the entry's rare words: one will do,
+    # wherever it stands in the description; an entry with none of them still needs a strong similarity.
+    entries = [
+        _talk(
+            1,
+            "Learning the Collatz map",
+            "Transformers predict the distant successors of odd integers.",
+            "Monday",
+            "9:00 am",
+        ),
+        _talk(2, "Sequence models", "Long sequences are modelled.", "Monday", "10:00 am"),
+    ]
+    weights = {"successor": 3.0, "odd": 2.9, "integ": 2.5, "jump": 3.0, "sequenc": 1.6, "predict": 1.6, "long": 1.6}
+
+    def context(similarity: dict[str, float]) -> ListContext:
+        return ListContext(
+            entries,
+            EntityLinker(entries),
+            lambda e: True,
+            lambda _, es: {e.id: similarity.get(e.id, 0.0) for e in es},
+            weights,
+        )
+
+    question = "Which talks ask whether sequence models predict long jumps in a map from odd integers to successors?"
+    result = find_list(question, read_intent(question), context({"t1": 0.5, "t2": 0.5}))
+    assert [i.entry.id for i in result.items] == ["t1"]
