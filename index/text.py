@@ -253,6 +253,24 @@ def split_sentences(text: str) -> list[str]:
     return out
 
 
+def sentence_pieces(text: str) -> list[str]:
+    """The text cut into sentences as ``split_sentences`` finds them, each keeping the spaces and line breaks after
+    it, so that the pieces join back into the text exactly (what a llama-index splitter's sentence function must
+    return)."""
+    out: list[str] = []
+    start = 0
+    for match in _SENTENCE_END.finditer(text):
+        piece = text[start : match.start()]
+        if match.group().strip() == "" and "\n" not in match.group() and ends_with_abbreviation(piece):
+            continue
+        if match.end() > start:
+            out.append(text[start : match.end()])
+        start = match.end()
+    if start < len(text):
+        out.append(text[start:])
+    return out
+
+
 def number_near(text: str, targets: Collection[str], window: int = 4) -> bool:
     """Whether a number (digits or a number word) stands within ``window`` words of a word whose stem matches one of
     ``targets`` ("500 AI supercomputers" for ``{"supercomput"}``)."""

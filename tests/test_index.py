@@ -3,6 +3,8 @@ builds, chunk sizes within the embedder's limit."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -129,6 +131,20 @@ def test_chunks_fit_the_embedder_and_carry_metadata(minilm):
     assert {n.metadata["entry_id"] for n in nodes} == {e.id for e in corpus.entries}
     talk = next(n for n in nodes if n.metadata.get("speaker") == "Yue M. Lu")
     assert "speaker: Yue M. Lu" in embed_text(talk) and talk.metadata["when"] == "Monday 30 September 2024, 9:20 am"
+
+
+def test_chunking_cuts_sentences_without_nltk() -> None:
+    # llama-index's default sentence function imports all of NLTK (seconds); the splitter uses index.text's instead.
+    code = (
+        "import sys\n"
+        "from index.chunk import chunk_entries\n"
+        "from index.entries import Entry\n"
+        "text = ' '.join(f'Sentence number {i} says something about kernels and scaling laws.' for i in range(60))\n"
+        "nodes = chunk_entries([Entry(id='p1', kind='paper', title='T', text=text)], 60, 10, 'm')\n"
+        "assert len(nodes) > 3 and all(n.text.rstrip().endswith('.') for n in nodes), [n.text for n in nodes]\n"
+        "assert 'nltk' not in sys.modules\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).resolve().parents[1])
 
 
 def test_assistant_syncs_changes_and_survives_a_bad_seed(tmp_path: Path, seeds_copy: Path, caplog):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from index.text import content_words, spelling_variant, stems
+from index.text import content_words, sentence_pieces, spelling_variant, split_sentences, stems
 
 
 @pytest.mark.parametrize(
@@ -53,3 +53,11 @@ def test_words_that_only_look_british_or_plural_are_left_alone(word: str) -> Non
 
 def test_content_words_match_across_spellings() -> None:
     assert content_words("Optimising the behaviour of LLMs") == content_words("optimizing the behavior of an LLM")
+
+
+def test_sentence_pieces_join_back_into_the_text_and_cut_where_split_sentences_does() -> None:
+    text = "We use e.g. kernels, as Smith et al. show.  Results hold.\nA new line starts here. 3 models win!"
+    pieces = sentence_pieces(text)
+    assert "".join(pieces) == text
+    assert [p.strip() for p in pieces] == split_sentences(text)
+    assert pieces[0] == "We use e.g. kernels, as Smith et al. show.  "
