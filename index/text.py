@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
 from functools import lru_cache
 
 import Stemmer
@@ -235,40 +235,34 @@ def ends_with_abbreviation(text: str) -> bool:
     return bool(_ABBREVIATIONS.search(text.rstrip()))
 
 
+def _sentence_bounds(text: str) -> Iterator[tuple[int, int, int]]:
+    """(start, end, next start) of each sentence: split after . ! ? before a capital or digit, and at line breaks,
+    but not after abbreviations; ``end`` stops before the closing quotes and spaces that ``next start`` passes."""
+    start = 0
+    for match in _SENTENCE_END.finditer(text):
+        if (
+            match.group().strip() == ""
+            and "\n" not in match.group()
+            and ends_with_abbreviation(text[start : match.start()])
+        ):
+            continue
+        yield start, match.start(), match.end()
+        start = match.end()
+    if start < len(text):
+        yield start, len(text), len(text)
+
+
 def split_sentences(text: str) -> list[str]:
     """Sentences of a passage or an answer: split after . ! ? before a capital or digit, and at line breaks, but not
     after abbreviations ("e.g.", "et al.", initials)."""
-    out: list[str] = []
-    start = 0
-    for match in _SENTENCE_END.finditer(text):
-        piece = text[start : match.start()]
-        if match.group().strip() == "" and "\n" not in match.group() and ends_with_abbreviation(piece):
-            continue
-        if piece.strip():
-            out.append(piece.strip())
-        start = match.end()
-    tail = text[start:].strip()
-    if tail:
-        out.append(tail)
-    return out
+    return [piece for start, end, _ in _sentence_bounds(text) if (piece := text[start:end].strip())]
 
 
 def sentence_pieces(text: str) -> list[str]:
     """The text cut into sentences as ``split_sentences`` finds them, each keeping the spaces and line breaks after
     it, so that the pieces join back into the text exactly (what a llama-index splitter's sentence function must
     return)."""
-    out: list[str] = []
-    start = 0
-    for match in _SENTENCE_END.finditer(text):
-        piece = text[start : match.start()]
-        if match.group().strip() == "" and "\n" not in match.group() and ends_with_abbreviation(piece):
-            continue
-        if match.end() > start:
-            out.append(text[start : match.end()])
-        start = match.end()
-    if start < len(text):
-        out.append(text[start:])
-    return out
+    return [text[start:after] for start, _, after in _sentence_bounds(text) if after > start]
 
 
 def number_near(text: str, targets: Collection[str], window: int = 4) -> bool:

@@ -117,6 +117,17 @@ def test_topic_parts_split_alternatives_and_mark_the_core_before_a_trailing_phra
     assert [p.core for p in topic_parts(question, read_intent(question).topic)] == [("world", "model")]
 
 
+def _over(entries: list[Entry], weights: dict[str, float], similarity: dict[str, float]) -> ListContext:
+    """A list context over the given entries, with these word rarities and similarities to the topic."""
+    return ListContext(
+        entries,
+        EntityLinker(entries),
+        lambda e: True,
+        lambda _, es: {e.id: similarity.get(e.id, 0.0) for e in es},
+        weights,
+    )
+
+
 def test_a_middling_similarity_needs_the_distinctive_words_of_one_alternatives_core() -> None:
     # "world models for agents": an entry about agents alone, or about the world alone, is no match at a middling
     # similarity; one that says world and model is, and so is one similar enough whatever it says.
@@ -128,19 +139,12 @@ def test_a_middling_similarity_needs_the_distinctive_words_of_one_alternatives_c
     ]
     weights = {"agent": 2.0, "world": 2.0, "model": 1.6, "plan": 2.0}
 
-    def context(similarity: dict[str, float]) -> ListContext:
-        return ListContext(
-            entries,
-            EntityLinker(entries),
-            lambda e: True,
-            lambda _, es: {e.id: similarity.get(e.id, 0.0) for e in es},
-            weights,
-        )
-
     question = "Which talks are about world models for agents?"
     similarity = {"t1": 0.55, "t2": 0.5, "t3": 0.5}
-    assert [i.entry.id for i in find_list(question, read_intent(question), context(similarity)).items] == ["t2"]
-    result = find_list(question, read_intent(question), context({**similarity, "t1": 0.65}))
+    assert [
+        i.entry.id for i in find_list(question, read_intent(question), _over(entries, weights, similarity)).items
+    ] == ["t2"]
+    result = find_list(question, read_intent(question), _over(entries, weights, {**similarity, "t1": 0.65}))
     assert {i.entry.id for i in result.items} == {"t1", "t2"}
 
 
@@ -159,15 +163,6 @@ def test_a_long_description_needs_any_one_of_its_rarest_words() -> None:
     ]
     weights = {"successor": 3.0, "odd": 2.9, "integ": 2.5, "jump": 3.0, "sequenc": 1.6, "predict": 1.6, "long": 1.6}
 
-    def context(similarity: dict[str, float]) -> ListContext:
-        return ListContext(
-            entries,
-            EntityLinker(entries),
-            lambda e: True,
-            lambda _, es: {e.id: similarity.get(e.id, 0.0) for e in es},
-            weights,
-        )
-
     question = "Which talks ask whether sequence models predict long jumps in a map from odd integers to successors?"
-    result = find_list(question, read_intent(question), context({"t1": 0.5, "t2": 0.5}))
+    result = find_list(question, read_intent(question), _over(entries, weights, {"t1": 0.5, "t2": 0.5}))
     assert [i.entry.id for i in result.items] == ["t1"]
