@@ -75,8 +75,8 @@ def entry_metadata(entry: Entry) -> dict[str, str | int]:
 
 def make_splitter(chunk_tokens: int, chunk_overlap: int) -> SentenceSplitter:
     """llama-index sentence splitter counting cl100k tokens (metadata included in the budget), cutting sentences
-    where ``index.text`` does: its default sentence function imports all of NLTK (about 3 s, paid by every build
-    that splits even one entry) to run an untrained Punkt model."""
+    where ``index.text`` does: its default sentence function imports all of NLTK (about 3 s, paid by the first
+    entry too long for one chunk) to run an untrained Punkt model."""
     from llama_index.core.node_parser import SentenceSplitter
 
     return SentenceSplitter(

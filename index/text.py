@@ -262,7 +262,7 @@ def sentence_pieces(text: str) -> list[str]:
     """The text cut into sentences as ``split_sentences`` finds them, each keeping the spaces and line breaks after
     it, so that the pieces join back into the text exactly (what a llama-index splitter's sentence function must
     return)."""
-    return [text[start:after] for start, _, after in _sentence_bounds(text) if after > start]
+    return [text[start:after] for start, _, after in _sentence_bounds(text)]
 
 
 def number_near(text: str, targets: Collection[str], window: int = 4) -> bool:
