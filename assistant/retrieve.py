@@ -18,6 +18,7 @@ from assistant.errors import AssistantError, IndexMissingError
 from assistant.metadata import EntityLinker
 from index.bm25 import LexicalIndex
 from index.chunk import embed_text
+from index.collector import collector_paused
 from index.embed import Embedder
 from index.entries import ENTRY_LIST, Entry
 from index.manifest import BM25_DIR, inspect_manifest, node_from_chunk
@@ -160,6 +161,10 @@ class IndexedCorpus:
     """The published index: entries, chunks, the BM25 index and the dense vector store."""
 
     def __init__(self, index_dir: Path, store: ChunkStore, embedder: Embedder) -> None:
+        with collector_paused():  # tens of thousands of entries and chunks loaded at once (see index.collector)
+            self._load(index_dir, store, embedder)
+
+    def _load(self, index_dir: Path, store: ChunkStore, embedder: Embedder) -> None:
         manifest = inspect_manifest(index_dir, payload="serve").data
         if manifest is None:
             raise IndexMissingError(f"no index in {index_dir}; run `assistant index` first")

@@ -22,6 +22,7 @@ from tqdm import tqdm
 
 from index.bm25 import LexicalIndex
 from index.chunk import CHUNKER_VERSION, chunk_entries, embed_text
+from index.collector import collector_paused
 from index.corpus import Corpus, load_corpus
 from index.embed import Embedder
 from index.manifest import (
@@ -117,6 +118,18 @@ def build_index(
 
     ``rebuild`` empties the store and discards the published index first (everything is embedded again). A store
     found damaged during the build is emptied and the build is run once more."""
+    with collector_paused():  # a build makes an object per entry and chunk of the corpus (see index.collector)
+        return _build_index(settings, embedder, store, progress, show_progress, rebuild)
+
+
+def _build_index(
+    settings: IndexSettings,
+    embedder: Embedder,
+    store: ChunkStore,
+    progress: Progress | None,
+    show_progress: bool,
+    rebuild: bool,
+) -> BuildReport:
     start = time.perf_counter()
     index_dir = settings.index_dir
     inputs = inputs_digest(settings.seeds_dir, settings.seed_limits, settings.documents_dir)
