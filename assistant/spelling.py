@@ -20,6 +20,7 @@ from typing import Any
 from rapidfuzz import process
 from rapidfuzz.distance import DamerauLevenshtein
 
+from index.collector import collector_paused
 from index.text import CORPUS_WORDS, KIND_WORDS, MONTHS, STOP_WORDS, WEEKDAYS, fold, stems, words
 
 ENABLED = True
@@ -48,10 +49,11 @@ class Speller:
         """A speller whose vocabulary is every word of ``texts`` plus common question words."""
         counts: Counter[str] = Counter()
         pairs: Counter[tuple[str, str]] = Counter()
-        for text in texts:
-            tokens = words(text)
-            counts.update(tokens)
-            pairs.update(itertools.pairwise(tokens))
+        with collector_paused():  # millions of words at 100x the seed corpus (see index.collector)
+            for text in texts:
+                tokens = words(text)
+                counts.update(tokens)
+                pairs.update(itertools.pairwise(tokens))
         extra = [*STOP_WORDS, *CORPUS_WORDS, *KIND_WORDS, *_EXTRA_WORDS.split()]
         extra += [m.lower() for m in MONTHS] + [d.lower() for d in WEEKDAYS]
         counts.update({w: 1 for w in extra if w not in counts})
