@@ -12,7 +12,6 @@ from llama_index.core import QueryBundle
 from llama_index.core.llms import MockLLM
 from llama_index.core.retrievers import BaseRetriever, QueryFusionRetriever
 from llama_index.core.schema import NodeWithScore, TextNode
-from llama_index.core.vector_stores.types import VectorStoreQuery
 
 from assistant.errors import AssistantError, IndexMissingError
 from assistant.metadata import EntityLinker
@@ -137,24 +136,25 @@ class LexicalRetriever(BaseRetriever):
 
 
 class DenseRetriever(BaseRetriever):
-    """Nearest chunks by embedding, straight from the llama-index vector store (what ``VectorIndexRetriever`` over
-    a ``VectorStoreIndex`` does for a store that keeps the chunk texts, without building the index object: that
-    resolves an embedding model, importing langchain, and loads a tokenizer, about 1.5 s at start-up)."""
+    """Nearest chunks by embedding: ids and similarities from the store, nodes from the payload (what
+    ``VectorIndexRetriever`` over a ``VectorStoreIndex`` does, without building the index object, which resolves an
+    embedding model, imports langchain and loads a tokenizer, about 1.5 s at start-up, and without reading every
+    hit's text and metadata back from Chroma)."""
 
-    def __init__(self, vector_store: Any, embedder: Embedder, similarity_top_k: int = 10) -> None:
+    def __init__(
+        self, store: ChunkStore, nodes: Mapping[str, TextNode], embedder: Embedder, similarity_top_k: int = 10
+    ) -> None:
         super().__init__()
-        self.vector_store = vector_store
+        self.store = store
+        self.nodes = nodes
         self.embedder = embedder
         self.similarity_top_k = similarity_top_k
 
     def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
         embedding = query_bundle.embedding or self.embedder.embed([query_bundle.query_str])[0]
-        query = VectorStoreQuery(
-            query_embedding=list(embedding), similarity_top_k=self.similarity_top_k, query_str=query_bundle.query_str
-        )
-        result = self.vector_store.query(query)
-        scores = result.similarities or [None] * len(result.nodes or [])
-        return [NodeWithScore(node=n, score=s) for n, s in zip(result.nodes or [], scores, strict=True)]
+        hits = self.store.nearest(embedding, self.similarity_top_k)
+        # A chunk the manifest does not name (an interrupted build's) is skipped, as the grouping step did.
+        return [NodeWithScore(node=self.nodes[cid], score=score) for cid, score in hits if cid in self.nodes]
 
 
 class IndexedCorpus:
@@ -188,7 +188,7 @@ class IndexedCorpus:
         self.first_chunks = LazyNodes({eid: self.nodes.raw[cid] for eid, cid in first.items()}, self.nodes)
         self.embedder = embedder
         self.bm25 = self._load_bm25()
-        self.vector_store = store.vector_store()
+        self.store = store
         self.linker = EntityLinker(list(self.entries.values()))
 
     def _load_bm25(self) -> LexicalRetriever:
@@ -259,7 +259,9 @@ class HybridRetriever:
         pool = max(1, min(pool, len(self.corpus.nodes)))
         bm25 = self.corpus.bm25
         bm25.similarity_top_k = pool
-        dense = _Recording(DenseRetriever(self.corpus.vector_store, self.corpus.embedder, similarity_top_k=pool))
+        dense = _Recording(
+            DenseRetriever(self.corpus.store, self.corpus.nodes, self.corpus.embedder, similarity_top_k=pool)
+        )
         if mode == "bm25":
             return bm25.retrieve(query), {}
         if mode == "dense":
