@@ -153,12 +153,12 @@ class DenseRetriever(BaseRetriever):
     def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
         embedding = query_bundle.embedding or self.embedder.embed([query_bundle.query_str])[0]
         hits = self.store.nearest(embedding, self.similarity_top_k)
-        # A chunk the manifest does not name (an interrupted build's) is skipped, as the grouping step did.
+        # A chunk the manifest does not name (an interrupted build's) is skipped, as LexicalRetriever does.
         return [NodeWithScore(node=self.nodes[cid], score=score) for cid, score in hits if cid in self.nodes]
 
 
 class IndexedCorpus:
-    """The published index: entries, chunks, the BM25 index and the dense vector store."""
+    """The published index: entries, chunks, the BM25 index and the chunk store (dense vectors)."""
 
     def __init__(self, index_dir: Path, store: ChunkStore, embedder: Embedder) -> None:
         with collector_paused():  # tens of thousands of entries and chunks loaded at once (see index.collector)
@@ -279,18 +279,15 @@ class HybridRetriever:
         return fused, {n.node.node_id: float(n.score or 0.0) for n in dense.last}
 
     def _group(self, ranked: Sequence[NodeWithScore], dense: dict[str, float], filters: Filters) -> list[Passage]:
+        # Both retrievers return only the payload's nodes (an interrupted build's chunks are skipped there).
         best_dense: dict[str, float] = {}
         for node_id, score in dense.items():
-            node = self.corpus.nodes.get(node_id)
-            if node is not None:
-                eid = str(node.metadata["entry_id"])
-                best_dense[eid] = max(best_dense.get(eid, -1.0), score)
+            eid = str(self.corpus.nodes[node_id].metadata["entry_id"])
+            best_dense[eid] = max(best_dense.get(eid, -1.0), score)
         out: list[Passage] = []
         seen: set[str] = set()
         for item in ranked:
-            node = self.corpus.nodes.get(item.node.node_id)
-            if node is None:  # a chunk of an unpublished (interrupted) build
-                continue
+            node = self.corpus.nodes[item.node.node_id]
             entry = self.corpus.entries.get(str(node.metadata["entry_id"]))
             if entry is None or entry.id in seen or not filters.accepts(entry):
                 continue

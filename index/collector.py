@@ -2,9 +2,9 @@
 
 Loading or building a large index makes millions of small objects (entry models, chunk dicts, linker tables) that
 hold no reference cycles. Every collection pass the allocations trigger rescans all the objects made so far, so the
-passes grow with the corpus: at 100 times the seed corpus they were about 40 % of start-up and a quarter of adding
-one entry. Reference counting still frees everything as usual while the collector is paused; only cyclic garbage
-waits for the collector to run again."""
+passes grow with the corpus: at 100 times the seed corpus they were about 40 % of loading the index in
+``Assistant()`` and a quarter of adding one entry. Reference counting still frees everything as usual while the
+collector is paused; only cyclic garbage waits for the collector to run again."""
 
 from __future__ import annotations
 

@@ -167,14 +167,13 @@ class ChromaChunkStore:
         """Ids of the ``k`` chunks nearest to ``embedding`` with llama-index's similarity (``exp(-distance)``, as
         its Chroma vector store reports), best first. Only ids and distances are read: the chunk texts and metadata
         are in the manifest payload already, and fetching them made every dense query read Chroma's SQLite file
-        (slow when the page cache is cold: p50 72 ms against 34 ms warm at 100x)."""
+        (at 100x, retrieval p50 67-70 ms before, 50-52 ms after with a cold page cache)."""
         if k <= 0:
             return []
         found = self._call(
             lambda: self._collection.query(query_embeddings=[list(embedding)], n_results=k, include=["distances"])
         )
-        distances = found["distances"][0] if found.get("distances") else []
-        return [(str(i), math.exp(-float(d))) for i, d in zip(found["ids"][0], distances, strict=True)]
+        return [(str(i), math.exp(-float(d))) for i, d in zip(found["ids"][0], found["distances"][0], strict=True)]
 
     def vector_store(self) -> ChromaVectorStore:
         """The llama-index vector store over this collection."""
