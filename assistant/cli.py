@@ -44,21 +44,18 @@ def cmd_index(args: argparse.Namespace) -> int:
     from assistant.evidence_store import VectorFiles
     from index.build import build_index
     from index.embed import SentenceTransformerEmbedder
+    from index.embed_worker import BackgroundEmbedder
     from index.store import ChromaChunkStore
 
     s = _settings(args).index
-    embedder, store = SentenceTransformerEmbedder(s.embed_model_path, dtype=s.embed_dtype), ChromaChunkStore(s)
-    report = build_index(
-        s,
-        embedder,
-        store,
-        show_progress=not args.quiet,
-        rebuild=args.rebuild,
-    )
-    for w in report.warnings:
-        print(f"warning: {w}", file=sys.stderr)
-    if not report.noop or not VectorFiles(vectors_path(s.data_dir, embedder.model_id)).exists():
-        warm_index_evidence(s.data_dir, s.index_dir, embedder, report.records)
+    store = ChromaChunkStore(s)
+    # A one-shot run: the model loads in a child process while the build does its other work (index.embed_worker).
+    with BackgroundEmbedder(SentenceTransformerEmbedder(s.embed_model_path, dtype=s.embed_dtype)) as embedder:
+        report = build_index(s, embedder, store, show_progress=not args.quiet, rebuild=args.rebuild)
+        for w in report.warnings:
+            print(f"warning: {w}", file=sys.stderr)
+        if not report.noop or not VectorFiles(vectors_path(s.data_dir, embedder.model_id)).exists():
+            warm_index_evidence(s.data_dir, s.index_dir, embedder, report.records)
     print(report.summary())
     return 0
 

@@ -24,7 +24,7 @@ from index.bm25 import LexicalIndex
 from index.chunk import CHUNKER_VERSION, chunk_entries, embed_text
 from index.collector import collector_paused
 from index.corpus import Corpus, load_corpus
-from index.embed import Embedder
+from index.embed import Embedder, Preloading
 from index.manifest import (
     BM25_DIR,
     MANIFEST,
@@ -142,6 +142,8 @@ def _build_index(
         if unchanged is not None:
             unchanged.seconds = time.perf_counter() - start
             return unchanged
+    if isinstance(embedder, Preloading):
+        embedder.preload()  # likely work ahead: the model loads while the seeds are read and the index compared
     # Seed files whose bytes were parsed before are read from the parse cache (a rebuild parses everything).
     cache = ParseCache(index_dir / PARSE_CACHE_DIR)
     if rebuild:

@@ -10,7 +10,7 @@ import threading
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, Protocol, runtime_checkable
 
 EmbedDtype = Literal["auto", "float32", "bfloat16"]
 
@@ -22,6 +22,16 @@ class Embedder(Protocol):
 
     def embed(self, texts: Sequence[str]) -> list[list[float]]:
         """One vector per text, same order."""
+        ...
+
+
+@runtime_checkable
+class Preloading(Protocol):
+    """An embedder that can start loading its model ahead of its first ``embed`` (the build calls this as soon as
+    it knows it has work, so the load overlaps the rest of the build)."""
+
+    def preload(self) -> None:
+        """Start loading; returns at once."""
         ...
 
 
@@ -64,7 +74,13 @@ class SentenceTransformerEmbedder:
         self._model: Any = None
         self._lock = threading.Lock()
 
-    def _load(self) -> Any:
+    @property
+    def loaded(self) -> bool:
+        """Whether the model is in memory (in this process)."""
+        return self._model is not None
+
+    def load(self) -> Any:
+        """The model, loaded on first use (imports torch)."""
         with self._lock:
             if self._model is None:
                 if not (self.model_path / "config.json").exists() and not (self.model_path / "modules.json").exists():
@@ -82,11 +98,11 @@ class SentenceTransformerEmbedder:
     @property
     def max_seq_length(self) -> int:
         """Word pieces the model reads; longer inputs are truncated."""
-        return int(self._load().max_seq_length)
+        return int(self.load().max_seq_length)
 
     def count_word_pieces(self, text: str) -> int:
         """Word pieces of a text as the model's tokenizer counts them (with special tokens)."""
-        return len(self._load().tokenizer(text)["input_ids"])
+        return len(self.load().tokenizer(text)["input_ids"])
 
     def embed(self, texts: Sequence[str]) -> list[list[float]]:
         """Normalised embeddings."""
@@ -94,7 +110,7 @@ class SentenceTransformerEmbedder:
             return []
         import torch
 
-        vectors = self._load().encode(
+        vectors = self.load().encode(
             list(texts), batch_size=self.batch_size, convert_to_tensor=True, show_progress_bar=False
         )
         return torch.nn.functional.normalize(vectors.float(), p=2, dim=1).tolist()

@@ -222,3 +222,26 @@ def test_up_to_date_check_sees_missing_and_extra_chunks(tmp_path: Path, seeds_co
     assert not again.noop and embedder.texts_embedded == 1
     assert victim in ChromaChunkStore(settings.index).ids()
     assert build(settings)[0].noop
+
+
+class PreloadingEmbedder(HashingEmbedder):
+    """Counts the build's calls to ``preload``."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.preloads = 0
+
+    def preload(self) -> None:
+        self.preloads += 1
+
+
+def test_build_preloads_the_embedder_only_when_it_has_work(tmp_path: Path, seeds_copy: Path):
+    settings = make_settings(tmp_path / "data", seeds_copy)
+    first, embedder = build(settings, PreloadingEmbedder())
+    assert embedder.preloads == 1 and first.embedded > 0
+    second, embedder = build(settings, PreloadingEmbedder())
+    assert second.noop and embedder.preloads == 0
+    path = seeds_copy / DAILY_A
+    path.write_text(path.read_text().replace("Continual learning (CL) refers to", "Continual learning (CL) means"))
+    third, embedder = build(settings, PreloadingEmbedder())
+    assert embedder.preloads == 1 and third.embedded > 0
