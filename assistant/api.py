@@ -64,7 +64,7 @@ class Assistant:
     ) -> None:
         self.settings = settings or Settings()
         idx = self.settings.index
-        self.embedder = embedder or SentenceTransformerEmbedder(idx.embed_model_path, dtype=idx.embed_dtype)
+        self.embedder = embedder or SentenceTransformerEmbedder.from_settings(idx)
         # Opening the store checks its health; a damaged embedded database is wiped there and rebuilt by _sync.
         self.store: ChunkStore = store if store is not None else ChromaChunkStore(idx)
         self.build_report: BuildReport | None = None
@@ -98,7 +98,7 @@ class Assistant:
         """The chat model, set up on first use (the embedded default is assembled and verified then)."""
         with self._model_lock:
             if self._chat_model is None:
-                models_dir = self.settings.index.data_dir / "models"
+                models_dir = self.settings.index.models_dir
                 self._chat_model = make_chat_model(self.settings.llm, models_dir, self._progress)
             return self._chat_model
 

@@ -50,7 +50,7 @@ def cmd_index(args: argparse.Namespace) -> int:
     s = _settings(args).index
     store = ChromaChunkStore(s)
     # A one-shot run: the model loads in a child process while the build does its other work (index.embed_worker).
-    with BackgroundEmbedder(SentenceTransformerEmbedder(s.embed_model_path, dtype=s.embed_dtype)) as embedder:
+    with BackgroundEmbedder(SentenceTransformerEmbedder.from_settings(s)) as embedder:
         report = build_index(s, embedder, store, show_progress=not args.quiet, rebuild=args.rebuild)
         for w in report.warnings:
             print(f"warning: {w}", file=sys.stderr)

@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import hashlib
 import importlib.resources
+import logging
 import math
 import re
 import threading
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Literal, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
+
+if TYPE_CHECKING:
+    from index.settings import IndexSettings
 
 EmbedDtype = Literal["auto", "float32", "bfloat16"]
+log = logging.getLogger(__name__)
 
 
 class Embedder(Protocol):
@@ -63,56 +68,111 @@ class SentenceTransformerEmbedder:
 
     In bfloat16 (``dtype``; ``auto`` picks it where the CPU multiplies bfloat16 in hardware) the model embeds about
     twice as fast on such a CPU, with vectors at cosine 0.996 or more to float32's; they are normalised in float32.
-    The dtype is part of ``model_id``, so an index is never queried, or extended, with vectors of the other one."""
+    The dtype is part of ``model_id``, so an index is never queried, or extended, with vectors of the other one.
 
-    def __init__(self, model_path: Path | None = None, batch_size: int = 16, dtype: EmbedDtype = "auto") -> None:
+    With ``compiled_dir`` (the settings' ``models_dir``) the model is kept there as a traced TorchScript file the
+    first time it loads, and later processes load that file instead: the same vectors without importing
+    sentence-transformers (``index.embed_traced``)."""
+
+    def __init__(
+        self,
+        model_path: Path | None = None,
+        batch_size: int = 16,
+        dtype: EmbedDtype = "auto",
+        compiled_dir: Path | None = None,
+    ) -> None:
         self.model_path = Path(model_path) if model_path else packaged_minilm_path()
         self.dtype = resolve_dtype(dtype)
+        fingerprint = _folder_fingerprint(self.model_path)
         suffix = "" if self.dtype == "float32" else f":{self.dtype}"
-        self.model_id = f"st:{self.model_path.name}:{_folder_fingerprint(self.model_path)}{suffix}"
+        self.model_id = f"st:{self.model_path.name}:{fingerprint}{suffix}"
         self.batch_size = batch_size
+        self.compiled_dir = Path(compiled_dir) if compiled_dir else None
+        self.compiled_path: Path | None = None
+        if self.compiled_dir is not None:
+            from index.embed_traced import traced_file
+
+            self.compiled_path = traced_file(self.compiled_dir, self.model_path, fingerprint, self.dtype)
         self._model: Any = None
+        self._traced: Any = None
         self._lock = threading.Lock()
+
+    @classmethod
+    def from_settings(cls, settings: IndexSettings) -> SentenceTransformerEmbedder:
+        """The embedder the index settings name (model folder, number type, compiled copy in ``models_dir``)."""
+        return cls(settings.embed_model_path, dtype=settings.embed_dtype, compiled_dir=settings.models_dir)
 
     @property
     def loaded(self) -> bool:
-        """Whether the model is in memory (in this process)."""
-        return self._model is not None
+        """Whether the model is in memory (in this process), either way."""
+        return self._model is not None or self._traced is not None
 
-    def load(self) -> Any:
-        """The model, loaded on first use (imports torch)."""
+    def load(self) -> None:
+        """Make the model ready on first use: the traced copy where one is kept, else sentence-transformers (which
+        then keeps a traced copy, with ``compiled_dir``)."""
+        with self._lock:
+            if self.loaded:
+                return
+            self._check_folder()
+            if self.compiled_path is not None and self.compiled_path.is_file():
+                from index.embed_traced import TracedModel
+
+                try:
+                    self._traced = TracedModel.load(self.compiled_path, self.model_path)
+                    return
+                except Exception as exc:  # damaged or foreign: made again below
+                    log.warning("traced model %s did not load (%s); loading the model folder", self.compiled_path, exc)
+                    self.compiled_path.unlink(missing_ok=True)
+            self._model = self._load_sentence_transformer()
+            if self.compiled_path is not None:
+                from index.embed_traced import save_traced
+
+                save_traced(self._model, self.compiled_path, self.model_path)
+
+    def _check_folder(self) -> None:
+        if not (self.model_path / "config.json").exists() and not (self.model_path / "modules.json").exists():
+            raise FileNotFoundError(f"embedding model folder {self.model_path} has no model in it")
+
+    def _load_sentence_transformer(self) -> Any:
+        self._check_folder()
+        from sentence_transformers import SentenceTransformer  # heavy import (torch, transformers, scikit-learn)
+
+        model = SentenceTransformer(str(self.model_path), device="cpu")
+        if self.dtype == "bfloat16":
+            import torch
+
+            model = model.to(torch.bfloat16)
+        return model
+
+    def _sentence_transformer(self) -> Any:
+        """The sentence-transformers model itself (loaded in process even where a traced copy serves ``embed``)."""
         with self._lock:
             if self._model is None:
-                if not (self.model_path / "config.json").exists() and not (self.model_path / "modules.json").exists():
-                    raise FileNotFoundError(f"embedding model folder {self.model_path} has no model in it")
-                from sentence_transformers import SentenceTransformer  # heavy import (torch), only when needed
-
-                model = SentenceTransformer(str(self.model_path), device="cpu")
-                if self.dtype == "bfloat16":
-                    import torch
-
-                    model = model.to(torch.bfloat16)
-                self._model = model
+                self._model = self._load_sentence_transformer()
         return self._model
 
     @property
     def max_seq_length(self) -> int:
         """Word pieces the model reads; longer inputs are truncated."""
-        return int(self.load().max_seq_length)
+        return int(self._sentence_transformer().max_seq_length)
 
     def count_word_pieces(self, text: str) -> int:
         """Word pieces of a text as the model's tokenizer counts them (with special tokens)."""
-        return len(self.load().tokenizer(text)["input_ids"])
+        return len(self._sentence_transformer().tokenizer(text)["input_ids"])
 
     def embed(self, texts: Sequence[str]) -> list[list[float]]:
         """Normalised embeddings."""
         if not texts:
             return []
+        self.load()
         import torch
 
-        vectors = self.load().encode(
-            list(texts), batch_size=self.batch_size, convert_to_tensor=True, show_progress_bar=False
-        )
+        if self._traced is not None:
+            vectors = self._traced.encode(list(texts), self.batch_size)
+        else:
+            vectors = self._model.encode(
+                list(texts), batch_size=self.batch_size, convert_to_tensor=True, show_progress_bar=False
+            )
         return torch.nn.functional.normalize(vectors.float(), p=2, dim=1).tolist()
 
 

@@ -6,7 +6,8 @@ sentence-transformers and loading MiniLM, and about as long again reading the pu
 and rewriting BM25 (100x corpus, this 2-core machine). In one process those run one after the other. The build
 calls ``preload()`` as soon as it knows it has work, the child starts loading at once, and ``embed`` sends the
 texts over a pipe when the build gets to them. The child runs the same ``SentenceTransformerEmbedder.embed``, so
-the vectors are the ones the process itself would make.
+the vectors are the ones the process itself would make; with the settings' ``models_dir`` it loads the model's
+traced copy (``index.embed_traced``: torch without sentence-transformers' imports, about 2.5 s instead of 8).
 
 A long-lived process (the web UI) keeps its model in process instead: there the load is paid once. If the child
 cannot be started, fails or dies, the texts are embedded in this process (which raises what it raises, for example
@@ -52,7 +53,8 @@ class BackgroundEmbedder:
             here = str(Path(__file__).resolve().parents[1])
             env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [here, os.environ.get("PYTHONPATH")]))}
             command = [sys.executable, "-m", "index.embed_worker", str(from_parent), str(to_parent)]
-            command += [str(self.local.model_path), self.local.dtype, str(self.local.batch_size)]
+            compiled = str(self.local.compiled_dir) if self.local.compiled_dir is not None else ""
+            command += [str(self.local.model_path), self.local.dtype, str(self.local.batch_size), compiled]
             try:
                 process = subprocess.Popen(
                     command, pass_fds=(from_parent, to_parent), env=env, stdin=subprocess.DEVNULL
@@ -118,9 +120,12 @@ class BackgroundEmbedder:
             process.wait(_CLOSE_TIMEOUT_S)
 
 
-def _serve(receive: Connection, send: Connection, model_path: str, dtype: EmbedDtype, batch_size: int) -> None:
+def _serve(
+    receive: Connection, send: Connection, model_path: str, dtype: EmbedDtype, batch_size: int, compiled_dir: str
+) -> None:
     """The child: load the model at once, then answer each list of texts with its vectors until the pipe closes."""
-    embedder = SentenceTransformerEmbedder(Path(model_path), batch_size=batch_size, dtype=dtype)
+    compiled = Path(compiled_dir) if compiled_dir else None
+    embedder = SentenceTransformerEmbedder(Path(model_path), batch_size=batch_size, dtype=dtype, compiled_dir=compiled)
     try:
         try:
             embedder.load()
@@ -145,5 +150,6 @@ def _serve(receive: Connection, send: Connection, model_path: str, dtype: EmbedD
 
 
 if __name__ == "__main__":
-    _in, _out, _path, _dtype, _batch = sys.argv[1:6]
-    _serve(Connection(int(_in), writable=False), Connection(int(_out), readable=False), _path, _dtype, int(_batch))  # type: ignore[arg-type]
+    _in, _out, _path, _dtype, _batch, _compiled = sys.argv[1:7]
+    _receive, _send = Connection(int(_in), writable=False), Connection(int(_out), readable=False)
+    _serve(_receive, _send, _path, _dtype, int(_batch), _compiled)  # type: ignore[arg-type]

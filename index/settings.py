@@ -80,6 +80,12 @@ class IndexSettings(BaseModel):
         return self.data_dir / "documents"
 
     @property
+    def models_dir(self) -> Path:
+        """Folder of model files made here from the packaged ones (the assembled chat model, the embedding model's
+        traced copy)."""
+        return self.data_dir / "models"
+
+    @property
     def index_dir(self) -> Path:
         """Folder holding the Chroma database and the chunk manifest."""
         return self.data_dir / "index"

@@ -65,6 +65,16 @@ def minilm() -> SentenceTransformerEmbedder:
 
 
 @pytest.fixture(scope="session")
+def traced_models_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A models folder holding the packaged MiniLM's traced copy, made by loading the model once."""
+    folder = tmp_path_factory.mktemp("models")
+    embedder = SentenceTransformerEmbedder(compiled_dir=folder)
+    embedder.load()
+    assert embedder.compiled_path is not None and embedder.compiled_path.is_file()
+    return folder
+
+
+@pytest.fixture(scope="session")
 def real_index(tmp_path_factory: pytest.TempPathFactory, minilm: SentenceTransformerEmbedder) -> Settings:
     """An index over the real seeds with the real embedder (about 30 s, once per session)."""
     from index.build import build_index

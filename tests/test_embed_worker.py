@@ -57,3 +57,12 @@ def test_a_model_folder_without_a_model_fails_as_it_would_in_process(
             background.embed(TEXTS)
         assert str(tmp_path) in str(err.value) and "has no model" in str(err.value)
         assert "embedding process failed (FileNotFoundError" in caplog.text
+
+
+def test_a_child_with_a_traced_copy_makes_the_same_vectors(
+    traced_models_dir: Path, minilm: SentenceTransformerEmbedder
+) -> None:
+    with BackgroundEmbedder(SentenceTransformerEmbedder(compiled_dir=traced_models_dir)) as background:
+        background.preload()
+        assert background.embed(TEXTS) == minilm.embed(TEXTS)
+        assert background.running and not background.local.loaded

@@ -238,7 +238,7 @@ def test_damaged_bm25_files_are_rewritten(tiny: Settings, minilm: SentenceTransf
 def test_cli_index_rebuild_starts_over(
     tiny: Settings, minilm: SentenceTransformerEmbedder, monkeypatch: pytest.MonkeyPatch, capsys
 ) -> None:
-    monkeypatch.setattr("index.embed.SentenceTransformerEmbedder", lambda *args, **kwargs: minilm)
+    monkeypatch.setattr("index.embed.SentenceTransformerEmbedder.from_settings", lambda *args, **kwargs: minilm)
     args = ["index", "--quiet", "--data-dir", str(tiny.index.data_dir), "--seeds", str(tiny.index.seeds_dir)]
     assert main(args) == 0
     assert main([*args, "--rebuild"]) == 0

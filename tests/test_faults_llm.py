@@ -253,7 +253,7 @@ def test_assistant_turns_a_broken_server_into_an_error_not_an_abstention(hashing
 
 def test_cli_ask_exits_1_with_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys, minilm) -> None:
     # The CLI builds a real index of one seed file; the session's loaded MiniLM saves loading it again.
-    monkeypatch.setattr("assistant.api.SentenceTransformerEmbedder", lambda *args, **kwargs: minilm)
+    monkeypatch.setattr("assistant.api.SentenceTransformerEmbedder.from_settings", lambda *args, **kwargs: minilm)
     seeds = tmp_path / "seeds"
     seeds.mkdir()
     (seeds / TUTORIALS).write_bytes((SEEDS / TUTORIALS).read_bytes())

@@ -24,7 +24,7 @@ from index.settings import IndexSettings
 from index.store import ChromaChunkStore
 from assistant.settings import Settings
 s = IndexSettings(data_dir=Path(sys.argv[1]), seeds_dir=Path(sys.argv[2]), embed_dtype=Settings().index.embed_dtype)
-r = build_index(s, SentenceTransformerEmbedder(dtype=s.embed_dtype), ChromaChunkStore(s), show_progress=False)
+r = build_index(s, SentenceTransformerEmbedder.from_settings(s), ChromaChunkStore(s), show_progress=False)
 print(json.dumps({"wall_s": time.perf_counter() - t0, "build_s": r.seconds, "entries": r.entries, "chunks": r.chunks,
                   "embedded": r.embedded, "noop": r.noop,
                   "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))

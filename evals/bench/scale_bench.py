@@ -67,12 +67,15 @@ class _CostedHashing:
 
 
 def _minilm() -> Any:
-    """The MiniLM embedder in the number type the settings say (``ASSISTANT_INDEX__EMBED_DTYPE``); an older
-    checkout (``--code``) without that setting gets its only one."""
+    """The MiniLM embedder as the settings make it (number type, traced copy); an older checkout (``--code``)
+    gets what it has."""
     from assistant.settings import Settings
     from index.embed import SentenceTransformerEmbedder
 
-    dtype = getattr(Settings().index, "embed_dtype", None)
+    settings = Settings().index
+    if hasattr(SentenceTransformerEmbedder, "from_settings"):  # with its traced copy in the work folder's models
+        return SentenceTransformerEmbedder.from_settings(settings)
+    dtype = getattr(settings, "embed_dtype", None)
     return SentenceTransformerEmbedder(dtype=dtype) if dtype else SentenceTransformerEmbedder()
 
 

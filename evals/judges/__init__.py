@@ -61,7 +61,7 @@ def embedded_model(settings: Settings | None) -> ChatModel:
 
     settings = settings or Settings()
     llm = settings.llm.model_copy(update={"backend": "embedded"})
-    return make_chat_model(llm, settings.index.data_dir / "models")
+    return make_chat_model(llm, settings.index.models_dir)
 
 
 def make_judge(
