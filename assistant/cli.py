@@ -14,6 +14,7 @@ from typing import Any
 import index  # noqa: F401  (offline defaults first)
 from assistant.errors import AssistantError
 from assistant.settings import Settings
+from index.collector import skip_collection_at_exit
 from index.parsers import SeedError
 
 EXIT_USAGE, EXIT_ERROR = 2, 1
@@ -292,6 +293,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if getattr(args, "k", None) is not None and args.k < 1:
         parser.error("--k must be at least 1")
     func: Callable[[argparse.Namespace], int] = args.func
+    skip_collection_at_exit()  # a one-shot command: the objects it made go with the process
     try:
         return func(args)
     except (AssistantError, SeedError) as exc:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import gc
 import shutil
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -108,3 +110,32 @@ def test_a_build_and_an_index_load_run_with_the_collector_paused(
     monkeypatch.setattr(IndexedCorpus, "_load_bm25", watched)
     corpus = IndexedCorpus(settings.index_dir, store, embedder)
     assert corpus.entries and loaded == [False] and gc.isenabled()
+
+
+def _freeze_counts_at_exit(body: str) -> tuple[int, int]:
+    """Run ``body`` in a fresh interpreter; the collector's permanent generation before the body ends and in the
+    last ``atexit`` handler (registered first, so it runs after every other)."""
+    script = (
+        "import atexit, gc\n"
+        "atexit.register(lambda: print('at-exit', gc.get_freeze_count()))\n"
+        f"{body}\n"
+        "print('before', gc.get_freeze_count())\n"
+    )
+    repo = Path(__file__).resolve().parent.parent
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=repo, timeout=120)
+    assert done.returncode == 0, done.stderr
+    counts = dict(line.split() for line in done.stdout.splitlines() if line.startswith(("before", "at-exit")))
+    return int(counts["before"]), int(counts["at-exit"])
+
+
+def test_the_last_collection_at_exit_is_skipped_once_asked() -> None:
+    body = "from index.collector import skip_collection_at_exit\nskip_collection_at_exit()\nskip_collection_at_exit()"
+    before, at_exit = _freeze_counts_at_exit(body + "\nkept = [[i] for i in range(5000)]")
+    assert before == 0 and at_exit >= 5000  # every live object moved out of the collector's reach, at exit only
+    assert _freeze_counts_at_exit("kept = [[i] for i in range(5000)]")[1] == 0  # not asked: untouched
+
+
+def test_a_command_asks_for_it() -> None:
+    body = f"from assistant.cli import main\nassert main(['entries', '--stats', '--seeds', {str(SEEDS)!r}]) == 0"
+    before, at_exit = _freeze_counts_at_exit(body)
+    assert before == 0 and at_exit > 0

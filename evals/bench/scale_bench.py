@@ -101,6 +101,12 @@ def _child_build(skip_evidence: bool) -> dict[str, Any]:
     from index.build import build_index
     from index.store import ChromaChunkStore
 
+    try:  # as `assistant index` does: no final collection pass over everything at exit
+        from index.collector import skip_collection_at_exit
+    except ImportError:  # an older checkout (--code)
+        pass
+    else:
+        skip_collection_at_exit()
     settings = Settings()
     s = settings.index
     embedder, store = _embedder(for_queries=False), ChromaChunkStore(s)
