@@ -83,7 +83,7 @@ class SentenceTransformerEmbedder:
     ) -> None:
         self.model_path = Path(model_path) if model_path else packaged_minilm_path()
         self.dtype = resolve_dtype(dtype)
-        fingerprint = _folder_fingerprint(self.model_path)
+        self._fingerprint = fingerprint = _folder_fingerprint(self.model_path)
         suffix = "" if self.dtype == "float32" else f":{self.dtype}"
         self.model_id = f"st:{self.model_path.name}:{fingerprint}{suffix}"
         self.batch_size = batch_size
@@ -125,9 +125,10 @@ class SentenceTransformerEmbedder:
                     self.compiled_path.unlink(missing_ok=True)
             self._model = self._load_sentence_transformer()
             if self.compiled_path is not None:
-                from index.embed_traced import save_traced
+                from index.embed_traced import remove_superseded, save_traced
 
-                save_traced(self._model, self.compiled_path, self.model_path)
+                if save_traced(self._model, self.compiled_path, self.model_path):
+                    remove_superseded(self.compiled_path, self.model_path, self._fingerprint, self.dtype)
 
     def _check_folder(self) -> None:
         if not (self.model_path / "config.json").exists() and not (self.model_path / "modules.json").exists():

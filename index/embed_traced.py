@@ -12,7 +12,8 @@ The file is made the first time a process loads the model the slow way (about ha
 kept only if it gives the eager model's vectors on inputs of other shapes than the one traced (with and without
 padding, one truncated at the model's length), and named after everything that decides its output: the model
 folder's fingerprint, the number type, the versions of torch, transformers and sentence-transformers, and
-``TRACE_FORMAT``. A file that fails to load is deleted and made again."""
+``TRACE_FORMAT``. A file that fails to load is deleted and made again; making one removes the copies of the same
+model and number type made for other versions (``remove_superseded``)."""
 
 from __future__ import annotations
 
@@ -44,7 +45,20 @@ _CHECK_TEXTS = [
 def traced_file(cache_dir: Path, model_path: Path, fingerprint: str, dtype: str) -> Path:
     """Where the traced module of this model folder in this number type lives for the installed library versions."""
     versions = "-".join(_version(p) for p in ("torch", "transformers", "sentence-transformers"))
-    return Path(cache_dir) / f"embed-{model_path.name}-{fingerprint}-{dtype}-{versions}-t{TRACE_FORMAT}.pt"
+    return Path(cache_dir) / f"{_stem(model_path, fingerprint, dtype)}{versions}-t{TRACE_FORMAT}.pt"
+
+
+def remove_superseded(path: Path, model_path: Path, fingerprint: str, dtype: str) -> list[Path]:
+    """Delete the copies of the same model folder and number type made for other library versions or trace formats
+    than ``path`` (45-90 MB each, never loaded again once the versions moved on); the paths deleted."""
+    gone = [p for p in path.parent.glob(f"{_stem(model_path, fingerprint, dtype)}*.pt") if p != path]
+    for other in gone:
+        other.unlink(missing_ok=True)
+    return gone
+
+
+def _stem(model_path: Path, fingerprint: str, dtype: str) -> str:
+    return f"embed-{model_path.name}-{fingerprint}-{dtype}-"
 
 
 def _version(package: str) -> str:

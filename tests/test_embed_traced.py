@@ -1,5 +1,6 @@
 """The embedding model's traced copy: made when the model first loads, the model's own vectors bit for bit in a
-fresh process that never imports sentence-transformers, a damaged copy made again, a wrong trace never kept."""
+fresh process that never imports sentence-transformers, a damaged copy made again (and older ones removed), a
+wrong trace never kept."""
 
 from __future__ import annotations
 
@@ -61,11 +62,18 @@ def test_a_damaged_copy_is_loaded_around_and_made_again(
     embedder = SentenceTransformerEmbedder(compiled_dir=tmp_path)
     assert embedder.compiled_path is not None
     embedder.compiled_path.write_bytes(b"not a torchscript archive")
+    name = embedder.compiled_path.name
+    older = tmp_path / name.replace(f"-t{embed_traced.TRACE_FORMAT}.pt", "-t0.pt")  # an older trace format
+    other_dtype = tmp_path / name.replace(f"-{embedder.dtype}-", "-float16-")
+    other_model = traced_file(tmp_path, embedder.model_path, "0000beef", embedder.dtype)
+    for path in (older, other_dtype, other_model):
+        path.write_bytes(b"an older copy")
     texts = _texts()[:5]
     with caplog.at_level(logging.WARNING, logger="index.embed"):
         assert embedder.embed(texts) == minilm.embed(texts)
     assert "did not load" in caplog.text and str(embedder.compiled_path) in caplog.text
     assert embedder._traced is None  # this process embeds with the model folder it loaded
+    assert not older.exists() and other_dtype.exists() and other_model.exists()  # only what it supersedes goes
     again = TracedModel.load(embedder.compiled_path, embedder.model_path)
     assert again.encode(texts, 16).shape == (5, 384)
 
