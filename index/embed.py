@@ -9,7 +9,7 @@ import math
 import re
 import threading
 from collections.abc import Sequence
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 
@@ -88,11 +88,6 @@ class SentenceTransformerEmbedder:
         self.model_id = f"st:{self.model_path.name}:{fingerprint}{suffix}"
         self.batch_size = batch_size
         self.compiled_dir = Path(compiled_dir) if compiled_dir else None
-        self.compiled_path: Path | None = None
-        if self.compiled_dir is not None:
-            from index.embed_traced import traced_file
-
-            self.compiled_path = traced_file(self.compiled_dir, self.model_path, fingerprint, self.dtype)
         self._model: Any = None
         self._traced: Any = None
         self._lock = threading.Lock()
@@ -101,6 +96,16 @@ class SentenceTransformerEmbedder:
     def from_settings(cls, settings: IndexSettings) -> SentenceTransformerEmbedder:
         """The embedder the index settings name (model folder, number type, compiled copy in ``models_dir``)."""
         return cls(settings.embed_model_path, dtype=settings.embed_dtype, compiled_dir=settings.models_dir)
+
+    @cached_property
+    def compiled_path(self) -> Path | None:
+        """The traced copy's file, with ``compiled_dir`` (worked out when first needed: it reads the installed
+        versions of three packages, about 80 ms, which no embedder that never loads its model should pay)."""
+        if self.compiled_dir is None:
+            return None
+        from index.embed_traced import traced_file
+
+        return traced_file(self.compiled_dir, self.model_path, self._fingerprint, self.dtype)
 
     @property
     def loaded(self) -> bool:
@@ -135,7 +140,6 @@ class SentenceTransformerEmbedder:
             raise FileNotFoundError(f"embedding model folder {self.model_path} has no model in it")
 
     def _load_sentence_transformer(self) -> Any:
-        self._check_folder()
         from sentence_transformers import SentenceTransformer  # heavy import (torch, transformers, scikit-learn)
 
         model = SentenceTransformer(str(self.model_path), device="cpu")
@@ -149,6 +153,7 @@ class SentenceTransformerEmbedder:
         """The sentence-transformers model itself (loaded in process even where a traced copy serves ``embed``)."""
         with self._lock:
             if self._model is None:
+                self._check_folder()
                 self._model = self._load_sentence_transformer()
         return self._model
 

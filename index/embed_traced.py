@@ -4,9 +4,9 @@ the model's ``tokenizer.json`` alone, without importing sentence-transformers, t
 Why: a one-shot ``assistant index`` after one new paper, and the first question of a fresh app, waited on that
 import chain (5-7 s from a cold page cache on this machine) before MiniLM could embed anything; torch alone imports
 in about 2 s and the traced file loads in about 0.3 s. The trace records the torch operations the loaded model runs
-(transformer, mean pooling, normalisation) on its own weights in its own number type, so the vectors are the
-model's: equal bit for bit on most texts, within bfloat16 rounding on the rest (cosine 0.9999 or more, tested), and
-an index keeps its embedder's ``model_id`` whichever way the model was loaded.
+(transformer, mean pooling, normalisation) on its own weights in its own number type, and ``encode`` batches as
+sentence-transformers does, so the vectors are the model's bit for bit (tested), and an index keeps its embedder's
+``model_id`` whichever way the model was loaded.
 
 The file is made the first time a process loads the model the slow way (about half a second, 45 MB in bfloat16),
 kept only if it gives the eager model's vectors on inputs of other shapes than the one traced (with and without
@@ -124,14 +124,15 @@ def save_traced(model: Any, path: Path, model_path: Path) -> bool:
     }
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
-        example = _tokenizer(model_path, meta).encode_batch(_CHECK_TEXTS[:3])
+        word_pieces = _tokenizer(model_path, meta)
+        example = word_pieces.encode_batch(_CHECK_TEXTS[:3])
         ids = torch.tensor([e.ids for e in example], dtype=torch.long)
         mask = torch.tensor([e.attention_mask for e in example], dtype=torch.long)
         with torch.no_grad(), warnings.catch_warnings():
             # The tracer warns about every Python branch on a tensor; the check below is what says the trace holds.
             warnings.simplefilter("ignore")
             module = torch.jit.trace(_pipeline(model), (ids, mask, torch.zeros_like(ids)), check_trace=False)
-        traced = TracedModel(module, _tokenizer(model_path, meta))
+        traced = TracedModel(module, word_pieces)
         if not _matches(model, traced):
             log.warning("the traced embedding model does not match the loaded one; not keeping it")
             return False
