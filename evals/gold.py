@@ -20,6 +20,10 @@ field                  type       meaning
 ``acceptable_titles``  list[str]  optional (default ``[]``): entries that are arguably relevant (an answer may
                                   list them without being wrong) but not required; never a gold title too
 ``answerable``         bool       optional: derived as ``bool(gold_titles or gold_ids)``; if given it must agree
+``style``              str        optional (default ``""``): how the question is written, e.g. one of
+                                  :data:`KNOWN_STYLES` (``keyword``, ``sloppy``, ``context_first``, ...)
+``history``            list[str]  optional (default ``[]``): the earlier user turns of a follow-up; ``question``
+                                  is the last turn and the gold fields are for it
 =====================  =========  ===============================================================================
 
 Types are strict (``"answerable": "yes"`` or ``"keywords": "gan"`` are errors) and unknown fields are rejected,
@@ -55,7 +59,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-__all__ = ["KNOWN_KINDS", "GoldFileError", "GoldLineError", "GoldQuestion", "load_gold"]
+__all__ = ["KNOWN_KINDS", "KNOWN_STYLES", "GoldFileError", "GoldLineError", "GoldQuestion", "load_gold"]
 
 KNOWN_KINDS: tuple[str, ...] = (
     "content",
@@ -70,8 +74,26 @@ KNOWN_KINDS: tuple[str, ...] = (
     "list",
     "paraphrase",
     "two_part",
+    "venue",
+    "number",
+    "yes_no",
+    "summary",
 )
-"""Kinds used by the project's gold set (documentation only: other non-empty kinds are accepted)."""
+"""Kinds used by the project's gold sets (documentation only: other non-empty kinds are accepted)."""
+
+KNOWN_STYLES: tuple[str, ...] = (
+    "keyword",
+    "sloppy",
+    "context_first",
+    "yes_no",
+    "false_premise",
+    "summary",
+    "number",
+    "near_miss",
+    "follow_up",
+    "list",
+)
+"""How questions are written in the style-diverse sets (documentation only; blank means the dev set's style)."""
 
 
 class _FieldError(ValueError):
@@ -96,6 +118,8 @@ class GoldQuestion(BaseModel):
     keywords: list[str] = Field(default_factory=list)
     acceptable_titles: list[str] = Field(default_factory=list)
     answerable: bool
+    style: str = ""
+    history: list[str] = Field(default_factory=list)
 
     @field_validator("id", "question", "kind")
     @classmethod
@@ -104,7 +128,7 @@ class GoldQuestion(BaseModel):
             raise ValueError("must not be blank")
         return value.strip()
 
-    @field_validator("gold_titles", "gold_ids", "keywords", "acceptable_titles")
+    @field_validator("gold_titles", "gold_ids", "keywords", "acceptable_titles", "history")
     @classmethod
     def _no_blank_items(cls, value: list[str]) -> list[str]:
         if any(not item.strip() for item in value):
