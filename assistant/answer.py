@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -21,7 +21,10 @@ from assistant.generate import CONTEXT_ENTRIES, Draft, GroundedWriter
 from assistant.intent import Intent, asks_each, read_intent
 from assistant.lists import ListContext, ListItem, find_list, render_empty, render_intro, render_item
 from assistant.metadata_answers import MetadataAnswer, answer_from_metadata, asks_metadata
+from assistant.premises import affirmed, contradicted, correction, stated
 from assistant.retrieve import Filters, HybridRetriever, Passage
+from assistant.summaries import render_summary_intro, render_summary_item, summary_entries, summary_items
+from assistant.understand import Question, understand
 from index.entries import Entry
 from index.text import normalize_title
 
@@ -129,6 +132,8 @@ class Answerer:
     # model questions they compete with one search for the CPU and the interpreter lock, not with all of them; the
     # model questions lose nothing, they queue for the model next.
     search_lock: threading.Lock = field(default_factory=threading.Lock)
+    correct: Callable[[str], str] | None = None
+    """Corrects misspelt words against the corpus vocabulary before the question is read (none: as typed)."""
 
     def stream(
         self,
@@ -146,16 +151,27 @@ class Answerer:
         entries = self.retriever.corpus.entries.values()
         if not filters.is_empty() and not any(filters.accepts(e) for e in entries):
             raise NoMatchingEntriesError(f"no entries match these filters ({filters.describe()})")
+        q = understand(question, self.correct)
+        question = q.text
         intent = read_intent(question)
         linker = self.retriever.corpus.linker
         linked = [e for e in linker.link(question, focus) if filters.accepts(e)]
+        if q.summary and not names_a_title(question, linker.by_title(question)):
+            yield from self._summary(run, q, intent, filters, retrieval_query)
+            return
         if intent.is_list and not names_a_title(question, linker.by_title(question)):
             yield from self._list(run, intent, filters)
             return
-        meta = answer_from_metadata(question, linked, focus)
+        meta = answer_from_metadata(question, linked, focus, q.asks)
+        if meta is None and q.asks and not linked:
+            # A record question that describes its entry instead of naming it: the entry retrieval is confident in.
+            found = self._described_entry(retrieval_query or question, filters, intent)
+            if found is not None:
+                linked = [found]
+                meta = answer_from_metadata(question, linked, focus, q.asks)
         content_parts = [p for p in intent.parts if not asks_metadata(p)]
         if meta is not None and not (meta.abstain and content_parts):
-            yield from self._record(run, meta, linked, intent, content_parts)
+            yield from self._record(run, meta, linked, intent, content_parts, q)
             return
         query = retrieval_query or question
         with self.search_lock:
@@ -168,7 +184,42 @@ class Answerer:
         # meaning to it (fusion may rank a word-matching entry above the one the question describes).
         shown = passages[:CONTEXT_ENTRIES]
         confident = bool(linked) or max(p.dense_score or 0.0 for p in shown) >= self.quote_min_relevance
-        yield from self._write(run, question, intent, passages, confident, named=[e.id for e in linked])
+        yield from self._write(run, question, intent, passages, confident, named=[e.id for e in linked], q=q)
+
+    def _affirms(self, intent: Intent, sentence: AnswerSentence) -> bool:
+        """Whether the first answer sentence's evidence affirms a yes/no question about its entry's content."""
+        corpus = self.retriever.corpus
+        refs = [r for r in sentence.spans if r.entry_id in corpus.entries]
+        return bool(refs) and all(affirmed(intent.topic, corpus.entries[r.entry_id], r.quote) for r in refs[:1])
+
+    def _described_entry(self, query: str, filters: Filters, intent: Intent) -> Entry | None:
+        """The entry a question describes, when retrieval ranks it first and it is close in meaning to the question
+        (dense similarity at least ``quote_min_relevance``)."""
+        with self.search_lock:
+            passages = self._retrieve(query, 3, filters, intent)
+        top = passages[0] if passages else None
+        if top is None or top.entry is None or (top.dense_score or 0.0) < self.quote_min_relevance:
+            return None
+        return top.entry
+
+    def _summary(
+        self, run: _Run, q: Question, intent: Intent, filters: Filters, retrieval_query: str | None
+    ) -> Iterator[AnswerEvent]:
+        """Two to six relevant entries, each with its best-matching span quoted, grouped by kind."""
+        with self.search_lock:
+            passages = self._retrieve(retrieval_query or q.text, max(self.top_k, 10), filters, intent)
+            entries = summary_entries(passages, self.min_relevance)
+            items = summary_items(q.text, intent.topic, entries, self.writer.scorer) if entries else []
+        yield AnswerEvent("evidence", passages=passages)
+        if not items:
+            yield from self._abstain(run, passages, "no relevant entry")
+            return
+        yield run.say(AnswerSentence(render_summary_intro(items), render_summary_intro(items)))
+        for item in items:
+            line = render_summary_item(item)
+            yield run.say(run.citer.sentence(line, [(item.entry, item.quote)]), separator="\n")
+        contexts = [p for p in passages if any(p.entry_id == it.entry.id for it in items)]
+        yield AnswerEvent("final", answer=run.answer("summary", contexts, separator="\n"))
 
     def _retrieve(self, query: str, k: int | None, filters: Filters, intent: Intent) -> list[Passage]:
         """Passages; a kind the question names ("which tutorial …") restricts them unless nothing of that kind fits."""
@@ -195,6 +246,7 @@ class Answerer:
         confident: bool,
         after: str = "",
         named: Sequence[str] = (),
+        q: Question | None = None,
     ) -> Iterator[AnswerEvent]:
         """The model's verified sentences (or a quoted span) and the final answer. After record sentences (``after``
         names their route), a content part with nothing verified ends without an event: the record answer stands."""
@@ -206,6 +258,8 @@ class Answerer:
         draft = Draft()
         writing = self.writer.write(question, intent, evidence, run.citer, draft, confident=confident, named=named)
         for sentence in writing:
+            if q is not None and q.yes_no and not run.sentences and self._affirms(intent, sentence):
+                yield run.say(AnswerSentence("Yes.", ""))
             yield run.say(sentence)
         if not run.sentences:
             yield from self._abstain(run, passages, draft.route.split(":", 1)[-1], draft.dropped, draft.prompt)
@@ -229,13 +283,27 @@ class Answerer:
         return first + [p for p in passages if p.entry_id not in named]
 
     def _record(
-        self, run: _Run, meta: MetadataAnswer, linked: list[Entry], intent: Intent, content_parts: list[str]
+        self,
+        run: _Run,
+        meta: MetadataAnswer,
+        linked: list[Entry],
+        intent: Intent,
+        content_parts: list[str],
+        q: Question,
     ) -> Iterator[AnswerEvent]:
         contexts = [record_passage(e) for _, es in meta.sentences for e in es] or [record_passage(e) for e in linked]
         yield AnswerEvent("evidence", passages=contexts)
         if meta.abstain:
             yield from self._abstain(run, [], f"record:{meta.intent}:field missing")
             return
+        said = " ".join(sentence for sentence, _ in meta.sentences)
+        answered = [e for _, es in meta.sentences for e in es]
+        premise = stated(q.text, self.retriever.corpus.linker.name_words)
+        wrong = contradicted(premise, answered, said)
+        if q.yes_no:
+            yield run.say(AnswerSentence("No." if wrong else "Yes.", ""))
+        elif wrong:
+            yield run.say(AnswerSentence(correction(wrong), ""))
         for sentence, entries in meta.sentences:
             yield run.say(run.citer.sentence(sentence, [(e, e.metadata_line()) for e in entries]))
         route = f"record:{meta.intent}"

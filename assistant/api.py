@@ -128,7 +128,14 @@ class Assistant:
             quote_min_relevance=r.quote_min_relevance,
             topic_weights=self.topic_weights,
             search_lock=self._search_lock,
+            correct=self._correct,
         )
+
+    def _correct(self, text: str) -> str:
+        """``text`` with words outside the corpus vocabulary corrected (the speller retrieval uses)."""
+        from assistant.spelling import correct_query
+
+        return correct_query(text, self.corpus)
 
     @functools.cached_property
     def topic_weights(self) -> dict[str, float]:
@@ -238,11 +245,17 @@ class Assistant:
             k = int(k)  # a UI slider may send 6.0
         if k is not None and (isinstance(k, bool) or not isinstance(k, int) or k < 1):
             raise AssistantError(f"k (passages to retrieve) must be a whole number of at least 1, got {k!r}")
-        last_user, last_reply = _last_turn(history)
+        if history is None:
+            history = ()
+        if isinstance(history, str | bytes) or not isinstance(history, Sequence):
+            raise AssistantError(f"history must be a list of messages, not {type(history).__name__}")
+        last_user, last_reply, cited = _last_turn(history)
         focus: list[Entry] = []
         query = None
         if last_user and _is_follow_up(question):
-            focus = self.corpus.linker.link(f"{last_user} {last_reply}")[:4]
+            # The previous answer's citations are the conversation's focus; its words only when none came along.
+            focus = [self.corpus.entries[i] for i in cited if i in self.corpus.entries][:4]
+            focus = focus or self.corpus.linker.link(f"{last_user} {last_reply}")[:4]
             query = f"{last_user} {question}"
         wanted = _filters(filters, kind=kind, source=source, speaker=speaker, day=day)
         try:
@@ -307,17 +320,30 @@ def _final(events: Iterator[AnswerEvent]) -> Answer:
     raise AssistantError("the pipeline ended without an answer")
 
 
-def _last_turn(history: History) -> tuple[str, str]:
-    """The last user message and the reply to it, from messages dicts or (user, assistant) pairs."""
-    user, reply = "", ""
+def _last_turn(history: History) -> tuple[str, str, list[str]]:
+    """The last user message, the reply to it and the entry ids that reply cited, from messages dicts (an
+    assistant message may carry its ``answer`` — an Answer or its ``to_dict()`` — or its ``citations``), Answer
+    objects, or (user, assistant) pairs."""
+    user, reply, cited = "", "", []
     for item in history:
-        if isinstance(item, dict):
+        if isinstance(item, Answer):
+            user, reply, cited = item.question, item.text, [c.entry_id for c in item.citations]
+        elif isinstance(item, dict):
             content = item.get("content")
             text = content if isinstance(content, str) else str(content or "")
             if item.get("role") == "user":
-                user, reply = text, ""
+                user, reply, cited = text, "", []
             elif item.get("role") == "assistant":
-                reply = text
+                reply, cited = text, _cited_ids(item)
         elif isinstance(item, list | tuple) and len(item) == 2:
-            user, reply = str(item[0] or ""), str(item[1] or "")
-    return user, reply
+            user, reply, cited = str(item[0] or ""), str(item[1] or ""), []
+    return user, reply, cited
+
+
+def _cited_ids(message: dict[str, Any]) -> list[str]:
+    """Entry ids an assistant message cites: from its ``answer`` (an Answer or a dict) or its ``citations``."""
+    answer = message.get("answer")
+    if isinstance(answer, Answer):
+        return [c.entry_id for c in answer.citations]
+    citations = (answer or {}).get("citations") if isinstance(answer, dict) else message.get("citations")
+    return [str(c.get("entry_id")) for c in citations or [] if isinstance(c, dict) and c.get("entry_id")]

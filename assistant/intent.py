@@ -35,7 +35,7 @@ _LIST_NOUNS = (
 )
 _LIST_RE = re.compile(
     rf"^\s*(?:and\s+|so\s+)?(?:which|what)\s+(?:other\s+|else\s+)?(?:[\w-]+\s+){{0,3}}?{_LIST_NOUNS}\b|"
-    rf"\b(?:list|name|show|enumerate|give me)\s+(?:me\s+)?(?:all\s+|every\s+|the\s+|some\s+)?(?:[\w-]+\s+){{0,2}}?"
+    rf"\b(?:list|name|show|enumerate|give me)\s+(?:me\s+)?(?:all\s+|every\s+|the\s+|some\s+)?(?:[\w-]+\s+){{0,4}}?"
     rf"{_LIST_NOUNS}\b|"
     rf"\bare there (?:any |other )?(?:[\w-]+\s+){{0,2}}?{_LIST_NOUNS}\b|"
     r"^\s*is there (?:a|an|any) (?:[\w-]+\s+){0,2}?(?:talk|paper|tutorial|lecture)s? "

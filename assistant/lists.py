@@ -15,6 +15,7 @@ from functools import lru_cache
 from assistant.evidence import entry_sentences
 from assistant.intent import Intent, minutes_of, schedule_key
 from assistant.metadata import EntityLinker, parse_day, parse_time
+from assistant.premises import stated
 from index.entries import Entry
 from index.text import content_words, fold, stem_matches, words
 
@@ -89,18 +90,13 @@ def _in_window(entry: Entry, window: tuple[int, int] | None) -> bool:
 _TBD_RE = re.compile(
     r"\b(no|not|without|untitled|tbd|yet to|to be)\b.*\btitles?\b|\btitles?\b.*\b(tbd|yet|missing)\b", re.I
 )
-_COUNT_PEOPLE = re.compile(
-    r"\b(?:by|with|have|has|had)\s+(?:a |an )?(single|one|two|three|four|five|six|\d+)\s+"
-    r"(?:presenters?|speakers?|authors?|people)\b",
-    re.I,
-)
+_YEAR = re.compile(r"\b(?:from|in|of|dated|published in|released in|posted in)\s+((?:19|20)\d{2})\b", re.I)
 _AFFILIATION_CUE = re.compile(r"\b(from|at|affiliat\w*|based|institutions?|universit\w*|labs?|works? at)\b", re.I)
 _GENERIC_AFFILIATION = frozenset(
     "university universities institute institution of the and for de la school center centre department college "
     "national laboratory lab research medical technology".split()
 )
 _AFFILIATION_WORDS = frozenset(content_words("come list among affiliation affiliations institution institutions based"))
-_ONE_WORD = {"single": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
 DENSE_FLOOR = 0.45
 DENSE_MARGIN = 0.25
 LEXICAL_SHARE = 0.8
@@ -144,6 +140,19 @@ def _affiliated(question: str, pool: Sequence[Entry]) -> list[Entry] | None:
     return hits or None
 
 
+_COUNT_NOUNS = frozenset(
+    content_words("author authors presenter presenters speaker speakers people persons researchers instructors single")
+    + content_words("exactly just only")
+)
+
+
+def _year_of(entry: Entry) -> int | None:
+    if entry.year:
+        return entry.year
+    found = re.search(r"\b(?:19|20)\d{2}\b", entry.date or "")
+    return int(found.group()) if found else None
+
+
 def _people_count(entry: Entry) -> int | None:
     return len(entry.people) if entry.people else entry.authors_count
 
@@ -171,10 +180,14 @@ def find_list(question: str, intent: Intent, ctx: ListContext) -> ListResult:
         topic = [t for t in topic if t not in affiliation_stems and t not in _AFFILIATION_WORDS]
     if _TBD_RE.search(question):
         pool, topic, detail = [e for e in pool if e.title.startswith("TBD")], [], "untitled"
-    count = _COUNT_PEOPLE.search(question)
+    count = stated(question, ()).count
     if count:
-        n = _ONE_WORD.get(count.group(1).lower()) or int(count.group(1))
-        pool, topic, detail = [e for e in pool if _people_count(e) == n], [], "count"
+        pool, detail = [e for e in pool if _people_count(e) == count[0]], "count"
+        topic = [t for t in topic if t not in _COUNT_NOUNS]
+    year = _YEAR.search(question)
+    if year:
+        pool, detail = [e for e in pool if _year_of(e) == int(year.group(1))], "year"
+        topic = [t for t in topic if t != year.group(1)]
     if not topic:
         items = [ListItem(e, e.metadata_line(), 1.0) for e in pool]
         items.sort(key=lambda it: schedule_key(it.entry))

@@ -112,6 +112,14 @@ class EntityLinker:
             if e.date and e.day:
                 self._day_of_date.setdefault(e.date[-6:], e.day)
         self._recent: dict[tuple[str, tuple[str, ...]], list[Entry]] = {}
+        self.name_words: frozenset[str] = frozenset(
+            w
+            for i in range(len(self.entries))
+            for w in [t for _, tokens in self._people[i] for t in tokens] + self._affiliations[i]
+            if len(w) > 2
+        )
+        """Every word of a person's name or an affiliation in the corpus (folded): what a question can state
+        about an entry's people that the record can confirm or contradict."""
 
     def _title_info(self, i: int, e: Entry) -> tuple[str, str, bool] | None:
         t = normalize_title(e.title)
@@ -141,6 +149,7 @@ class EntityLinker:
     def by_person(self, question: str) -> list[Entry]:
         """Entries whose speaker or presenter the question names (all name words, or a distinctive surname)."""
         q_words = set(_words(question))
+        has_capitals = question != question.lower()
         candidates = sorted({i for w in q_words for i in self._by_person_word.get(w, ())})
         full, partial = [], []
         for i in candidates:
@@ -153,7 +162,8 @@ class EntityLinker:
                     len(tokens) >= 2
                     and len(tokens[-1]) >= 4
                     and tokens[-1] in q_words
-                    and re.search(rf"\b{re.escape(person.split()[-1])}\b", question)
+                    # A surname alone must be written as a name, unless the whole question is typed in lower case.
+                    and re.search(rf"\b{re.escape(person.split()[-1])}\b", question, 0 if has_capitals else re.I)
                 ):
                     partial.append(e)
                     break
@@ -211,9 +221,14 @@ class EntityLinker:
         if not day and focus and _ANAPHORA_DAY.search(question):
             day = next((e.day for e in focus if e.day), None)
         out: list[Entry] = []
-        if time or (day and re.search(r"\b(who|which|what|talks?|speak|speakers?|schedule)\b", question, re.I)):
+        named = self.by_person(question) + self.by_title(question)
+        # An entry the question names is what it is about; a day, time or affiliation it states then only constrains
+        # that entry (checked against its record by the answer), it does not bring in the other talks of that slot.
+        if not named and (
+            time or (day and re.search(r"\b(who|which|what|talks?|speak|speakers?|schedule)\b", question, re.I))
+        ):
             out += self.by_day_time(day, time)
-        out += self.by_person(question) + self.by_title(question) + self.by_affiliation(question)
+        out += named or self.by_affiliation(question)
         if not out and focus and _ANAPHORA_ENTRY.search(question):
             out += list(focus)
         seen: set[str] = set()

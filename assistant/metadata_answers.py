@@ -7,43 +7,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from assistant.intent import schedule_key
+from assistant.understand import asked_fields
 from index.entries import Entry, normalize_title
 
-_AUTHORS = re.compile(
-    r"how many (co-?)?authors|number of (co-?)?authors|author count|how many (people|researchers|persons) "
-    r"(wrote|(co-?)?authored|worked)|author counts?",
-    re.I,
-)
-_PUBLISHED = re.compile(
-    r"\bwhen\b.*\b(published|released|posted|submitted|appear(ed)?|come out|came out)\b|"
-    r"publication date|date of publication|(what|which) date (was|is|did)",
-    re.I,
-)
-_AFFIL = re.compile(
-    r"affiliat|(which|what) (university|institution|institute|lab|organi[sz]ation|school)|"
-    r"where (is|does|do|are) .*\b(from|work|based)\b|\bare from\b|\bis from\b",
-    re.I,
-)
-_WHEN = re.compile(r"\bwhen (is|does|will|was|do)\b|what time|which day|what day|at what time|scheduled", re.I)
-_WHO = re.compile(r"\bwho\b|which speakers?|which presenters?|\bpresenters?\b|\bpresented by\b|\bgiven by\b", re.I)
-_TITLE = re.compile(
-    r"what (is|was) the title|title of|(what|which) (talk|tutorial) (does|do|did|will|is)|"
-    r"\b(talk|tutorial|presentation) (is )?called\b|what is the name of|"
-    r"what('s| is| was) (on|happening|scheduled|planned)\b|\b(programme|program|agenda|schedule)\b|"
-    r"what (does|did|will) [^?]+ (talk|speak|present) (about|on)\s*\??\s*$",
-    re.I,
-)
-_WROTE = re.compile(
-    r"\bwho (wrote|writes|authored|co-?authored|are the (co-?)?authors|is the (co-?)?author)\b|"
-    r"\b(what|which) are the (names of the )?(co-?)?authors\b|\b(list|name) (all )?(the )?(co-?)?authors\b",
-    re.I,
-)
-_YEAR = re.compile(r"\b(what|which) year\b|\byear of (publication|release)\b", re.I)
-_VENUE = re.compile(
-    r"\b(what|which) (venue|journal|conference|proceedings|workshop)\b|\bwhere (was|is) .+ published\b|"
-    r"\bpublished (in|at) (what|which)\b|\bvenue\b",
-    re.I,
-)
 _COMPARE = re.compile(r"\b(or|both|compare|comparison|versus|vs|earlier|later|first|older|newer|more|fewer)\b", re.I)
 _ORDER = re.compile(r"\b(earlier|later|first|older|newer|came out|published|recent|before|after|date)\b", re.I)
 _ELSE = re.compile(r"\b(else|other|besides|apart from)\b", re.I)
@@ -86,21 +52,24 @@ def _speaker_sentence(e: Entry) -> str:
     return ""
 
 
-def answer_from_metadata(question: str, linked: Sequence[Entry], focus: Sequence[Entry] = ()) -> MetadataAnswer | None:
+def answer_from_metadata(
+    question: str, linked: Sequence[Entry], focus: Sequence[Entry] = (), asks: frozenset[str] | None = None
+) -> MetadataAnswer | None:
     """An exact answer from the linked entries' records, or None when the question is not a metadata question
-    about entries the question names."""
+    about these entries. ``asks`` are the record fields asked for (read from the question when not given)."""
     if not linked:
         return None
+    asks = asked_fields(question) if asks is None else asks
     if _ELSE.search(question) and focus:
         focus_ids = {e.id for e in focus}
         linked = [e for e in linked if e.id not in focus_ids] or list(linked)
     linked = _narrowed(question, linked)
     first = linked[0]
     if len(linked) >= 2 and _COMPARE.search(question):
-        compared = _compare(question, linked[:4])
+        compared = _compare(question, linked[:4], asks)
         if compared is not None:
             return compared
-    found = [a for a in (_fields(question, first, linked)) if a is not None]
+    found = [a for a in (_fields(asks, first, linked)) if a is not None]
     if not found:
         return None
     if all(a.abstain for a in found):
@@ -139,13 +108,13 @@ def _merge_same_entry(sentences: list[tuple[str, list[Entry]]]) -> list[tuple[st
 
 def asks_metadata(text: str) -> bool:
     """Whether a question (or one part of it) asks for a record field: authors, date, affiliation, time, people."""
-    return any(p.search(text) for p in (_AUTHORS, _PUBLISHED, _AFFIL, _WHEN, _WHO, _TITLE, _WROTE, _YEAR, _VENUE))
+    return bool(asked_fields(text))
 
 
-def _fields(question: str, first: Entry, linked: Sequence[Entry]) -> list[MetadataAnswer | None]:
+def _fields(asks: frozenset[str], first: Entry, linked: Sequence[Entry]) -> list[MetadataAnswer | None]:
     """One answer per record field the question asks about, in a fixed order (every part of a question answered)."""
     out: list[MetadataAnswer | None] = []
-    if _AUTHORS.search(question):
+    if "author_count" in asks:
         out.append(
             _single_field(
                 first,
@@ -155,8 +124,8 @@ def _fields(question: str, first: Entry, linked: Sequence[Entry]) -> list[Metada
             )
         )
     if first.kind == "paper":
-        out += _paper_fields(question, first)
-    if _AFFIL.search(question):
+        out += _paper_fields(asks, first)
+    if "affiliation" in asks:
         people = [e for e in linked if e.affiliation]
         out.append(
             MetadataAnswer(
@@ -165,41 +134,41 @@ def _fields(question: str, first: Entry, linked: Sequence[Entry]) -> list[Metada
                 intent="affiliation",
             )
         )
-    if _WHEN.search(question) and first.kind in ("talk", "tutorial"):
+    if "when" in asks and first.kind in ("talk", "tutorial"):
         if not first.time:
             out.append(MetadataAnswer(abstain=True, intent="when"))
         else:
             title = f": “{first.title}”" if not first.title.startswith("TBD") else " (title TBD)"
             out.append(MetadataAnswer([(f"{_who(first)} speaks on {_when(first)}{title}.", [first])], intent="when"))
-    if (_TITLE.search(question) or _WHO.search(question)) and not any(a and a.intent == "when" for a in out):
+    if asks & {"title", "people"} and not any(a and a.intent == "when" for a in out):
         talks = [e for e in linked if e.kind in ("talk", "tutorial")]
         if talks:
             out.append(MetadataAnswer([(_speaker_sentence(e), [e]) for e in talks[:8]], intent="who"))
     return out
 
 
-def _paper_fields(question: str, paper: Entry) -> list[MetadataAnswer | None]:
+def _paper_fields(asks: frozenset[str], paper: Entry) -> list[MetadataAnswer | None]:
     """A paper's date or year, named authors and venue, as the question asks (added documents carry them)."""
     out: list[MetadataAnswer | None] = []
-    venue = bool(_VENUE.search(question))
-    if _PUBLISHED.search(question) and not venue:
+    venue = "venue" in asks
+    if "date" in asks and not venue:
         field = "date" if paper.date or paper.year is None else "year"
         out.append(_single_field(paper, field, "date", lambda e: f"“{e.title}” is dated {e.date or e.year}."))
     # Only records that hold the field answer these (seed papers carry no names, years or venues: their questions
     # go on to retrieval as before).
     year = paper.year or (int(paper.date[:4]) if paper.date and paper.date[:4].isdigit() else None)
-    if year and _YEAR.search(question) and not _PUBLISHED.search(question):
+    if year and "year" in asks and "date" not in asks:
         out.append(MetadataAnswer([(f"“{paper.title}” is from {year}.", [paper])], intent="year"))
-    if paper.authors and _WROTE.search(question) and not _AUTHORS.search(question):
+    if paper.authors and asks & {"authors", "people"} and "author_count" not in asks:
         out.append(MetadataAnswer([(f"“{paper.title}” is by {_names(paper.authors)}.", [paper])], intent="authors"))
     if paper.venue and venue:
         out.append(MetadataAnswer([(f"“{paper.title}” appeared in {paper.venue}.", [paper])], intent="venue"))
     return out
 
 
-def _compare(question: str, entries: Sequence[Entry]) -> MetadataAnswer | None:
+def _compare(question: str, entries: Sequence[Entry], asks: frozenset[str]) -> MetadataAnswer | None:
     """One sentence per named entry with the fields a comparison asks about (dates, author counts, talk times)."""
-    want_authors = bool(_AUTHORS.search(question) or re.search(r"\bauthors?\b", question, re.I))
+    want_authors = "author_count" in asks or bool(re.search(r"\bauthors?\b", question, re.I))
     want_order = bool(_ORDER.search(question))
     if not (want_authors or want_order):
         return None

@@ -144,9 +144,17 @@ def score_answer(
     figures = _support_figures(support)
     if answerable and abstained and question.gold.reference:
         figures["claim_recall"] = 0.0
+    cited = list(record.get("cited_ids") or [])
+    relevant_cited = len(set(cited) & (set(question.gold_ids) | set(question.acceptable_ids)))
     return {
         "id": question.id,
         "kind": question.kind,
+        "style": question.gold.style or "plain",
+        "follow_up": bool(question.gold.history),
+        # A summary must draw on at least two relevant entries (one when gold has only one).
+        "summary_ok": (relevant_cited >= min(2, len(question.gold_ids))) if question.kind == "summary" else None,
+        # An unanswerable question is declined cleanly: an abstention with nothing cited.
+        "declined_clean": (abstained and not cited) if not answerable else None,
         "answerable": answerable,
         "abstained": abstained,
         "keyword_accuracy": keywords,
@@ -211,7 +219,13 @@ def _kind_row(scores: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
         "claim_recall": agg_dict(aggregate(s["claim_recall"] for s in scores)),
         "routes": dict(Counter(route_family(s["route"]) for s in scores).most_common()),
         "latency_p50": percentile((s["seconds"] for s in scores), 50),
+        "summary_ok": agg_dict(aggregate(_share(s["summary_ok"]) for s in scores)),
+        "declined_clean": agg_dict(aggregate(_share(s["declined_clean"]) for s in scores)),
     }
+
+
+def _share(flag: bool | None) -> float | None:
+    return None if flag is None else float(flag)
 
 
 def answer_metrics(
@@ -225,7 +239,8 @@ def answer_metrics(
     gold ids (answerable, answered), list precision and recall (list questions), citation support (pooled over
     citations), span support (pooled over sentences), the share of answers stating a number absent from their
     cited span, faithfulness with its interval and claim recall (from ``support``: the default judge's lines),
-    route counts, latency p50 (p95 and time to first token p50 overall).
+    route counts, latency p50 (p95 and time to first token p50 overall), the share of summaries citing at least two
+    relevant entries and the share of unanswerable questions declined with nothing cited.
     """
     support = support or {}
     done = [(q, records[q.id]) for q in questions if q.id in records and "error" not in records[q.id]]
@@ -239,10 +254,20 @@ def answer_metrics(
     for s in scores:
         kinds.setdefault(s["kind"], []).append(s)
     per_kind_rows = {kind: _kind_row(rows) for kind, rows in sorted(kinds.items())}
+    styles: dict[str, list[dict[str, Any]]] = {}
+    for s in scores:
+        styles.setdefault(s["style"], []).append(s)
+    per_style_rows = {style: _kind_row(rows) for style, rows in sorted(styles.items())}
     errors = [
         {"id": q.id, "error": records[q.id]["error"]} for q in questions if q.id in records and "error" in records[q.id]
     ]
-    return {"overall": overall, "per_kind": per_kind_rows, "errors": errors, "questions": scores}
+    return {
+        "overall": overall,
+        "per_kind": per_kind_rows,
+        "per_style": per_style_rows,
+        "errors": errors,
+        "questions": scores,
+    }
 
 
 def route_family(route: str) -> str:

@@ -188,6 +188,20 @@ def _print_summary(result: EvalResult) -> None:
             f"{o['answers_with_absent_number']}, claim recall {fmt(o['claim_recall']['mean'])}, routes "
             + ", ".join(f"{k} {v}" for k, v in o["routes"].items())
         )
+        print(
+            f"summaries citing >= 2 relevant entries {fmt(o['summary_ok']['mean'])} "
+            f"({o['summary_ok']['count']}), unanswerable declined with nothing cited "
+            f"{fmt(o['declined_clean']['mean'])} ({o['declined_clean']['count']})"
+        )
+        styles = answers.get("per_style") or {}
+        if len(styles) > 1:
+            print(
+                "per style (n, keyword acc, false abstention): "
+                + "; ".join(
+                    f"{k} {r['n']} {fmt(r['keyword_accuracy']['mean'])} {fmt(r['false_abstention_rate'])}"
+                    for k, r in styles.items()
+                )
+            )
         print("faithfulness " + faithfulness_text(o["faithfulness"], answers.get("support_judge")))
         ragas = answers["ragas"]
         if ragas["judge"] != "none":

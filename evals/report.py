@@ -223,6 +223,8 @@ _KIND_COLUMNS: tuple[tuple[str, str], ...] = (
     ("num. absent", "numbers_absent_rate"),
     ("faithfulness", "faithfulness.mean"),
     ("claim recall", "claim_recall.mean"),
+    ("summary ≥2", "summary_ok.mean"),
+    ("clean decline", "declined_clean.mean"),
     ("p50 s", "latency_p50"),
 )
 
@@ -233,6 +235,10 @@ def _answers_md(answers: Mapping[str, Any]) -> list[str]:
     lines += ["### Answers per kind", ""]
     rows = [[k, r["n"], *(_dig(r, path) for _, path in _KIND_COLUMNS)] for k, r in answers["per_kind"].items()]
     lines += _table(["kind", "n", *(label for label, _ in _KIND_COLUMNS)], rows)
+    if answers.get("per_style"):
+        lines += ["### Answers per style", ""]
+        rows = [[k, r["n"], *(_dig(r, path) for _, path in _KIND_COLUMNS)] for k, r in answers["per_style"].items()]
+        lines += _table(["style", "n", *(label for label, _ in _KIND_COLUMNS)], rows)
     lines += [
         "Routes per kind: "
         + "; ".join(

@@ -43,6 +43,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from evals.answer_scoring import answer_metrics, answer_record, error_record, strip_markers
+from evals.conversation import ask_turns
 from evals.errors import EvalError, RunInterrupted
 from evals.faithfulness import judge_agreement, support_pass
 from evals.judge_results import all_failed
@@ -183,7 +184,7 @@ class _AnswerLoop:
     def ask(self, q: EvalQuestion) -> dict[str, Any]:
         start = time.perf_counter()
         try:
-            answer = self.assistant.ask(q.gold.question)
+            answer = ask_turns(self.assistant, q.gold.question, q.gold.history)
         except Exception as exc:  # one failing question must not end a long run; it is reported and retried
             return error_record(q, exc, time.perf_counter() - start)
         record = answer_record(q, answer)

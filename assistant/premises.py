@@ -1,0 +1,101 @@
+"""What a question states about an entry, checked against the entry's record: the day, time, number, person or
+affiliation it assumes ("Is X from EPFL?", "X's talk on Tuesday"). A record answer to a yes/no question says "Yes."
+or "No." from this check; any other record answer whose entry contradicts the question says so first."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+
+from assistant.metadata import parse_time
+from index.entries import Entry
+from index.text import STOP_WORDS, WEEKDAYS, content_words, fold, stem_matches, words
+
+_DAYS = frozenset(d.lower() for d in WEEKDAYS)
+
+
+_COUNTED = re.compile(
+    r"\b(?:exactly |just |only |a )?(single|one|two|three|four|five|six|seven|eight|nine|ten|\d{1,2})\s+"
+    r"(?:co-?)?(authors?|presenters?|speakers?|people|persons|researchers|instructors)\b",
+    re.I,
+)
+_COUNT_WORDS = {"single": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5}
+_COUNT_WORDS |= {"six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10}
+
+
+@dataclass(frozen=True)
+class Premise:
+    """The values a question states that a record can confirm or contradict."""
+
+    days: tuple[str, ...] = ()
+    time: str | None = None
+    count: tuple[int, str] | None = None
+    names: tuple[str, ...] = ()
+
+    def is_empty(self) -> bool:
+        """Whether the question states nothing a record could check."""
+        return not (self.days or self.time or self.count or self.names)
+
+
+def stated(question: str, name_words: Collection[str]) -> Premise:
+    """The days, time, people count ("two presenters") and corpus name or affiliation words (``name_words``) the
+    question states. A name word counts when the asker wrote it as a name (capitalised), or anywhere in a question
+    typed all in lower case."""
+    lower = question == question.lower()
+    names = [
+        t
+        for t in re.findall(r"[^\W\d_][\w-]*", question)
+        if (lower or t[0].isupper()) and len(t) >= 3 and fold(t) in name_words and fold(t) not in STOP_WORDS
+    ]
+    counted = _COUNTED.search(question)
+    count = None
+    if counted:
+        raw = counted.group(1).lower()
+        count = (_COUNT_WORDS.get(raw) or int(raw), counted.group(2).lower())
+    return Premise(
+        days=tuple(dict.fromkeys(t for t in words(question) if t in _DAYS)),
+        time=parse_time(question),
+        count=count,
+        names=tuple(dict.fromkeys(names)),
+    )
+
+
+def contradicted(premise: Premise, entries: Sequence[Entry], said: str) -> list[str]:
+    """What the question states that neither the entries' records nor what the answer ``said`` carry, each as a
+    phrase ("not on Tuesday", "not at 4:20 pm", "not 2 presenters", "not EPFL"): empty when the records agree."""
+    record = fold(" ".join([said, *(e.metadata_line() for e in entries), *(" ".join(e.people) for e in entries)]))
+    record_words = set(words(record))
+    wrong = [f"not on {d.capitalize()}" for d in premise.days if d not in record_words]
+    if premise.time and premise.time not in {parse_time(e.time or "") for e in entries}:
+        wrong.append(f"not at {premise.time}")
+    if premise.count is not None and entries:
+        n, noun = premise.count
+        counts = {len(e.people) or e.authors_count for e in entries}
+        if n not in counts:
+            wrong.append(f"not {n} {noun}")
+    wrong += [f"not {n}" for n in premise.names if fold(n) not in record_words]
+    return wrong
+
+
+def verdict(premise: Premise, entries: Sequence[Entry], said: str) -> str:
+    """ "Yes." when the records carry every value the question states, "No." when they contradict one."""
+    return "No." if contradicted(premise, entries, said) else "Yes."
+
+
+def correction(wrong: Sequence[str]) -> str:
+    """The phrase put before a record answer whose entry contradicts the question ("Not on Tuesday:")."""
+    text = "; ".join(wrong)
+    return text[:1].upper() + text[1:] + ":"
+
+
+def affirmed(topic: Sequence[str], entry: Entry, span: str) -> bool:
+    """Whether a span affirms a yes/no question about an entry's content: the question's topic words beyond the
+    entry's own title and people all stand in the span (one may be missing when there are four or more)."""
+    named = set(content_words(f"{entry.title} {' '.join(entry.people)}"))
+    asked = [t for t in topic if not stem_matches(t, named)]
+    if not asked:
+        return False
+    present = set(content_words(span))
+    found = sum(stem_matches(t, present) for t in asked)
+    return found >= len(asked) - (1 if len(asked) >= 4 else 0)

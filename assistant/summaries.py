@@ -1,0 +1,80 @@
+"""Summary answers ("summarise the work on X", "what does the corpus say about X", "an overview of …"): the entries
+retrieval finds close in meaning to the topic, two to six of them, most relevant first and grouped by kind, each
+with its sentence that best matches the topic, quoted (the quotation is the evidence, so nothing is paraphrased)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from assistant.evidence import EntryEvidence, SentenceScorer
+from assistant.retrieve import Passage
+from index.entries import Entry
+
+MAX_ENTRIES = 6
+# An entry joins the summary when its closeness in meaning to the question is at least this share of the best
+# entry's: a summary spans the entries about the topic, not everything retrieval returns.
+RELATIVE_RELEVANCE = 0.75
+_KIND_PLURAL = {"talk": "Talks", "tutorial": "Tutorials", "paper": "Papers"}
+
+
+@dataclass
+class SummaryItem:
+    """One entry of a summary with the span quoted from it."""
+
+    entry: Entry
+    quote: str
+
+
+def summary_entries(passages: Sequence[Passage], min_relevance: float) -> list[Entry]:
+    """The retrieved entries a summary draws on: relevant in meaning (dense similarity at least ``min_relevance``
+    and close to the best one's), one per entry, at most :data:`MAX_ENTRIES`, in retrieval order."""
+    scored = [(p, p.dense_score or 0.0) for p in passages if p.entry is not None]
+    if not scored:
+        return []
+    best = max(score for _, score in scored)
+    floor = max(min_relevance, best * RELATIVE_RELEVANCE)
+    out: list[Entry] = []
+    for passage, score in scored:
+        entry = passage.entry
+        if entry is not None and score >= floor and all(e.id != entry.id for e in out):
+            out.append(entry)
+    return out[:MAX_ENTRIES]
+
+
+def summary_items(
+    question: str, topic: Sequence[str], entries: Sequence[Entry], scorer: SentenceScorer
+) -> list[SummaryItem]:
+    """Each entry's best-matching span for the question, most relevant entry first, grouped by kind (talks,
+    tutorials, papers) in the order their first entry appears."""
+    evidence: list[EntryEvidence] = scorer.score(question, topic, list(entries))
+    items = []
+    for ev in evidence:
+        span = ev.best_span()
+        if span is not None and span.text.strip():
+            items.append(SummaryItem(ev.entry, span.text))
+    first_seen: dict[str, int] = {}
+    for i, item in enumerate(items):
+        first_seen.setdefault(item.entry.kind, i)
+    return sorted(items, key=lambda it: first_seen[it.entry.kind])
+
+
+def kind_heading(kind: str) -> str:
+    """ "Talks", "Tutorials", "Papers" (the kind itself, capitalised, for any other)."""
+    return _KIND_PLURAL.get(kind, kind.capitalize() + "s")
+
+
+def render_summary_intro(items: Sequence[SummaryItem]) -> str:
+    """The first line of a summary: how many entries it draws on, by kind."""
+    counts: dict[str, int] = {}
+    for item in items:
+        counts[item.entry.kind] = counts.get(item.entry.kind, 0) + 1
+    parts = [f"{n} {kind if n == 1 else kind + 's'}" for kind, n in counts.items()]
+    listed = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+    return f"The corpus has {listed} on this:"
+
+
+def render_summary_item(item: SummaryItem) -> str:
+    """One line of a summary: the entry's title and people, and its quoted span."""
+    who = f" ({', '.join(item.entry.people)})" if item.entry.people else ""
+    return f"- {kind_heading(item.entry.kind)[:-1]} “{item.entry.title}”{who}: “{item.quote}”"

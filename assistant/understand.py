@@ -1,0 +1,168 @@
+"""Question understanding, done once per question: chat-style text normalised, then what the question asks for (the
+record fields, a yes/no verdict, a summary), read into one typed :class:`Question` that routing and answering take
+as it is.
+
+What is asked is decided by a small closed vocabulary of field concepts matched on the normalised words (who /
+speaker / presenter / teaches → people; where from / university / institute → affiliation; …), with a few
+patterns for multi-word asks ("how many authors", "what time"). Which entry the question is about is not decided
+here: entity linking and retrieval do that, so a question that describes an entry in its own words is treated like
+one that names it."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from index.text import expand_chat, words
+
+__all__ = ["FIELDS", "Question", "asked_fields", "is_summary", "is_yes_no", "normalise", "understand"]
+
+FIELDS: tuple[str, ...] = ("author_count", "date", "year", "authors", "venue", "affiliation", "when", "people", "title")
+"""Record fields a question can ask for, in the order record answers state them."""
+
+# Multi-word asks: patterns are certain where they match (the fast path); single words below generalise.
+_PATTERNS: dict[str, re.Pattern[str]] = {
+    "author_count": re.compile(
+        r"how many (co-?)?authors|number of (co-?)?authors|author count|how many (people|researchers|persons) "
+        r"(wrote|(co-?)?authored|worked)|author counts?",
+        re.I,
+    ),
+    "date": re.compile(
+        r"\bwhen\b.*\b(published|released|posted|submitted|appear(ed)?|come out|came out)\b|"
+        r"publication date|date of publication|(what|which) date (was|is|did)",
+        re.I,
+    ),
+    "affiliation": re.compile(
+        r"affiliat|(which|what) (university|institution|institute|lab|organi[sz]ation|school|company)|"
+        r"where (is|does|do|are) .*\b(from|work|works|based)\b|\bare from\b|\bis from\b|\b(he|she|they) from\b|"
+        r"^\s*(is|are|was|were)\b[^?]*\bfrom\b|\bworks? (at|for)\b|\bbased (at|in)\b",
+        re.I,
+    ),
+    "when": re.compile(r"\bwhen (is|does|will|was|do)\b|what time|which day|what day|at what time|scheduled", re.I),
+    "people": re.compile(
+        r"\bwho\b|which speakers?|which presenters?|\bpresenters?\b|\bpresented by\b|\bgiven by\b", re.I
+    ),
+    "title": re.compile(
+        r"what (is|was) the title|title of|(what|which) (talk|tutorial) (does|do|did|will|is)|"
+        r"\b(talk|tutorial|presentation) (is )?called\b|what is the name of|"
+        r"what('s| is| was) (on|happening|scheduled|planned)\b|\b(programme|program|agenda|schedule)\b|"
+        r"what (does|did|will) [^?]+ (talk|speak|present) (about|on)\s*\??\s*$",
+        re.I,
+    ),
+    "authors": re.compile(
+        r"\bwho (wrote|writes|authored|co-?authored|are the (co-?)?authors|is the (co-?)?author)\b|"
+        r"\b(what|which) are the (names of the )?(co-?)?authors\b|\b(list|name) (all )?(the )?(co-?)?authors\b",
+        re.I,
+    ),
+    "year": re.compile(r"\b(what|which) year\b|\byear of (publication|release)\b", re.I),
+    "venue": re.compile(
+        r"\b(what|which) (venue|journal|conference|proceedings|workshop)\b|\bwhere (was|is) .+ published\b|"
+        r"\bpublished (in|at) (what|which)\b|\bvenue\b",
+        re.I,
+    ),
+}
+
+# Field nouns that ask by themselves in a keyword query ("lean tutorial presenters", "zenke affiliation"): a query
+# without a question word names what it wants with a noun.
+_FIELD_NOUNS: dict[str, frozenset[str]] = {
+    "people": frozenset(
+        "speaker speakers presenter presenters lecturer lecturers instructor instructors organiser organisers "
+        "organizer organizers teacher teachers".split()
+    ),
+    "affiliation": frozenset("affiliation affiliations affiliated university institution institute employer".split()),
+    "when": frozenset("when day time schedule slot weekday".split()),
+    "date": frozenset("published publication released date".split()),
+    "author_count": frozenset(),
+    "venue": frozenset("venue journal proceedings".split()),
+}
+# A verb of presenting after "who" in any form asks for people, as does "teach" in any form ("who's teaching it").
+_PEOPLE_VERBS = re.compile(
+    r"\b(teach(es|ing)?|taught|present(s|ing|ed)?|giv(e|es|ing)|gave|runs?|running|led|leads?)\b"
+)
+_QUESTION_WORDS = frozenset("who whom whose what which when where why how is are was were does do did can".split())
+
+_YES_NO_START = re.compile(
+    r"^(?:(?:so|and|ok|okay|hey|hi|also|but|quick question|just checking)[,:]?\s+)*"
+    r"(is|are|was|were|does|do|did|has|have|had|can|could|will|would|should|isn't|doesn't|didn't|aren't|wasn't)\b",
+    re.I,
+)
+# "Can you list …", "could you give me …": a request phrased as a question, not a yes/no question.
+_REQUEST = re.compile(r"^(?:\w+[,:]?\s+)?(can|could|would|will)\s+(you|u)\b", re.I)
+_SUMMARY = re.compile(
+    r"\b(summari[sz]e|summari[sz]ing|summary|summaries|overview|rundown|run-down|recap|round-?up|landscape)\b|"
+    r"\bwhat (?:does|do) (?:the |this )?(?:corpus|library|collection|sources|documents|papers|talks|tutorials|"
+    r"daily papers|symposium|programme|program|conference)\b[^?]*\b(?:say|offer|cover|have|tell)\b|"
+    r"\bwhat(?:'s| is) (?:there |in the (?:corpus|library|collection) )(?:on|about)\b|"
+    r"\btell me (?:about|what) (?:the |all )?(?:\w+ )?(?:talks|papers|tutorials|work|works|research)\b",
+    re.I,
+)
+_REPEATS = re.compile(r"([?!.])\1+")
+
+
+@dataclass(frozen=True)
+class Question:
+    """A question read once: its words as typed, the normalised text every later stage reads, and what it asks."""
+
+    raw: str
+    text: str
+    asks: frozenset[str] = frozenset()
+    yes_no: bool = False
+    summary: bool = False
+    keyword_query: bool = False
+
+    @property
+    def asks_record(self) -> bool:
+        """Whether it asks for at least one record field."""
+        return bool(self.asks)
+
+
+def normalise(text: str, correct: Callable[[str], str] | None = None) -> str:
+    """Chat abbreviations and apostrophe-less contractions in full words, repeated punctuation once, runs of space
+    one, and (with ``correct``) misspelt words corrected against the corpus vocabulary."""
+    text = _REPEATS.sub(r"\1", expand_chat(" ".join(text.split())))
+    return correct(text) if correct is not None else text
+
+
+def is_keyword_query(text: str) -> bool:
+    """A query typed as keywords: no question word, no question mark."""
+    return "?" not in text and not (set(words(text)) & _QUESTION_WORDS)
+
+
+def asked_fields(text: str) -> frozenset[str]:
+    """The record fields the (normalised) text asks for."""
+    found = {name for name, pattern in _PATTERNS.items() if pattern.search(text)}
+    tokens = words(text)
+    if is_keyword_query(text):
+        vocabulary = set(tokens)
+        found |= {name for name, nouns in _FIELD_NOUNS.items() if vocabulary & nouns}
+    if "who" in tokens and _PEOPLE_VERBS.search(text.lower()):
+        found.add("people")
+    return frozenset(found)
+
+
+def is_yes_no(text: str) -> bool:
+    """A question answered by yes or no: its asking sentence starts with an auxiliary verb ("Is …", "Did …")."""
+    sentences = [s for s in re.split(r"(?<=[.!?])\s+", text.strip()) if s]
+    asking = next((s for s in reversed(sentences) if s.endswith("?")), sentences[-1] if sentences else "")
+    asking = asking.strip()
+    return bool(_YES_NO_START.match(asking)) and not _REQUEST.match(asking)
+
+
+def is_summary(text: str) -> bool:
+    """A request for what several entries say about a topic ("summarise …", "an overview of …", "what does the
+    corpus say about …")."""
+    return bool(_SUMMARY.search(text))
+
+
+def understand(raw: str, correct: Callable[[str], str] | None = None) -> Question:
+    """Read a question once into a :class:`Question`."""
+    text = normalise(raw, correct)
+    return Question(
+        raw=raw,
+        text=text,
+        asks=asked_fields(text),
+        yes_no=is_yes_no(text),
+        summary=is_summary(text),
+        keyword_query=is_keyword_query(text),
+    )
