@@ -81,7 +81,15 @@ class UISettings(BaseModel):
         default=True, description="Show the Library area and accept uploaded documents (off for shared deployments)."
     )
     max_upload_files: int = Field(default=20, ge=1, le=500, description="Most files added in one upload.")
-    login_attempts_per_minute: int = Field(default=5, ge=1, le=1000, description="Failed logins allowed per minute.")
+    max_upload_total_mb: float = Field(
+        default=50.0, gt=0, le=2000, description="Most bytes of one upload request, all its files together, in MB."
+    )
+    login_attempts_per_minute: int = Field(
+        default=5,
+        ge=1,
+        le=1000,
+        description="Failed logins allowed per client address and user name before a wait (a minute, then doubling).",
+    )
     concurrency: int = Field(
         default=32, ge=1, le=64, description="Questions answered at once (the model itself runs one at a time)."
     )
