@@ -10,9 +10,10 @@ import os
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from assistant.errors import AssistantError
 from index.settings import IndexSettings
 
 
@@ -106,3 +107,19 @@ class Settings(BaseSettings):
     ui: UISettings = Field(default_factory=UISettings)
     prompt_version: str = Field(default="v2", description="Which prompts/answer_<version>.* templates to use.")
     log_prompts: bool = Field(default=False, description="Log every rendered prompt at INFO level.")
+
+
+def load_settings() -> Settings:
+    """Settings from the environment; a bad value is an AssistantError of one line naming its variable."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        raise AssistantError(describe_error(exc)) from None
+
+
+def describe_error(exc: ValidationError) -> str:
+    """The first problem of a settings ValidationError as one line: variable, what was wrong, the value given."""
+    first = exc.errors()[0]
+    name = "ASSISTANT_" + "__".join(str(part).upper() for part in first.get("loc", ()))
+    more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
+    return f"{name}={first.get('input')!r}: {first.get('msg', 'invalid value')}{more}"
