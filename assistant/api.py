@@ -21,7 +21,7 @@ from assistant.llm.base import ChatModel, LLMError
 from assistant.llm.model_file import ProgressCallback
 from assistant.prompts import PromptSet
 from assistant.retrieve import Filters, HybridRetriever, IndexedCorpus, Passage
-from assistant.settings import Settings
+from assistant.settings import Settings, load_settings
 from index.build import BuildReport, build_index
 from index.embed import Embedder, SentenceTransformerEmbedder
 from index.entries import Entry
@@ -62,7 +62,7 @@ class Assistant:
         sync_index: bool = True,
         progress: ProgressCallback | None = None,
     ) -> None:
-        self.settings = settings or Settings()
+        self.settings = settings or load_settings()
         idx = self.settings.index
         self.embedder = embedder or SentenceTransformerEmbedder.from_settings(idx)
         # Opening the store checks its health; a damaged embedded database is wiped there and rebuilt by _sync.
@@ -223,13 +223,13 @@ class Assistant:
         wanted = _filters(filters, kind=kind, source=source, speaker=speaker, day=day)
         yield from self.chat_stream((), question, k=k, filters=wanted)
 
-    def chat(self, history: History, question: str, **options: Any) -> Answer:
+    def chat(self, history: History | None, question: str, **options: Any) -> Answer:
         """Answer a follow-up in the context of earlier turns ("and who else spoke that day?")."""
         return _final(self.chat_stream(history, question, **options))
 
     def chat_stream(
         self,
-        history: History,
+        history: History | None,
         question: str,
         *,
         k: int | None = None,
@@ -245,10 +245,6 @@ class Assistant:
             k = int(k)  # a UI slider may send 6.0
         if k is not None and (isinstance(k, bool) or not isinstance(k, int) or k < 1):
             raise AssistantError(f"k (passages to retrieve) must be a whole number of at least 1, got {k!r}")
-        if history is None:
-            history = ()
-        if isinstance(history, str | bytes) or not isinstance(history, Sequence):
-            raise AssistantError(f"history must be a list of messages, not {type(history).__name__}")
         last_user, last_reply, cited = _last_turn(history)
         focus: list[Entry] = []
         query = None
@@ -273,6 +269,8 @@ class Assistant:
         question = _INVISIBLE.sub("", question)
         if not question.strip():
             raise AssistantError("the question is empty; type a question about the papers, talks or tutorials")
+        if not any(ch.isalnum() for ch in question):
+            raise AssistantError("the question has no words (only punctuation or symbols); type a question")
         limit = self.settings.retrieval.max_question_chars
         if len(question) > limit:
             raise AssistantError(f"the question is {len(question)} characters long; the limit is {limit}")
@@ -320,11 +318,15 @@ def _final(events: Iterator[AnswerEvent]) -> Answer:
     raise AssistantError("the pipeline ended without an answer")
 
 
-def _last_turn(history: History) -> tuple[str, str, list[str]]:
+def _last_turn(history: History | None) -> tuple[str, str, list[str]]:
     """The last user message, the reply to it and the entry ids that reply cited, from messages dicts (an
     assistant message may carry its ``answer`` — an Answer or its ``to_dict()`` — or its ``citations``), Answer
-    objects, or (user, assistant) pairs."""
+    objects, or (user, assistant) pairs. No history is a first turn."""
     user, reply, cited = "", "", []
+    if history is None:
+        return user, reply, cited
+    if isinstance(history, str | bytes) or not hasattr(history, "__iter__"):
+        raise AssistantError(f"history must be a list of earlier turns, not {type(history).__name__}")
     for item in history:
         if isinstance(item, Answer):
             user, reply, cited = item.question, item.text, [c.entry_id for c in item.citations]

@@ -13,7 +13,8 @@ from typing import Any
 
 import index  # noqa: F401  (offline defaults first)
 from assistant.errors import AssistantError
-from assistant.settings import Settings
+from assistant.settings import Settings, load_settings
+from assistant.terminal import printable_terminal
 from index.collector import skip_collection_at_exit
 from index.parsers import SeedError
 
@@ -21,7 +22,7 @@ EXIT_USAGE, EXIT_ERROR = 2, 1
 
 
 def _settings(args: argparse.Namespace) -> Settings:
-    settings = Settings()
+    settings = load_settings()
     if getattr(args, "data_dir", None):
         settings.index.data_dir = Path(args.data_dir)
     if getattr(args, "seeds", None):
@@ -294,6 +295,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error("--k must be at least 1")
     func: Callable[[argparse.Namespace], int] = args.func
     skip_collection_at_exit()  # a one-shot command: the objects it made go with the process
+    with printable_terminal():  # titles and passages come from files anyone wrote: no escape reaches a terminal
+        return _run(func, args)
+
+
+def _run(func: Callable[[argparse.Namespace], int], args: argparse.Namespace) -> int:
+    """Run one command; errors become one line on stderr and an exit status."""
     try:
         return func(args)
     except (AssistantError, SeedError) as exc:

@@ -9,6 +9,8 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
+from assistant.terminal import one_line
+
 EXIT_FAILED = 1
 
 
@@ -24,7 +26,7 @@ def cmd_add(args: argparse.Namespace) -> int:
 
     def progress(done: int, total: int, message: str) -> None:
         if not args.quiet and not args.json:
-            print(f"[{done}/{total}] {message}", flush=True)
+            print(f"[{done}/{total}] {one_line(message)}", flush=True)
 
     report = assistant.add_documents(args.paths, progress=progress)
     if args.json:
@@ -32,7 +34,7 @@ def cmd_add(args: argparse.Namespace) -> int:
     else:
         for outcome in report.files:
             if outcome.status == "failed":
-                print(f"failed: {outcome.message}", file=sys.stderr)
+                print(f"failed: {one_line(outcome.message)}", file=sys.stderr)
         print(report.summary())
     return EXIT_FAILED if report.failed else 0
 

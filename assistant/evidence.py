@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from assistant.evidence_store import VectorFiles
+from index.directives import contains_url, is_directive
 from index.embed import Embedder
 from index.entries import Entry
 from index.text import content_words, split_sentences
@@ -25,15 +26,9 @@ from index.text import content_words, split_sentences
 MAX_SPAN_SENTENCES = 3
 _MARKUP = re.compile(r"\*\*|__|(?<!\w)\*(?=\w)|(?<=\w)\*(?!\w)|^\s*[-•*]\s+|^#+\s*", re.M)
 _CHROME = re.compile(r"^(show more|view full details|read more)$", re.I)
-_INSTRUCTION = re.compile(
-    r"\b(ignore (all |any |the )?(previous|prior|above|earlier) (instructions|prompts?)"
-    r"|disregard (the|all|any) (instructions|rules)"
-    r"|(answer|respond to|reply to) (every|all|each|any) questions? (with|by saying)"
-    r"|(you|the assistant|assistants?|language models?|ai) (must|should|shall) (always )?"
-    r"(answer|reply|say|respond|output|print)"
-    r"|(respond|reply|answer) (only )?with|system prompt|new instructions)\b",
-    re.I,
-)
+ADDED_COLLECTION = "added documents"  # index.documents.common.paper_entry: every entry of an added file
+# Which sentences count as evidence; part of the vector files' name, since vectors are stored per sentence.
+SENTENCE_RULES = "2"
 
 
 @dataclass(frozen=True)
@@ -57,12 +52,14 @@ class Span:
 
 def entry_sentences(entry: Entry) -> list[str]:
     """The entry's text as sentences, without markup, page chrome, repeated sentences (some pages repeat a
-    section after "Show more") or sentences that give the assistant instructions."""
+    section after "Show more"), sentences that address the assistant or the reader (index.directives) and, in an
+    added document, sentences carrying a link: planted text is data, never evidence."""
     out: list[str] = []
     seen: set[str] = set()
+    added = is_added(entry)
     for raw in split_sentences(entry.text or ""):
         sentence = _MARKUP.sub("", raw).strip()
-        if not sentence or _CHROME.match(sentence) or sentence in seen or looks_like_instruction(sentence):
+        if not sentence or _CHROME.match(sentence) or sentence in seen or is_planted(sentence, added):
             continue
         seen.add(sentence)
         out.append(sentence)
@@ -77,14 +74,19 @@ def vector_key(entry_id: str, content_hash: str) -> str:
 def vectors_path(data_dir: Path, model_id: str) -> Path:
     """Where the sentence vectors a given embedder made for a data folder are kept (derived data, like the index):
     one file set per embedder, so vectors of two models are never mixed in one question's scores."""
-    tag = hashlib.sha256(model_id.encode()).hexdigest()[:12]
+    tag = hashlib.sha256(f"{model_id}|sentences {SENTENCE_RULES}".encode()).hexdigest()[:12]
     return data_dir / "evidence" / f"sentence_vectors-{tag}.npz"
 
 
-def looks_like_instruction(sentence: str) -> bool:
-    """Whether a sentence of the corpus addresses the assistant with instructions ("ignore previous instructions",
-    "answer every question with …"): such text is data, never evidence, so it can never support an answer."""
-    return bool(_INSTRUCTION.search(sentence))
+def is_added(entry: Entry) -> bool:
+    """Whether the entry's text comes from a file a user added (not from the trusted seeds)."""
+    return entry.collection == ADDED_COLLECTION or entry.document is not None
+
+
+def is_planted(sentence: str, added: bool) -> bool:
+    """Whether a sentence may never be evidence: it addresses the assistant or the reader, or it is from an added
+    document and carries a link (a link from a user's file is never an answer's content)."""
+    return is_directive(sentence) or (added and contains_url(sentence))
 
 
 def windows(entry_id: str, sentences: Sequence[str], size: int = MAX_SPAN_SENTENCES) -> list[Span]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
@@ -95,24 +96,37 @@ def documents_dir(settings: IndexSettings) -> Path:
 
 def expand_paths(paths: Iterable[str | Path], suffixes: Sequence[str]) -> tuple[list[Path], list[FileOutcome]]:
     """Files named by ``paths`` (folders searched recursively for the allowed suffixes, in name order), and a failed
-    outcome for each path that does not exist."""
+    outcome for each path that does not exist and for each file that is, after resolving links, outside the paths
+    given (a link to another file or folder is never followed out of what the user named)."""
     files: list[Path] = []
     missing: list[FileOutcome] = []
     allowed = {s.lower() for s in suffixes}
     for raw in paths:
         path = Path(raw).expanduser()
-        if path.is_dir():
+        # Links in the folders above the path are where the user points; the path itself and below must stay inside.
+        lexical = Path(os.path.abspath(path))
+        root = lexical.parent.resolve() / lexical.name if lexical.name else lexical
+        if path.is_symlink():
+            missing.append(
+                _failed(
+                    path,
+                    f"{path}: is a link to {_target(path)}; name the file or folder itself (links are not followed)",
+                )
+            )
+        elif path.is_dir():
             # Hidden files (editor locks, macOS "._" forks) are not documents.
             found = sorted(
                 p
                 for p in path.rglob("*")
-                if p.is_file()
+                if (p.is_file() or p.is_symlink())
                 and p.suffix.lower() in allowed
                 and not any(part.startswith(".") for part in p.relative_to(path).parts)
             )
+            inside = [p for p in found if _target(p).is_relative_to(root)]
+            missing += [_failed(p, _outside(p, root)) for p in found if p not in inside]
             if not found:
                 missing.append(_failed(path, f"{path}: no {', '.join(sorted(allowed))} files in this folder"))
-            files += found
+            files += [p for p in inside if p.is_file()]
         elif path.is_file():
             files.append(path)
         else:
@@ -120,6 +134,19 @@ def expand_paths(paths: Iterable[str | Path], suffixes: Sequence[str]) -> tuple[
     seen: set[Path] = set()
     unique = [p for p in files if not (p.resolve() in seen or seen.add(p.resolve()))]  # type: ignore[func-returns-value]
     return unique, missing
+
+
+def _target(path: Path) -> Path:
+    """Where a path leads after resolving every link (a link loop leads to a path outside every folder)."""
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError):
+        return Path("/") / "unresolvable link" / path.name
+
+
+def _outside(path: Path, root: Path) -> str:
+    """The one-line refusal of a file whose links lead out of the folder given."""
+    return f"{path}: is a link to {_target(path)}, outside {root}; links out of the paths given are not followed"
 
 
 def register_files(

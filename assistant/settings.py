@@ -10,9 +10,10 @@ import os
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from assistant.errors import AssistantError
 from index.settings import IndexSettings
 
 
@@ -81,7 +82,15 @@ class UISettings(BaseModel):
         default=True, description="Show the Library area and accept uploaded documents (off for shared deployments)."
     )
     max_upload_files: int = Field(default=20, ge=1, le=500, description="Most files added in one upload.")
-    login_attempts_per_minute: int = Field(default=5, ge=1, le=1000, description="Failed logins allowed per minute.")
+    max_upload_total_mb: float = Field(
+        default=50.0, gt=0, le=2000, description="Most bytes of one upload request, all its files together, in MB."
+    )
+    login_attempts_per_minute: int = Field(
+        default=5,
+        ge=1,
+        le=1000,
+        description="Failed logins allowed per client address and user name before a wait (a minute, then doubling).",
+    )
     concurrency: int = Field(
         default=32, ge=1, le=64, description="Questions answered at once (the model itself runs one at a time)."
     )
@@ -98,3 +107,19 @@ class Settings(BaseSettings):
     ui: UISettings = Field(default_factory=UISettings)
     prompt_version: str = Field(default="v2", description="Which prompts/answer_<version>.* templates to use.")
     log_prompts: bool = Field(default=False, description="Log every rendered prompt at INFO level.")
+
+
+def load_settings() -> Settings:
+    """Settings from the environment; a bad value is an AssistantError of one line naming its variable."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        raise AssistantError(describe_error(exc)) from None
+
+
+def describe_error(exc: ValidationError) -> str:
+    """The first problem of a settings ValidationError as one line: variable, what was wrong, the value given."""
+    first = exc.errors()[0]
+    name = "ASSISTANT_" + "__".join(str(part).upper() for part in first.get("loc", ()))
+    more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
+    return f"{name}={first.get('input')!r}: {first.get('msg', 'invalid value')}{more}"

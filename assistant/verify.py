@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from assistant.evidence import Span, windows
+from index.directives import is_directive
 from index.text import (
     CORPUS_WORDS,
     FRAME_WORDS,
@@ -248,6 +249,8 @@ def _names_bound(claim_words: Sequence[str], claim: str, span_sentences: Sequenc
 
 def check_claim(claim: str, span_sentences: Sequence[str], ctx: ClaimContext = ClaimContext()) -> Verdict:
     """Whether the span (its sentences) supports the claim; see the module docstring for what that means."""
+    if is_directive(claim):
+        return Verdict(False, 0.0, "addresses the assistant or the reader (planted text is data)")
     span = " ".join(span_sentences)
     given = f"{ctx.title}\n{ctx.header}"
     stated = numbers(claim) - numbers(ctx.title)

@@ -12,8 +12,9 @@ from __future__ import annotations
 import dataclasses
 import logging
 import shutil
+import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -65,6 +66,31 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 Progress = Callable[[float, str], None]
+Notice = Callable[[str], None]
+
+
+def announce(message: str) -> None:
+    """The default repair notice: one line on stderr as soon as the damage is found, before the work it causes (a
+    repair can re-embed the whole corpus behind a progress bar)."""
+    print(f"index repaired: {message}", file=sys.stderr, flush=True)
+
+
+class _Repairs(list[str]):
+    """The repairs of one build; each is announced the moment it is found."""
+
+    def __init__(self, notify: Notice | None) -> None:
+        super().__init__()
+        self._notify = notify
+
+    def append(self, message: str) -> None:
+        super().append(message)
+        log.info("index repaired: %s", message)
+        if self._notify is not None:
+            self._notify(message)
+
+    def extend(self, messages: Iterable[str]) -> None:
+        for message in messages:
+            self.append(message)
 
 
 @dataclass
@@ -113,13 +139,15 @@ def build_index(
     progress: Progress | None = None,
     show_progress: bool = True,
     rebuild: bool = False,
+    notify: Notice | None = announce,
 ) -> BuildReport:
     """Bring the index in line with the seeds. Raises SeedError (and changes nothing) if a seed file is bad.
 
     ``rebuild`` empties the store and discards the published index first (everything is embedded again). A store
-    found damaged during the build is emptied and the build is run once more."""
+    found damaged during the build is emptied and the build is run once more. Each repair (damage found, or what an
+    interrupted build left) is passed to ``notify`` when found (default: one line on stderr)."""
     with collector_paused():  # a build makes an object per entry and chunk of the corpus (see index.collector)
-        return _build_index(settings, embedder, store, progress, show_progress, rebuild)
+        return _build_index(settings, embedder, store, progress, show_progress, rebuild, _Repairs(notify))
 
 
 def _build_index(
@@ -129,16 +157,16 @@ def _build_index(
     progress: Progress | None,
     show_progress: bool,
     rebuild: bool,
+    repairs: _Repairs,
 ) -> BuildReport:
     start = time.perf_counter()
     index_dir = settings.index_dir
     inputs = inputs_digest(settings.seeds_dir, settings.seed_limits, settings.documents_dir)
-    early: list[str] = []
     if not rebuild:
         # Same inputs as the published index and nothing damaged: up to date without parsing a single seed file.
         with build_lock(index_dir):
-            early = _clean_leftovers(index_dir, store)
-            unchanged = _unchanged(settings, embedder, store, inputs, early)
+            repairs.extend(_clean_leftovers(index_dir, store))
+            unchanged = _unchanged(settings, embedder, store, inputs, repairs)
         if unchanged is not None:
             unchanged.seconds = time.perf_counter() - start
             return unchanged
@@ -156,21 +184,18 @@ def _build_index(
         cache=cache,
     )
     with build_lock(index_dir):
-        repairs = early + _clean_leftovers(index_dir, store)
+        repairs.extend(_clean_leftovers(index_dir, store))
         if rebuild:
             _reset(index_dir, store)
             repairs.append("rebuilt from the seeds on request")
         try:
             report = _build_locked(settings, corpus, embedder, store, repairs, progress, show_progress, inputs)
         except StoreCorruptError as exc:
-            log.warning("index store damaged during the build (%s); rebuilding it from the seeds", exc)
             _reset(index_dir, store)
             repairs.append(f"{exc}; the store was emptied and rebuilt")
             report = _build_locked(settings, corpus, embedder, store, repairs, progress, show_progress, inputs)
         cache.prune()  # parses of seed files that are gone or changed
     report.seconds = time.perf_counter() - start
-    for repair in report.repairs:
-        log.info("index repaired: %s", repair)
     if progress:
         progress(1.0, "index ready")
     return report
@@ -239,8 +264,9 @@ def _build_locked(
     fp = fingerprint(settings, embedder)
     state = inspect_manifest(index_dir)
     if state.status == "corrupt":
-        log.warning("index manifest damaged: %s; rebuilding the index from the seeds", state.problem)
         repairs.append(f"manifest damaged ({state.problem}); rebuilt")
+    elif state.status == "missing" and (store.count() or (index_dir / BM25_DIR).exists()):
+        repairs.append("manifest missing; the index is rebuilt from the seeds (stored chunks reused)")
     manifest = state.data
     warnings = list(corpus.warnings) + _drop_warnings(manifest, corpus, settings)
     # Each entry's record and content hash, computed once (an entry whose record is as published keeps its hash).
@@ -281,6 +307,13 @@ def _build_locked(
     chunks = [c for e in corpus.entries for c in _chunk_dicts(by_entry.get(e.id, [])) or reused.get(e.id, [])]
     ids = [str(c["id_"]) for c in chunks]
     existing = store.ids()
+    published = chunk_ids(manifest) if manifest is not None else set()
+    if lost := len(published - existing):
+        repairs.append(
+            f"the vector store lacks {lost} chunk(s) the index names (emptied or replaced); embedding them again"
+        )
+    if unpublished := len(existing - published) if manifest is not None else 0:
+        repairs.append(f"a build was interrupted ({unpublished} chunk(s) stored but never published); finishing it")
     todo = [made.get(str(c["id_"])) or node_from_chunk(c) for c in chunks if c["id_"] not in existing]
     _embed_and_add(todo, embedder, store, settings.embed_batch_size, progress, show_progress)
     _publish_bm25(chunks, made, index_dir)

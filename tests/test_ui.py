@@ -218,7 +218,7 @@ def test_public_address_without_login_is_refused_unless_allowed() -> None:
     settings.ui.allow_public, settings.ui.username, settings.ui.password = False, "ann", "pw"
     check_exposure(settings)
     options = launch_kwargs(settings)
-    assert isinstance(options["auth"], LoginGuard) and options["max_file_size"] == 5 * 1024 * 1024
+    assert isinstance(options["auth"], LoginGuard) and options["max_file_size"] == 50_000_000  # the whole request
     settings.ui.password = None
     with pytest.raises(AssistantError, match="both"):
         launch_kwargs(settings)

@@ -3,7 +3,9 @@
 Only ``Assistant.add_documents``, ``remove_document`` and ``documents`` are called (``assistant.library``), through
 the ``Library`` protocol below. Every upload is checked here before anything is indexed: allowed types only
 (``ASSISTANT_INDEX__DOCUMENT_SUFFIXES``), at most ``ASSISTANT_UI__MAX_UPLOAD_FILES`` files and
-``ASSISTANT_UI__MAX_UPLOAD_MB`` per file (Gradio itself refuses bigger bodies), one file per name. Accepted files are
+``ASSISTANT_UI__MAX_UPLOAD_MB`` per file, each refused file named in its own row while the rest are added (the
+route itself refuses a request over the file count, the total size or with a disallowed type: ``guard``), one
+file per name. Accepted files are
 staged as ``<data dir>/uploads/<name>``, so a file uploaded again under the same name with new content replaces the
 old one (the library knows a document by the path it was added from), and handed over; the library copies them under
 the data folder with safe names and only ever parses them. Staged files and Gradio's temporary copies are deleted
