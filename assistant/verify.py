@@ -294,7 +294,7 @@ def _names_bound(claim_words: Sequence[str], claim: str, span_sentences: Sequenc
 def check_claim(claim: str, span_sentences: Sequence[str], ctx: ClaimContext = ClaimContext()) -> Verdict:
     """Whether the span (its sentences) supports the claim; see the module docstring for what that means."""
     span = " ".join(span_sentences)
-    given = f"{ctx.title}\n{ctx.header}"
+    given = f"{ctx.title}\n{ctx.header}\n{' '.join(ctx.people)}"
     stated = _stated_numbers(claim) - numbers(ctx.title)
     missing_numbers = {n for n in stated - numbers(span) if not _approximates(claim, n, numbers(span))}
     if missing_numbers:

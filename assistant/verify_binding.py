@@ -33,7 +33,7 @@ _CLAUSE_BREAK = re.compile(r"[;:—–]|\s-\s|\b(?:whereas|while|but|however|alt
 _BE = frozenset("is are was were be been being".split())
 _ASKING = frozenset(stems("ask asks asked asking whether question questions wonder wonders if how why".split()))
 _ELLIPSIS = re.compile(r"(\.\.\.|…)\s*$")
-_REACH = 4
+_REACH = 12
 
 
 @lru_cache(maxsize=8192)
@@ -133,10 +133,11 @@ def order_reversed(claim: str, span_sentences: Sequence[str], ignore: frozenset[
 
 
 def _sides(tokens: Sequence[str], at: int) -> tuple[set[str], set[str]]:
-    """Content stems before and after a relation verb in its clause, the agent first: a passive verb followed by
-    "by" has its agent after it."""
+    """Content stems before and after a relation verb in its clause, the agent's side first: a passive verb ("is
+    used", "was trained") has its agent's side after it, so "A is used to compress B" and "B is compressed using
+    A" put A on the same side."""
     before, after = _content(tokens[max(0, at - _REACH) : at]), _content(tokens[at + 1 : at + 1 + _REACH])
-    passive = at + 1 < len(tokens) and tokens[at + 1] == "by" and at > 0 and tokens[at - 1] in _BE
+    passive = at > 0 and tokens[at - 1] in _BE
     return (after, before) if passive else (before, after)
 
 

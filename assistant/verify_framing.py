@@ -48,8 +48,8 @@ def meets_condition(sentence: str, condition: str) -> bool:
     """Whether a sentence (a list item with its evidence) states the condition a list is about: every content word
     of the condition, or a word sharing its stem, is in the sentence (so "talks on reinforcement learning" keeps
     an item about "reinforcement-learning agents" and drops one about "supervised learning")."""
-    needed = [s for s in content_words(condition) if s not in _EMPTY and s not in _GENERIC]
+    needed = [s for s in content_words(condition.replace("-", " ")) if s not in _EMPTY and s not in _GENERIC]
     if not needed:
         return True
-    have = set(content_words(sentence))
+    have = set(content_words(sentence)) | set(content_words(sentence.replace("-", " ")))
     return all(stem_matches(s, have) for s in needed)
