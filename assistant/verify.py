@@ -16,10 +16,23 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from assistant.evidence import Span, windows
+from assistant.verify_binding import (
+    asks_only,
+    attribution_invented,
+    completes_truncation,
+    order_reversed,
+    pairs_crossed,
+    pole_flipped,
+    qualifier_moved,
+    relation_upgraded,
+    roles_exchanged,
+)
+from assistant.verify_framing import announces_only
 from index.directives import is_directive
 from index.text import (
     CORPUS_WORDS,
     FRAME_WORDS,
+    NUMBER_WORDS,
     REPORTING_WORDS,
     STOP_WORDS,
     content_words,
@@ -129,6 +142,38 @@ def _names_missing(claim: str, where: str) -> str | None:
         if match.group() not in where:
             return match.group()
     return next((name for name in _names(claim) if fold(name) not in haystack), None)
+
+
+_DETERMINER_NUMBERS = re.compile(r"\b(?:one|single|half)\b", re.I)
+_HALF = re.compile(r"\b(\w+) and a half\b", re.I)
+_HEDGED_NUMBER = re.compile(
+    r"\b(?:about|roughly|nearly|almost|around|approximately|some|over|under|close to|more than|less than)\s+"
+    r"(\d+(?:\.\d+)?)|~\s*(\d+(?:\.\d+)?)",
+    re.I,
+)
+
+
+def _stated_numbers(claim: str) -> set[str]:
+    """The numbers a sentence states as facts: "one" and "single" are usually determiners, and "two and a half"
+    is 2.5."""
+    halves = {f"{NUMBER_WORDS.get(m.group(1).lower(), m.group(1))}.5" for m in _HALF.finditer(claim)}
+    return numbers(_DETERMINER_NUMBERS.sub(" ", _HALF.sub(" ", claim))) | halves
+
+
+def _approximates(claim: str, stated: str, span_numbers: set[str]) -> bool:
+    """Whether a number the sentence hedges ("about 1.7", "almost 98") is a span number rounded."""
+    hedged = {m.group(1) or m.group(2) for m in _HEDGED_NUMBER.finditer(claim)}
+    if stated not in hedged:
+        return False
+    places = len(stated.split(".")[1]) if "." in stated else 0
+    for other in span_numbers:
+        try:
+            value = float(other)
+        except ValueError:
+            continue
+        if round(value, places) == float(stated) or abs(value - float(stated)) <= 0.05 * abs(value):
+            return True
+    return False
 
 
 def _number_roles_ok(claim: str, span: str, ignore: set[str]) -> str | None:
@@ -252,9 +297,9 @@ def check_claim(claim: str, span_sentences: Sequence[str], ctx: ClaimContext = C
     if is_directive(claim):
         return Verdict(False, 0.0, "addresses the assistant or the reader (planted text is data)")
     span = " ".join(span_sentences)
-    given = f"{ctx.title}\n{ctx.header}"
-    stated = numbers(claim) - numbers(ctx.title)
-    missing_numbers = stated - numbers(span)
+    given = f"{ctx.title}\n{ctx.header}\n{' '.join(ctx.people)}"
+    stated = _stated_numbers(claim) - numbers(ctx.title)
+    missing_numbers = {n for n in stated - numbers(span) if not _approximates(claim, n, numbers(span))}
     if missing_numbers:
         return Verdict(False, 0.0, f"number {sorted(missing_numbers)[0]} is not in the span")
     name = _names_missing(claim, f"{span}\n{given}")
@@ -281,6 +326,22 @@ def check_claim(claim: str, span_sentences: Sequence[str], ctx: ClaimContext = C
         return Verdict(False, score, f"'{flipped}' does not match the span")
     if not _order_ok(claim, span_sentences):
         return Verdict(False, score, "relates two names the span does not relate that way")
+    known = frozenset(ignore | asked)
+    bound = (
+        qualifier_moved(claim, span_sentences)
+        or pole_flipped(claim, span)
+        or order_reversed(claim, span_sentences, known)
+        or roles_exchanged(claim, span_sentences, known)
+        or pairs_crossed(claim, span_sentences, known)
+        or relation_upgraded(claim, span)
+        or asks_only(claim, span_sentences)
+        or completes_truncation(claim, span_sentences)
+        or attribution_invented(claim, span, ctx.title, ctx.people)
+    )
+    if bound:
+        return Verdict(False, score, bound)
+    if announces_only(claim, known):
+        return Verdict(False, score, "announces what follows without saying it")
     if not _coherent(needed, span):
         return Verdict(False, score, "its words are scattered across the span")
     if not _names_bound(needed, claim, span_sentences, ctx):
@@ -288,12 +349,24 @@ def check_claim(claim: str, span_sentences: Sequence[str], ctx: ClaimContext = C
     return Verdict(True, score)
 
 
+def span_verdict(claim: str, evidence: str, ctx: ClaimContext = ClaimContext()) -> Verdict:
+    """The verdict of the best span of ``evidence`` (a passage; only spans of up to three consecutive of its
+    sentences count) on ``claim``: a supporting one if any, else the closest, whose reason says what failed."""
+    sentences = split_sentences(evidence) or [evidence]
+    best = Verdict(False, -1.0, "no span")
+    for span in windows("", sentences):
+        verdict = check_claim(claim, span.sentences, ctx)
+        if verdict.supported:
+            return verdict
+        if verdict.score > best.score:
+            best = verdict
+    return best
+
+
 def span_supports(claim: str, evidence: str, question: str = "", title: str = "") -> bool:
     """Whether ``evidence`` (a passage; only spans of up to three consecutive of its sentences count) supports
     ``claim``. The product's own check, for judges and tools."""
-    sentences = split_sentences(evidence) or [evidence]
-    ctx = ClaimContext(question=question, title=title)
-    return any(check_claim(claim, s.sentences, ctx).supported for s in windows("", sentences))
+    return span_verdict(claim, evidence, ClaimContext(question=question, title=title)).supported
 
 
 @dataclass(frozen=True)

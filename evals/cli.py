@@ -310,6 +310,14 @@ def run_judges_from_cli(args: argparse.Namespace, settings: Settings) -> int:
     print("judge | balanced acc | P unsup | R unsup | kappa | failures | s/item | threshold")
     for row in judge_rows(report["judges"]):
         print(" | ".join(row[:8]))
+    for r in report["judges"]:
+        if r.get("all"):
+            a = r["all"]
+            kinds = ", ".join(f"{k} {v['right']}/{v['n']}" for k, v in r["per_category_all"].items())
+            print(
+                f"{r['judge']} on all {a['n']} items: balanced acc {a['balanced_accuracy']:.3f}, recall unsupported "
+                f"{a['recall_unsupported']:.3f}, accepts supported {a['recall_supported']:.3f}; {kinds}"
+            )
     return 0
 
 

@@ -43,6 +43,7 @@ from pathlib import Path
 from typing import Any
 
 __all__ = [
+    "ANSWER_ERROR_KINDS",
     "CATEGORIES",
     "DEFAULT_LABELS",
     "DEFAULT_SEEDS",
@@ -64,6 +65,17 @@ CATEGORIES: dict[str, tuple[str, ...]] = {
     "supported": ("verbatim", "paraphrase", "summary"),
     "unsupported": ("number_swap", "role_swap", "overclaim", "flipped_direction", "added_fact", "word_salad"),
 }
+ANSWER_ERROR_KINDS: tuple[str, ...] = (
+    "qualifier_moved",
+    "relation_upgraded",
+    "truncation_completed",
+    "attribution_invented",
+    "vacuous",
+    "list_condition",
+)
+"""Further unsupported kinds a labels file may use: the errors a careful reader found in shown answers (issue 26):
+a qualifier moved to the other condition, a relation stated stronger, a cut-off abstract completed, an invented
+author, a framing sentence that says nothing, a list item not meeting the list's condition."""
 ORIGINS: tuple[str, ...] = ("constructed", "assistant")
 MAX_EVIDENCE_CHARS = 1500
 """Evidence is meant to be 1-3 sentences; anything longer is almost certainly a pasted paragraph."""
@@ -90,6 +102,10 @@ class LabelledClaim:
 
 
 FIELDS: tuple[str, ...] = tuple(f.name for f in fields(LabelledClaim))
+
+
+def _allowed(label: str) -> tuple[str, ...]:
+    return CATEGORIES[label] + (ANSWER_ERROR_KINDS if label == "unsupported" else ())
 
 
 class LabelsFileError(ValueError):
@@ -141,8 +157,8 @@ def _check_record(data: dict[str, Any], seeds: _Seeds) -> list[tuple[str, str]]:
 
     if ok("label") and data["label"] not in LABELS:
         problems.append(("label", f"must be one of {', '.join(LABELS)}; got {data['label']!r}"))
-    elif ok("label") and ok("category") and data["category"] not in CATEGORIES[data["label"]]:
-        allowed = ", ".join(CATEGORIES[data["label"]])
+    elif ok("label") and ok("category") and data["category"] not in _allowed(data["label"]):
+        allowed = ", ".join(_allowed(data["label"]))
         problems.append(("category", f"for label {data['label']!r} must be one of {allowed}; got {data['category']!r}"))
     if ok("origin") and data["origin"] not in ORIGINS:
         problems.append(("origin", f"must be one of {', '.join(ORIGINS)}; got {data['origin']!r}"))

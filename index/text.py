@@ -354,3 +354,132 @@ def stem_matches(stem: str, vocabulary: Collection[str]) -> bool:
     if len(stem) < 5:
         return False
     return any(len(v) >= 5 and (v.startswith(stem) or stem.startswith(v)) for v in vocabulary)
+
+
+# Vocabulary of claim structure, for verification: which words qualify a result, announce without content, or
+# state a relation of some strength. Grammar-level classes, not the words of any particular text.
+
+POLES: tuple[tuple[frozenset[str], frozenset[str]], ...] = tuple(
+    (frozenset(low.split()), frozenset(high.split()))
+    for low, high in (
+        (
+            "low lower lowest few fewer fewest small smaller smallest little less least minimal reduced weak weaker",
+            "high higher highest many more most large larger largest big bigger much great greater maximal strong "
+            "stronger",
+        ),
+        (
+            "before prior earlier first initially begin begins start starts open opens",
+            "after afterwards later then finally last subsequently end ends",
+        ),
+        ("short shorter shortest", "long longer longest"),
+        ("shallow shallower", "deep deeper deepest"),
+        ("narrow narrower", "wide wider broad broader"),
+        ("slow slower slowest", "fast faster fastest quick quicker"),
+        ("early earlier", "late later"),
+        ("sparse sparser", "dense denser"),
+        ("with using", "without"),
+        ("easy easier easiest simple simpler", "hard harder hardest difficult complex"),
+        ("continuous", "discrete"),
+        ("constant fixed static stays", "changing changes varies varying dynamic"),
+        ("local", "global"),
+        ("linear linearly", "nonlinear quadratic quadratically cubic cubically exponential exponentially"),
+        ("explicit", "implicit"),
+        ("finite", "infinite"),
+        ("upper", "lower"),
+        ("optimal", "suboptimal sub-optimal"),
+        ("positive", "negative"),
+        ("supervised", "unsupervised self-supervised"),
+        (
+            "increase increases increasing grow grows growing rise rises",
+            "decrease decreases decreasing shrink shrinks shrinking decline declines declining drop drops",
+        ),
+    )
+)
+"""Opposite poles of a qualifier or condition (low/high, before/after, with/without, easy/hard): a result the
+evidence gives under one pole may not be stated under the other, nor the pole itself turned into its opposite."""
+
+PRESENCE_SCALES: frozenset[int] = frozenset(range(len(POLES))) - {1, 6, 8}
+"""Poles (by index) a sentence may not use where its evidence uses only the opposite one ("largest" for
+"smallest", "easy" for "hard"): all but the order of telling (first/then), early/late and with/without, which are
+as often prepositions or adverbs of narration as qualifiers."""
+
+QUANTITY_WORDS: frozenset[str] = frozenset("more most less least many much few fewer little".split())
+"""Magnitude words that mostly compare or count rather than qualify ("more memory"): left to the polarity check."""
+
+SEQUENCE_LATER: frozenset[str] = frozenset("then afterwards afterward later finally subsequently next".split())
+"""Words that put what follows them after what precedes them in time ("A and only afterwards B")."""
+
+RELATION_VERBS: frozenset[str] = frozenset(
+    """use uses used using employ employs leverage leverages propose proposes proposed introduce introduces
+    outperform outperforms outperformed beat beats surpass surpasses exceed exceeds improve improves extend extends
+    generalize generalizes generalise generalises replace replaces replaced precede precedes train trains trained
+    validate validates validated evaluate evaluates evaluated compose composes combine combines apply applies
+    applied map maps cause causes drive drives predict predicts explain explains govern governs determine determines
+    learn learns achieve achieves formalize formalizes approximate approximates generate generates produce produces
+    require requires enable enables control controls simulate simulates match matches align aligns correlate
+    correlates reduce reduces compress compresses distill distills transfer transfers""".split()
+)
+"""Verbs relating an agent to an object ("A outperforms B", "A is used to compress B"): the two may not trade
+places."""
+
+RELATION_STRENGTH: tuple[tuple[frozenset[str], ...], ...] = tuple(
+    tuple(frozenset(rank.split()) for rank in scale)
+    for scale in (
+        (
+            "relate relates related relation associate associated association link linked connect connected "
+            "correlate correlates correlated correlation align aligns aligned alignment consistent similar "
+            "similarity resemble resembles mirror mirrors analogous",
+            "match matches matching comparable competitive par rival rivals",
+            "equivalent equivalence identical same equal equals indistinguishable interchangeable",
+        ),
+        (
+            "relate relates related associate associated association correlate correlates correlated correlation "
+            "link linked",
+            "cause causes caused causal drive drives driven determine determines determined induce induces",
+        ),
+        (
+            "comparable competitive par match matches rival rivals close similar",
+            "outperform outperforms outperformed beat beats surpass surpasses exceed exceeds superior better best",
+        ),
+        (
+            "may might could suggest suggests suggested suggestion suggestions hint hints indicate indicates "
+            "potential potentially possible possibly perhaps likely plausible hope hopes aim aims promise promising "
+            "pave opportunities question whether tend tends toward towards",
+            "prove proves proved proven demonstrate demonstrates demonstrated establish establishes established "
+            "confirm confirms confirmed guarantee guarantees guaranteed certainly definitely always ensure ensures",
+        ),
+    )
+)
+"""Scales of relation strength, weakest rank first: associated < matches < equivalent; associated < causes;
+comparable < outperforms; hedged ("may", "suggests") < shown. A sentence may not state a rank above the one its
+evidence states on the same scale."""
+
+ABSOLUTE_WORDS: frozenset[str] = frozenset(
+    "all every always never none entire entirely fully complete completely total totally any whole universally "
+    "any production-ready".split()
+)
+"""Quantifiers that claim without exception: the evidence must say as much."""
+
+GENERIC_NOUNS: frozenset[str] = frozenset(
+    """task tasks contribution contributions aspect aspects way ways part parts area areas direction directions
+    question questions challenge challenges setting settings experiment experiments result results finding
+    findings method methods approach approaches idea ideas topic topics issue issues point points thing things
+    component components domain domains objective objectives kind kinds type types respect respects case cases
+    dimension dimensions factor factors benchmark benchmarks dataset datasets application applications property
+    properties element elements step steps theme themes perspective perspectives""".split()
+)
+"""Nouns that only classify ("two tasks", "several contributions"): a sentence made of them names nothing."""
+
+VAGUE_QUANTIFIERS: frozenset[str] = frozenset(
+    "several various many multiple some numerous different diverse distinct few number range variety set "
+    "series couple key main major important new".split()
+)
+"""Quantifiers and adjectives that count or rank without naming ("several", "various", "a number of")."""
+
+STUDY_VERBS: frozenset[str] = frozenset(
+    """evaluate evaluates evaluated test tests tested assess assesses assessed apply applies applied conduct
+    conducts conducted perform performs performed compare compares compared make makes made offer offers offered
+    contain contains contained include includes included differ differs differing outline outlines outlined
+    highlight highlights highlighted""".split()
+)
+"""Verbs of method that say something was done, not what was found ("was evaluated on two tasks")."""

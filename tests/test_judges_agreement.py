@@ -82,3 +82,26 @@ def test_failed_items_are_counted_never_scored() -> None:
     assert result["test"]["balanced_accuracy"] == pytest.approx(1.0)
     assert result["failure_reasons"] == {"timeout": 1}
     assert result["test_verdicts"][-1] is None
+
+
+def test_a_fixed_judge_is_also_scored_on_every_item_per_kind() -> None:
+    from evals.judges import VerifierJudge
+    from evals.judges.agreement import evaluate_judge
+    from evals.support_labels import LabelledClaim
+
+    def item(i: int, claim: str, label: str, category: str) -> LabelledClaim:
+        evidence = "The estimator converges quickly in the low noise regime."
+        return LabelledClaim(
+            f"t{i}", claim, evidence, "Fast Estimators", "x.txt", label, category, "why", "constructed"
+        )
+
+    items = [
+        item(1, "The estimator converges quickly in the low noise regime.", "supported", "verbatim"),
+        item(2, "The estimator converges slowly in the low noise regime.", "unsupported", "flipped_direction"),
+        item(3, "The estimator converges quickly in the high noise regime.", "unsupported", "qualifier_moved"),
+        item(4, "In the low noise regime, the estimator converges quickly.", "supported", "paraphrase"),
+    ]
+    report = evaluate_judge(VerifierJudge(), items[:2], items[2:])
+    assert report["all"]["n"] == 4
+    assert set(report["per_category_all"]) == {"verbatim", "flipped_direction", "qualifier_moved", "paraphrase"}
+    assert report["per_category_all"]["qualifier_moved"]["right"] == 1

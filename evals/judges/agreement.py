@@ -19,7 +19,15 @@ from evals.judges.base import ScoringJudge, SupportJudge
 if TYPE_CHECKING:
     from evals.support_labels import LabelledClaim
 
-__all__ = ["JudgeScores", "agreement", "choose_threshold", "cohen_kappa", "evaluate_judge", "score_items"]
+__all__ = [
+    "JudgeScores",
+    "agreement",
+    "choose_threshold",
+    "cohen_kappa",
+    "evaluate_judge",
+    "per_category",
+    "score_items",
+]
 
 
 def cohen_kappa(gold: Sequence[bool], predicted: Sequence[bool]) -> float | None:
@@ -98,8 +106,12 @@ def score_items(judge: SupportJudge, items: Sequence[LabelledClaim]) -> JudgeSco
     out = JudgeScores()
     for item in items:
         start = time.perf_counter()
+        in_entry = getattr(judge, "score_in_entry", None)
         if isinstance(judge, ScoringJudge):
-            score = judge.score(item.claim, item.evidence)
+            if callable(in_entry):
+                score = in_entry(item.claim, item.evidence, item.entry_title)
+            else:
+                score = judge.score(item.claim, item.evidence)
             verdict = None if score is None else score >= judge.threshold
         else:
             score, verdict = None, judge.supports(item.claim, item.evidence)
@@ -112,6 +124,17 @@ def score_items(judge: SupportJudge, items: Sequence[LabelledClaim]) -> JudgeSco
     return out
 
 
+def per_category(items: Sequence[LabelledClaim], verdicts: Sequence[bool | None]) -> dict[str, dict[str, int]]:
+    """Right, failed and total verdicts per kind of claim (``category``: paraphrase, role_swap, ...)."""
+    rows: dict[str, dict[str, int]] = {}
+    for item, verdict in zip(items, verdicts, strict=True):
+        row = rows.setdefault(item.category, {"n": 0, "right": 0, "failed": 0})
+        row["n"] += 1
+        row["failed"] += verdict is None
+        row["right"] += verdict is not None and verdict == item.supported
+    return dict(sorted(rows.items()))
+
+
 def evaluate_judge(
     judge: SupportJudge,
     calibration: Sequence[LabelledClaim],
@@ -120,7 +143,11 @@ def evaluate_judge(
     calibrate: bool = True,
 ) -> dict[str, Any]:
     """Score ``judge`` on both splits; choose its threshold on ``calibration`` (scoring judges, when
-    ``calibrate``) and report agreement on ``test`` with that threshold, plus cost and failures on all items."""
+    ``calibrate``) and report agreement on ``test`` with that threshold, plus cost and failures on all items.
+
+    A judge whose decision is fixed (no threshold chosen, nothing fitted on the calibration half) was tuned on none
+    of these items, so its agreement on all of them is reported too (``all``, ``per_category_all``); a held-out
+    labels file is scored in full that way."""
     cal, tst = score_items(judge, calibration), score_items(judge, test)
     threshold = getattr(judge, "threshold", None)
     chosen = None
@@ -133,12 +160,9 @@ def evaluate_judge(
         verdicts = [None if s is None else s >= chosen for s in tst.scores]
     seconds = cal.seconds + tst.seconds
     figures = agreement([c.supported for c in test], verdicts)
-    per_category: dict[str, dict[str, int]] = {}
-    for item, verdict in zip(test, verdicts, strict=True):
-        row = per_category.setdefault(item.category, {"n": 0, "right": 0, "failed": 0})
-        row["n"] += 1
-        row["failed"] += verdict is None
-        row["right"] += verdict is not None and verdict == item.supported
+    fixed = chosen is None and not getattr(judge, "fitted_on_calibration", False)
+    every = [*calibration, *test]
+    every_verdicts = [*cal.verdicts, *verdicts]
     return {
         "judge": judge.name,
         "threshold": threshold,
@@ -149,7 +173,9 @@ def evaluate_judge(
         "failure_reasons": dict((cal.failure_reasons + tst.failure_reasons).most_common()),
         "seconds_per_item": sum(seconds) / len(seconds) if seconds else None,
         "seconds_total": sum(seconds),
-        "per_category": dict(sorted(per_category.items())),
+        "per_category": per_category(test, verdicts),
+        "all": agreement([c.supported for c in every], every_verdicts) if fixed else None,
+        "per_category_all": per_category(every, every_verdicts) if fixed else None,
         "calibration_ids": [c.id for c in calibration],
         "calibration_scores": cal.scores,
         "test_ids": [c.id for c in test],

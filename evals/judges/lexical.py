@@ -57,8 +57,18 @@ class VerifierJudge(ScoringJudge):
             self._support_score = support_score
             self.threshold = SUPPORT_THRESHOLD
 
-    def raw_score(self, claim: str, evidence: str) -> float:
-        """1.0 / 0.0 from ``span_supports``, or the old support score."""
+    def raw_score(self, claim: str, evidence: str, title: str = "") -> float:
+        """1.0 / 0.0 from ``span_supports`` (given the entry's ``title`` when known, as the product is), or the old
+        support score."""
         if self._span_supports is not None:
-            return 1.0 if self._span_supports(claim, evidence) else 0.0
+            return 1.0 if self._span_supports(claim, evidence, title=title) else 0.0
         return self._support_score(claim, evidence)
+
+    def score_in_entry(self, claim: str, evidence: str, title: str) -> float | None:
+        """:meth:`score` with the entry's title as known context (what the entry is need not be in the span)."""
+        self.last_failure = None
+        try:
+            return self.raw_score(claim, evidence, title)
+        except Exception as exc:  # one broken item must not end an evaluation
+            self.last_failure = f"error: {type(exc).__name__}: {exc}"[:200]
+            return None

@@ -120,4 +120,38 @@ def render_judges_markdown(report: Mapping[str, Any]) -> str:
             for r in ran
         ]
         lines.append(f"| {cat} | " + " | ".join(cells) + " |")
+    lines += _all_items_lines(report["judges"])
     return "\n".join(lines) + "\n"
+
+
+def _all_items_lines(results: Sequence[Mapping[str, Any]]) -> list[str]:
+    """Judges with a fixed decision on every labelled item: overall and per kind of claim (error kinds for the
+    unsupported, kinds of faithful wording for the supported)."""
+    fixed = [r for r in results if r.get("all")]
+    if not fixed:
+        return []
+    lines = [
+        "",
+        "Judges with a fixed decision (nothing chosen on these labels), on all items:",
+        "",
+        "| judge | n | balanced acc. | R unsupported | accepts supported | kappa |",
+        "|---|---|---|---|---|---|",
+    ]
+    for r in fixed:
+        a = r["all"]
+        lines.append(
+            f"| {r['judge']} | {a['n']} | {fmt(a['balanced_accuracy'])} | {fmt(a['recall_unsupported'])} | "
+            f"{fmt(a['recall_supported'])} | {fmt(a['kappa'])} |"
+        )
+    categories = sorted({c for r in fixed for c in r["per_category_all"]})
+    lines += ["", "Per kind on all items (right / n):", ""]
+    lines += ["| kind | " + " | ".join(r["judge"] for r in fixed) + " |", "|---" * (len(fixed) + 1) + "|"]
+    for cat in categories:
+        cells = [
+            f"{r['per_category_all'][cat]['right']}/{r['per_category_all'][cat]['n']}"
+            if cat in r["per_category_all"]
+            else "–"
+            for r in fixed
+        ]
+        lines.append(f"| {cat} | " + " | ".join(cells) + " |")
+    return lines
