@@ -186,6 +186,19 @@ class Answerer:
         confident = bool(linked) or max(p.dense_score or 0.0 for p in shown) >= self.quote_min_relevance
         yield from self._write(run, question, intent, passages, confident, named=[e.id for e in linked], q=q)
 
+    def _source_lead(self, sentence: AnswerSentence) -> AnswerSentence | None:
+        """ "From “<title>” (<people>):" before a model's first sentence that names neither its entry's title nor
+        its people, so the answer says which talk, paper or tutorial it comes from, not only its citation."""
+        entries = self.retriever.corpus.entries
+        entry = next((entries[r.entry_id] for r in sentence.spans if r.entry_id in entries), None)
+        if entry is None:
+            return None
+        said = normalize_title(sentence.text)
+        if normalize_title(entry.title) in said or any(normalize_title(p) in said for p in entry.people):
+            return None
+        who = f" ({entry.kind}, {', '.join(entry.people)})" if entry.people else f" ({entry.kind})"
+        return AnswerSentence(f"From “{entry.title}”{who}:", "")
+
     def _affirms(self, intent: Intent, sentence: AnswerSentence) -> bool:
         """Whether the first answer sentence's evidence affirms a yes/no question about its entry's content."""
         corpus = self.retriever.corpus
@@ -258,8 +271,12 @@ class Answerer:
         draft = Draft()
         writing = self.writer.write(question, intent, evidence, run.citer, draft, confident=confident, named=named)
         for sentence in writing:
-            if q is not None and q.yes_no and not run.sentences and self._affirms(intent, sentence):
-                yield run.say(AnswerSentence("Yes.", ""))
+            if not run.sentences:
+                if q is not None and q.yes_no and self._affirms(intent, sentence):
+                    yield run.say(AnswerSentence("Yes.", ""))
+                lead = self._source_lead(sentence)
+                if lead is not None:
+                    yield run.say(lead)
             yield run.say(sentence)
         if not run.sentences:
             yield from self._abstain(run, passages, draft.route.split(":", 1)[-1], draft.dropped, draft.prompt)

@@ -223,7 +223,7 @@ class GroundedWriter:
         ids = [ev.entry.id for ev in evidence]
         unsupported = 0
         for raw in stream_sentences(reply):
-            claim = strip_markers(raw)
+            claim = _without_verdict(strip_markers(raw))
             if not claim:
                 continue
             supports = [] if _DONT_KNOW.search(claim) else best_support(claim, candidates, contexts, ids)
@@ -248,7 +248,10 @@ class GroundedWriter:
         the model's own (unverified) sentences point at, by the words they add to the question; then each entry's
         best-scoring span."""
         pointed = _pointed_span(question, evidence[:CONTEXT_ENTRIES], dropped)
-        if pointed is not None and answers_topic(intent, pointed[0].entry, pointed[1].text):
+        if pointed is not None and (
+            answers_topic(intent, pointed[0].entry, pointed[1].text)
+            or (intent.attribute is None and _restates(dropped, pointed[1].text, question))
+        ):
             return pointed[0].entry, pointed[1]
         _, asked = _asked_topic(question, intent)
         for ev in evidence[:CONTEXT_ENTRIES]:
@@ -299,6 +302,23 @@ def _covered(asked: Sequence[str], text: str) -> int:
     return sum(stem_matches(t, vocab) for t in asked)
 
 
+RESTATED_SHARE = 0.6
+"""A model sentence whose own words (beyond the question's) stand in a span at least this much restates that span:
+the span is quoted in its place, even when its words are not the question's ("which kinds of models?" answered by
+"gradient boosted trees and transformers")."""
+
+
+def _restates(dropped: Sequence[str], span: str, question: str) -> bool:
+    """Whether one of the model's dropped sentences mostly restates the span (see :data:`RESTATED_SHARE`)."""
+    asked = set(content_words(question))
+    in_span = set(content_words(span))
+    for claim in dropped:
+        own = set(content_words(claim)) - asked
+        if len(own) >= 3 and len(own & in_span) >= RESTATED_SHARE * len(own):
+            return True
+    return False
+
+
 def _pointed_span(
     question: str, evidence: Sequence[EntryEvidence], dropped: Sequence[str]
 ) -> tuple[EntryEvidence, Span] | None:
@@ -313,6 +333,18 @@ def _pointed_span(
             if shared >= 2 and (best is None or shared > best[0]):
                 best = (shared, ev, i)
     return None if best is None else (best[1], best[1].span_of([best[2]]))
+
+
+_VERDICT_LEAD = re.compile(r"^\s*(?:yes|no)\b[,.;:!]?\s*(?:—|-)?\s*", re.I)
+
+
+def _without_verdict(claim: str) -> str:
+    """The model's sentence without a leading "Yes,"/"No,": whether the answer is yes or no is decided by code from
+    the evidence, never taken from the model."""
+    rest = _VERDICT_LEAD.sub("", claim, count=1)
+    if rest == claim or len(rest.split()) < 3:
+        return claim if rest == claim else ""
+    return rest[:1].upper() + rest[1:]
 
 
 def stream_sentences(pieces: Iterator[str]) -> Iterator[str]:

@@ -96,6 +96,7 @@ def affirmed(topic: Sequence[str], entry: Entry, span: str) -> bool:
     asked = [t for t in topic if not stem_matches(t, named)]
     if not asked:
         return False
-    present = set(content_words(span))
+    # "gold-medal-equivalent" affirms "gold medal": hyphenated words count by their parts as well.
+    present = set(content_words(span)) | set(content_words(span.replace("-", " ")))
     found = sum(stem_matches(t, present) for t in asked)
     return found >= len(asked) - (1 if len(asked) >= 4 else 0)

@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from index.text import expand_chat, words
+from index.text import WEEKDAYS, expand_chat, words
 
 __all__ = ["FIELDS", "Question", "asked_fields", "is_summary", "is_yes_no", "normalise", "understand"]
 
@@ -80,6 +80,8 @@ _FIELD_NOUNS: dict[str, frozenset[str]] = {
 _PEOPLE_VERBS = re.compile(
     r"\b(teach(es|ing)?|taught|present(s|ing|ed)?|giv(e|es|ing)|gave|runs?|running|led|leads?)\b"
 )
+_WEEKDAYS = frozenset(d.lower() for d in WEEKDAYS)
+_CLOCK = re.compile(r"\b\d{1,2}(?:[:.]\d{2})?\s*[ap]\.?\s*m\b", re.I)
 _QUESTION_WORDS = frozenset("who whom whose what which when where why how is are was were does do did can".split())
 
 _YES_NO_START = re.compile(
@@ -138,6 +140,8 @@ def asked_fields(text: str) -> frozenset[str]:
         found |= {name for name, nouns in _FIELD_NOUNS.items() if vocabulary & nouns}
     if "who" in tokens and _PEOPLE_VERBS.search(text.lower()):
         found.add("people")
+    if is_yes_no(text) and (set(tokens) & _WEEKDAYS or _CLOCK.search(text)):
+        found.add("when")  # "is X's talk on Monday?" asks for the day, to be checked against the record
     return frozenset(found)
 
 

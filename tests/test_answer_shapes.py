@@ -1,0 +1,78 @@
+"""Answer shapes end to end with the scripted fake model: yes/no and false premises from the records, a record
+question answered for the entry a question describes, summaries over several entries, and follow-ups resolved
+against the previous answer's citations (structured state, not the reply's words)."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.answer import Answer
+
+
+def test_a_yes_no_record_question_says_no_and_what_the_record_says(fake_assistant):
+    ans = fake_assistant().ask("is steven brunton giving his talk on monday?")
+    assert ans.text.startswith("No.") and "Wednesday" in ans.text and ans.route.startswith("record")
+    yes = fake_assistant().ask("Is Steven Brunton's talk on Wednesday?")
+    assert yes.text.startswith("Yes.") and "9:20 am" in yes.text
+
+
+def test_a_named_speaker_on_a_wrong_day_keeps_the_speaker_and_corrects_the_day(fake_assistant):
+    ans = fake_assistant().ask("What time does Sebastian Goldt speak on Thursday?")
+    assert ans.text.startswith("Not on Thursday:") and "Sebastian Goldt" in ans.text and "Tuesday" in ans.text
+    assert {c.speaker for c in ans.citations} == {"Sebastian Goldt"}
+
+
+def test_an_affiliation_the_record_contradicts_is_a_no(fake_assistant):
+    ans = fake_assistant().ask("Is Sebastian Goldt from EPFL?")
+    assert ans.text.startswith("No.") and "SISSA" in ans.text
+    assert [c.speaker for c in ans.citations] == ["Sebastian Goldt"]
+
+
+def test_a_stated_people_count_is_corrected(fake_assistant):
+    ans = fake_assistant().ask("who are the 2 presenters of the unlearning data at scale tutorial")
+    assert ans.text.startswith("Not 2 presenters:") and "Ashia Wilson" in ans.text
+
+
+def test_list_filters_by_people_count_and_year(fake_assistant):
+    a = fake_assistant()
+    three = a.ask("Which tutorials have exactly three presenters?")
+    assert three.route.startswith("list") and three.items
+    assert all(len(i.entry.presenters) == 3 for i in three.items)
+    old = a.ask("which daily papers are from 2015")
+    assert old.items and all("2015" in (i.entry.date or "") for i in old.items)
+
+
+@pytest.mark.slow
+def test_a_record_question_describing_its_entry_is_answered_from_that_entry(real_retrieval_assistant):
+    ans = real_retrieval_assistant.ask("who gave the symposium talk on sparse identification of nonlinear dynamics?")
+    assert ans.route.startswith("record") and "Steven Brunton" in ans.text
+
+
+@pytest.mark.slow
+def test_a_summary_quotes_several_relevant_entries(real_retrieval_assistant):
+    ans = real_retrieval_assistant.ask("give me an overview of the work on GPU kernel generation with LLMs")
+    assert ans.route == "summary" and len({c.entry_id for c in ans.citations}) >= 2
+    assert all(c.quote and c.quote in (real_retrieval_assistant.corpus.entries[c.entry_id].text) for c in ans.citations)
+
+
+def test_a_follow_up_resolves_against_the_previous_answers_citations(fake_assistant):
+    a = fake_assistant()
+    first = a.ask("Who presents the tutorial Unlearning Data at Scale?")
+    assert first.citations
+    # The reply's words alone would not name the tutorial: the structured answer carries it.
+    history = [
+        {"role": "user", "content": "that tutorial i asked about"},
+        {"role": "assistant", "content": "(answer shown above)", "answer": first},
+    ]
+    follow = a.chat(history, "and when is it?")
+    assert {c.entry_id for c in follow.citations} <= {c.entry_id for c in first.citations}
+    as_dict = [history[0], {**history[1], "answer": first.to_dict()}]
+    again = a.chat(as_dict, "who presents it?")
+    assert "Ashia Wilson" in again.text
+
+
+def test_history_may_be_a_list_of_answers(fake_assistant):
+    a = fake_assistant()
+    first: Answer = a.ask("What is Yue M. Lu's affiliation?")
+    follow = a.chat([first], "when does he speak?")
+    assert "Yue M. Lu" in follow.text and follow.route.startswith("record")

@@ -1,0 +1,54 @@
+"""What a question states about an entry, checked against the entry's record (hand-made entries)."""
+
+from __future__ import annotations
+
+from assistant.premises import affirmed, contradicted, correction, stated
+from index.entries import Entry
+
+TALK = Entry(
+    id="t1",
+    kind="talk",
+    title="Sparse coding in the visual cortex",
+    speaker="Ada Quill",
+    affiliation="University of Somewhere",
+    day="Wednesday",
+    time="9:20 am",
+    text="We show that sparse codes emerge from local learning rules. The model uses gold-standard recordings.",
+)
+TUTORIAL = Entry(id="u1", kind="tutorial", title="Kernels for everyone", presenters=["Bo Lind", "Cy Moss", "Di Ward"])
+NAMES = frozenset({"ada", "quill", "somewhere", "oxbridge", "bo", "lind", "cy", "moss"})
+
+
+def test_a_day_or_time_the_record_does_not_have_is_contradicted() -> None:
+    assert contradicted(stated("When is Ada Quill's talk on Tuesday?", NAMES), [TALK], "") == ["not on Tuesday"]
+    assert contradicted(stated("Is Ada Quill's talk at 4:20 pm?", NAMES), [TALK], "") == ["not at 4:20 pm"]
+    assert contradicted(stated("Is Ada Quill's talk on Wednesday at 9:20 am?", NAMES), [TALK], "") == []
+
+
+def test_an_affiliation_is_checked_only_against_corpus_names_written_as_names() -> None:
+    assert contradicted(stated("Is Ada Quill from Oxbridge?", NAMES), [TALK], "") == ["not Oxbridge"]
+    assert contradicted(stated("is ada quill from somewhere", NAMES), [TALK], "") == []
+    # A corpus name word used as an ordinary lower-case word in a normally written question states nothing.
+    assert stated("I'm new to this. Where is she from somewhere?", NAMES).names == ()
+
+
+def test_a_stated_people_count_is_checked() -> None:
+    premise = stated("Who are the two presenters of the kernels tutorial?", NAMES)
+    assert premise.count == (2, "presenters")
+    assert contradicted(premise, [TUTORIAL], "") == ["not 2 presenters"]
+    assert contradicted(stated("the three presenters of the kernels tutorial", NAMES), [TUTORIAL], "") == []
+
+
+def test_the_correction_leads_the_record_answer() -> None:
+    assert correction(["not on Tuesday", "not at 4:20 pm"]) == "Not on Tuesday; not at 4:20 pm:"
+
+
+def test_a_span_affirms_when_it_carries_what_the_question_adds_to_the_entry() -> None:
+    assert affirmed(
+        ("spars", "code", "local", "rule"), TALK, "We show that sparse codes emerge from local learning rules."
+    )
+    assert not affirmed(
+        ("spike", "time", "plastic"), TALK, "We show that sparse codes emerge from local learning rules."
+    )
+    # Hyphenated words count by their parts.
+    assert affirmed(("gold", "standard"), TALK, "The model uses gold-standard recordings.")
