@@ -115,7 +115,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
 class BodyLimit:
     """Refuses request bodies over ``limit`` bytes with 413 (``uploads_limit`` for ``/documents``): at once when
-    Content-Length says so, else as soon as more arrives than allowed."""
+    Content-Length says so, else as soon as more has arrived than allowed."""
 
     def __init__(self, app: ASGIApp, limit: int, uploads_limit: int) -> None:
         self.app, self.limit, self.uploads_limit = app, limit, uploads_limit
@@ -130,18 +130,31 @@ class BodyLimit:
         if declared is not None and declared.isdigit() and int(declared) > limit:
             await too_large(limit).response()(scope, receive, send)
             return
-        seen = 0
-
-        async def counted() -> Message:
-            nonlocal seen
+        if declared is not None:
+            await self.app(scope, receive, send)  # the server stops reading at the declared length
+            return
+        # No length declared (chunked): read the body here, up to the limit, and hand it on whole.
+        body = bytearray()
+        more = True
+        while more:
             message = await receive()
-            if message["type"] == "http.request":
-                seen += len(message.get("body", b""))
-                if seen > limit:
-                    raise too_large(limit)
-            return message
+            if message["type"] != "http.request":
+                return
+            body += message.get("body", b"")
+            more = bool(message.get("more_body"))
+            if len(body) > limit:
+                await too_large(limit).response()(scope, receive, send)
+                return
+        sent = False
 
-        await self.app(scope, counted, send)
+        async def replay() -> Message:
+            nonlocal sent
+            if sent:
+                return await receive()
+            sent = True
+            return {"type": "http.request", "body": bytes(body), "more_body": False}
+
+        await self.app(scope, replay, send)
 
 
 def too_large(limit: int) -> ApiError:
