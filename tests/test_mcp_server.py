@@ -156,3 +156,10 @@ def test_assistant_mcp_command_over_stdio(real_index: Settings) -> None:
 
     reply = run(session, params)
     assert not reply.is_error and reply.structured_content["citations"][0]["title"] == TALK_TITLE
+
+
+def test_mcp_address_options_need_http(capsys: pytest.CaptureFixture[str]) -> None:
+    from assistant.cli import main
+
+    assert main(["mcp", "--port", "9000"]) == 1
+    assert "go with --http" in capsys.readouterr().err
