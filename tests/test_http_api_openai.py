@@ -122,3 +122,14 @@ def test_malformed_requests_get_openai_errors(client: openai.OpenAI, served: tup
     assert unknown.status_code == 404 and unknown.json()["error"]["type"] == "not_found_error"
     with pytest.raises(openai.NotFoundError):
         client.models.retrieve("gpt-4")
+
+
+def test_langchain_and_llamaindex_openai_like_clients(served: tuple[str, Assistant]) -> None:
+    from langchain_openai import ChatOpenAI
+    from llama_index.llms.openai_like import OpenAILike
+
+    base = f"{served[0]}/v1"
+    chat = ChatOpenAI(model="research-assistant", base_url=base, api_key="unused", max_retries=0)
+    assert SPEAKER in str(chat.invoke(RECORD_QUESTION).content)
+    llm = OpenAILike(model="research-assistant", api_base=base, api_key="unused", is_chat_model=True, max_retries=0)
+    assert SPEAKER in llm.complete(RECORD_QUESTION).text
