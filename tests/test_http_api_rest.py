@@ -4,6 +4,7 @@ entries, the library, the OpenAPI schema and docs page, the login and API key, a
 from __future__ import annotations
 
 import base64
+import concurrent.futures
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -149,6 +150,29 @@ def test_model_failure_is_a_clear_502_and_the_deadline_holds(hashing_index: Sett
         assert time.perf_counter() - began < 5
         record = httpx.post(f"{url}/v1/ask", json={"question": RECORD_QUESTION}, timeout=10)
         assert record.status_code == 200  # record answers do not wait for the hung model
+
+
+def test_answers_beyond_the_slots_and_waiting_limit_get_429(hashing_index: Settings) -> None:
+    class Slow:
+        name = "slow"
+
+        def stream(self, messages: Any, *, max_tokens: int, temperature: float = 0.0) -> Iterator[str]:
+            time.sleep(3)
+            yield "late"
+
+    settings = hashing_index.model_copy(deep=True)
+    settings.ui.concurrency, settings.api.max_waiting, settings.api.answer_deadline_s = 1, 0, 2
+    with running_app(settings, make_assistant(settings, Slow())) as url:  # type: ignore[arg-type]
+        question = {"question": "What does the spectral filtering tutorial cover?"}
+        with httpx.Client(base_url=url, timeout=30) as http:
+            with concurrent.futures.ThreadPoolExecutor(1) as pool:
+                first = pool.submit(http.post, "/v1/ask", json=question)
+                time.sleep(0.5)
+                busy = http.post("/v1/ask", json={"question": RECORD_QUESTION})
+                assert busy.status_code == 429 and busy.headers["retry-after"] == "5"
+                assert busy.json()["error"]["type"] == "rate_limit_error"
+                assert first.result().status_code == 504
+            assert http.post("/v1/ask", json={"question": RECORD_QUESTION}).status_code == 200  # the slot came back
 
 
 def test_api_key_and_login(hashing_index: Settings) -> None:
