@@ -1,4 +1,4 @@
-"""Command line: ``assistant index | entries | ask | retrieve | chat | serve | eval``. Errors print one clear line
+"""Command line: ``assistant index | entries | ask | retrieve | chat | serve | mcp | eval``. Errors print one clear line
 and exit non-zero; no tracebacks."""
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from index.collector import skip_collection_at_exit
 from index.parsers import SeedError
 
 EXIT_USAGE, EXIT_ERROR = 2, 1
+MCP_PORT = 7861  # beside the web UI's 7860
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -181,6 +182,21 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_mcp(args: argparse.Namespace) -> int:
+    """Run the MCP server (stdio, or streamable HTTP with --http)."""
+    from assistant.mcp_server import serve_mcp
+
+    settings = _settings(args)
+    if args.http:
+        settings.ui.host = args.host or settings.ui.host
+        settings.ui.port = args.port if args.port is not None else MCP_PORT
+        settings.ui.allow_public = settings.ui.allow_public or args.allow_public
+    elif args.host or args.port is not None or args.allow_public:
+        raise AssistantError("--host, --port and --allow-public go with --http (stdio has no address)")
+    serve_mcp(settings, http=args.http)
+    return 0
+
+
 def cmd_feedback(args: argparse.Namespace) -> int:
     """Turn the web UI's answer votes into gold questions (evals/gold.py format)."""
     from assistant.feedback import export_gold, feedback_path
@@ -264,6 +280,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--backend", choices=["embedded", "openai", "fake"])
     p.add_argument("--allow-public", action="store_true", help="allow a non-loopback --host without a login")
     p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("mcp", help="run the MCP server for AI agents (stdio; --http for streamable HTTP)")
+    _add_common(p)
+    p.add_argument("--http", action="store_true", help="serve streamable HTTP at /mcp instead of stdio")
+    p.add_argument("--host", help="bind address with --http (default 127.0.0.1)")
+    p.add_argument("--port", type=int, help=f"port with --http (default {MCP_PORT})")
+    p.add_argument("--backend", choices=["embedded", "openai", "fake"])
+    p.add_argument("--allow-public", action="store_true", help="allow a non-loopback --host without a login")
+    p.set_defaults(func=cmd_mcp)
 
     p = sub.add_parser("feedback", help="web UI answer votes: export them as gold questions")
     p.add_argument("action", choices=["export"])

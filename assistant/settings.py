@@ -96,6 +96,32 @@ class UISettings(BaseModel):
     )
 
 
+class APISettings(BaseModel):
+    """The programmatic APIs served beside the web UI (``/v1``: OpenAI-compatible chat and REST) and by
+    ``assistant mcp``."""
+
+    enabled: bool = Field(default=True, description="Serve /v1 (OpenAI-compatible and REST) with the web UI.")
+    key: str | None = Field(
+        default=None,
+        description="API key: clients send 'Authorization: Bearer <key>'. With a UI login set, that login (HTTP Basic, "
+        "or Bearer 'user:password') is accepted too; with neither, the API is open (loopback only, as the UI).",
+    )
+    model_name: str = Field(default="research-assistant", description="Model id listed by /v1/models.")
+    max_request_kb: int = Field(
+        default=256, ge=1, le=65536, description="Largest JSON request body accepted, in KB (uploads: see ui)."
+    )
+    max_messages: int = Field(default=100, ge=1, le=1000, description="Most chat messages in one request.")
+    answer_deadline_s: float = Field(
+        default=300.0,
+        gt=0,
+        description="Most time one API answer may take, waiting for the model included; past it the request fails "
+        "with 504 (the model's own deadline is ASSISTANT_LLM__TIMEOUT_S).",
+    )
+    max_waiting: int = Field(
+        default=64, ge=0, le=4096, description="Answers that may wait for a free slot; more get 429 at once."
+    )
+
+
 class Settings(BaseSettings):
     """All settings, nested by stage, passed down explicitly (never global)."""
 
@@ -105,6 +131,7 @@ class Settings(BaseSettings):
     llm: LLMSettings = Field(default_factory=LLMSettings)
     retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
     ui: UISettings = Field(default_factory=UISettings)
+    api: APISettings = Field(default_factory=APISettings)
     prompt_version: str = Field(default="v2", description="Which prompts/answer_<version>.* templates to use.")
     log_prompts: bool = Field(default=False, description="Log every rendered prompt at INFO level.")
 

@@ -98,9 +98,12 @@ def status_text(shared: Shared, settings: Settings, assistant: Assistant) -> str
     return "  |  ".join(parts)
 
 
-def build_app(assistant_factory: Callable[[], Assistant], settings: Settings) -> gr.Blocks:
-    """The Gradio app. ``assistant_factory`` is called once, on the first page load or question, and shared."""
-    shared = Shared(assistant_factory)
+def build_app(
+    assistant_factory: Callable[[], Assistant], settings: Settings, *, shared: Shared | None = None
+) -> gr.Blocks:
+    """The Gradio app. ``assistant_factory`` is called once, on the first page load or question, and shared
+    (``shared``, when given, is used instead: the ``/v1`` APIs served beside the app answer from the same one)."""
+    shared = shared or Shared(assistant_factory)
     sessions = Sessions()
     rows_cache: list[dict[str, Any]] = []
     default_k = max(1, min(MAX_K, settings.retrieval.top_k))
@@ -363,6 +366,7 @@ def build_app(assistant_factory: Callable[[], Assistant], settings: Settings) ->
                     elem_id="ra-table",
                     column_widths=["9%", "43%", "18%", "11%", "19%"],
                 )
+            shared.listen(rows_cache.clear)  # documents changed through the API: the corpus table is read again
             changed = library_tab(shared, settings, on_change=lambda: (rows_cache.clear(), shared.forget_names()))
 
         app.load(

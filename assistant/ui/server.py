@@ -18,6 +18,7 @@ from assistant.errors import AssistantError
 from assistant.settings import Settings
 from assistant.ui.app import CSS, build_app
 from assistant.ui.guard import UploadGuard, client_address, private_upload_dir
+from assistant.ui.turns import Shared
 
 log = logging.getLogger(__name__)
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
@@ -139,8 +140,17 @@ def serve(settings: Settings) -> None:
         options = launch_kwargs(settings, uploads)
         if options["auth"] is None and settings.ui.host not in LOOPBACK:
             log.warning("serving on %s without a login (allowed explicitly)", settings.ui.host)
-        app = build_app(lambda: Assistant(settings), settings)
-        print(f"Research assistant UI on http://{settings.ui.host}:{settings.ui.port} (Ctrl-C to stop)", flush=True)
+        shared = Shared(lambda: Assistant(settings))
+        app = build_app(shared.get, settings, shared=shared)
+        url = f"http://{settings.ui.host}:{settings.ui.port}"
+        print(f"Research assistant UI on {url} (Ctrl-C to stop)", flush=True)
+        if settings.api.enabled:
+            from assistant.http_api.app import add_to_launch
+
+            add_to_launch(shared, settings, options)
+            print(
+                f"APIs: OpenAI-compatible {url}/v1 (chat/completions, models), REST and docs {url}/v1/docs", flush=True
+            )
         try:
             app.launch(**options)
         finally:

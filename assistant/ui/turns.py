@@ -89,6 +89,7 @@ class Shared:
         self.guard: GuardedChatModel | None = None
         self.writers = 0  # answers past retrieval and not finished, in every session (they queue for the model)
         self._writers_lock = threading.Lock()
+        self._listeners: list[Callable[[], None]] = []
 
     def writing(self, delta: int) -> None:
         """Count an answer in (+1) or out (-1) of the model step."""
@@ -112,6 +113,16 @@ class Shared:
                 self.guard = model if isinstance(model, GuardedChatModel) else GuardedChatModel(model)
                 assistant.replace_chat_model(self.guard)
         return self.guard
+
+    def listen(self, callback: Callable[[], None]) -> None:
+        """Call ``callback`` after documents were added or removed through any interface (see ``changed``)."""
+        self._listeners.append(callback)
+
+    def changed(self) -> None:
+        """The corpus changed (documents added or removed): names are worked out again, listeners told."""
+        self.forget_names()
+        for callback in self._listeners:
+            callback()
 
     def forget_names(self) -> None:
         """Work the source names out again on next use (documents were added or removed)."""
