@@ -12,31 +12,19 @@ from pathlib import Path
 from typing import Any
 
 import index  # noqa: F401  (offline defaults first)
+from assistant.cli_args import assistant_from_args, settings_from_args
 from assistant.errors import AssistantError
-from assistant.settings import Settings
 from index.collector import skip_collection_at_exit
 from index.parsers import SeedError
 
 EXIT_USAGE, EXIT_ERROR = 2, 1
 
 
-def _settings(args: argparse.Namespace) -> Settings:
-    settings = Settings()
-    if getattr(args, "data_dir", None):
-        settings.index.data_dir = Path(args.data_dir)
-    if getattr(args, "seeds", None):
-        settings.index.seeds_dir = Path(args.seeds)
-    if getattr(args, "backend", None):
-        settings.llm.backend = args.backend
-    if getattr(args, "show_prompt", False):
-        settings.log_prompts = True
-    return settings
+_settings = settings_from_args
 
 
 def _assistant(args: argparse.Namespace) -> Any:
-    from assistant.api import Assistant
-
-    return Assistant(_settings(args))
+    return assistant_from_args(args)
 
 
 def cmd_index(args: argparse.Namespace) -> int:
