@@ -14,8 +14,17 @@ import pytest
 from assistant.llm import ScriptedChatModel
 from assistant.llm.base import ChatMessage
 from assistant.prompts import support_judge_messages
-from evals.judges.combined import FITTED, MODEL_FEATURES, QUESTIONS, CombinedJudge, Logistic, Weights, model_features
-from evals.judges.fit import DEFAULT_QUESTIONS, cross_validate
+from evals.judges.combined import (
+    DEFAULT_QUESTIONS,
+    FITTED,
+    MODEL_FEATURES,
+    QUESTIONS,
+    CombinedJudge,
+    Logistic,
+    Weights,
+    model_features,
+)
+from evals.judges.fit import cross_validate
 from evals.judges.model import YesNoJudge, support_messages
 from evals.support_labels import DEFAULT_LABELS, load_labels
 
