@@ -42,12 +42,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from evals.answer_scoring import answer_metrics, answer_record, error_record, strip_markers
+from evals.answer_scoring import answer_metrics, answer_record, error_record
 from evals.errors import EvalError, RunInterrupted
 from evals.faithfulness import judge_agreement, support_pass
-from evals.judge_results import all_failed
+from evals.markers import strip_markers
 from evals.plots import write_plots
 from evals.questions import EvalQuestion, load_questions
+from evals.ragas_results import all_failed
 from evals.ragas_summary import judge_summary
 from evals.report import compare_headlines, headline_metrics, render_markdown
 from evals.scoring import MODES, retrieval_summary
@@ -63,15 +64,15 @@ from evals.store import (
 
 if TYPE_CHECKING:
     from assistant.api import Assistant
-    from evals.judge_results import JudgeResult
     from evals.judges.base import SupportJudge
+    from evals.ragas_results import JudgeResult
 
 __all__ = [
     "DEFAULT_OUT",
     "WHAT_CHOICES",
+    "AnswerScorer",
     "EvalOptions",
     "EvalResult",
-    "Judge",
     "evaluate_answers",
     "evaluate_retrieval",
     "run_eval",
@@ -85,8 +86,9 @@ WHAT_CHOICES: tuple[str, ...] = ("retrieval", "answers", "all")
 _WARMUP_QUERIES = 3
 
 
-class Judge(Protocol):
-    """Anything that scores one answer like :meth:`evals.judge.RagasJudge.score`."""
+class AnswerScorer(Protocol):
+    """Anything that scores one answer with ragas metrics like :meth:`evals.ragas_metrics.RagasJudge.score` (not a
+    support judge: those are :class:`evals.judges.SupportJudge`, the one judge protocol)."""
 
     def score(self, question: str, answer: str, contexts: Sequence[str], reference: str | None = None) -> JudgeResult:
         """Judge one answer."""
@@ -174,7 +176,7 @@ class _AnswerLoop:
 
     assistant: Assistant
     store: RunStore
-    judge: Judge | None
+    judge: AnswerScorer | None
     judge_limit: int
     non_llm: bool
     state: AnswerRun
@@ -188,7 +190,7 @@ class _AnswerLoop:
             return error_record(q, exc, time.perf_counter() - start)
         record = answer_record(q, answer)
         if self.non_llm:
-            from evals.judge import non_llm_scores
+            from evals.ragas_metrics import non_llm_scores
 
             refs = _reference_contexts(self.assistant, q.gold_ids)
             record["non_llm"] = non_llm_scores(
@@ -230,7 +232,7 @@ def evaluate_answers(
     questions: Sequence[EvalQuestion],
     store: RunStore,
     *,
-    judge: Judge | None = None,
+    judge: AnswerScorer | None = None,
     judge_limit: int = DEFAULT_JUDGE_LIMIT,
     non_llm: bool = True,
     progress: bool = False,
@@ -320,7 +322,7 @@ def _answers_section(
     questions: Sequence[EvalQuestion],
     store: RunStore,
     options: EvalOptions,
-    judge: Judge | None,
+    judge: AnswerScorer | None,
     support_judge: SupportJudge | None,
     out_dir: Path,
 ) -> tuple[dict[str, Any], int]:
@@ -360,7 +362,7 @@ def run_eval(
     out_dir: str | Path = DEFAULT_OUT,
     options: EvalOptions | None = None,
     *,
-    judge: Judge | None = None,
+    judge: AnswerScorer | None = None,
     support_judge: SupportJudge | None = None,
 ) -> EvalResult:
     """Evaluate ``assistant`` on the gold file and write a run folder (see the module docstring).

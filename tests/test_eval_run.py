@@ -12,10 +12,10 @@ import pytest
 from assistant.api import Assistant
 from assistant.cli import main
 from assistant.llm import ScriptedChatModel
-from evals.answer_scoring import strip_markers
 from evals.errors import EvalError
 from evals.gold import GoldFileError
-from evals.judge import LLM_METRICS, JudgeResult
+from evals.markers import strip_markers
+from evals.ragas_metrics import LLM_METRICS, JudgeResult
 from evals.ragas_summary import judge_summary
 from evals.report import compare_headlines
 from evals.runner import EvalOptions, run_eval

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from evals.judge import (
+from evals.ragas_metrics import (
     LLM_METRICS,
     NON_LLM_METRICS,
     CallableEmbeddings,

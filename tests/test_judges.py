@@ -11,7 +11,6 @@ from typing import Any
 import pytest
 
 from assistant.llm import LLMError, ScriptedChatModel
-from evals.judge import JudgeResult
 from evals.judges import (
     DEFAULT_JUDGE,
     MEASURED,
@@ -25,6 +24,7 @@ from evals.judges import (
 )
 from evals.judges.model import support_messages, yes_probability
 from evals.judges.ragas_support import RagasSupportJudge
+from evals.ragas_metrics import JudgeResult
 
 EVIDENCE = (
     "We train a transformer with 12 layers on 3 million proofs. The model proves 41% of the held-out theorems, "
@@ -133,7 +133,7 @@ def test_text_mode_reads_the_written_word() -> None:
 
 
 class FakeRagas:
-    """Stands in for evals.judge.RagasJudge: returns a scripted faithfulness result."""
+    """Stands in for evals.ragas_metrics.RagasJudge: returns a scripted faithfulness result."""
 
     def __init__(self, result: JudgeResult) -> None:
         self.result = result

@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 
 from assistant.api import Assistant
-from evals.run import DEFAULT_GOLD, EvalQuestion, load_questions, retrieval_misses, summarize_retrieval_mode
+from evals.questions import DEFAULT_GOLD, EvalQuestion, load_questions
+from evals.scoring import retrieval_misses, summarize_retrieval_mode
 
 THRESHOLD_HIT5 = 0.90
 """Minimum hybrid hit@5 over the answerable dev questions."""

@@ -34,7 +34,6 @@ from urllib.parse import urlparse
 
 from langchain_core.embeddings import Embeddings
 
-from evals.judge_results import JudgeResult, all_failed, classify_failure
 from evals.names import (
     ANSWER_RELEVANCY,
     CONTEXT_PRECISION,
@@ -43,6 +42,7 @@ from evals.names import (
     LLM_METRICS,
     NON_LLM_METRICS,
 )
+from evals.ragas_results import JudgeResult, all_failed, classify_failure
 from index.offline import configure_offline_env
 
 __all__ = [
