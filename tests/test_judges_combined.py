@@ -27,8 +27,7 @@ EVIDENCE = (
 def test_a_verbatim_claim_trips_no_check() -> None:
     f = claim_features("FooNet reaches 71% accuracy on the benchmark.", EVIDENCE)
     assert set(f) == set(FEATURE_NAMES)
-    assert f["coverage"] == 1.0 and f["pair_coverage"] == 1.0 and f["copied"] == 1.0
-    assert all(f[n] == 0.0 for n in FEATURE_NAMES if n not in ("coverage", "pair_coverage", "copied"))
+    assert all(f[n] == 0.0 for n in FEATURE_NAMES)
 
 
 @pytest.mark.parametrize(
@@ -37,7 +36,6 @@ def test_a_verbatim_claim_trips_no_check() -> None:
         ("FooNet reaches 78% accuracy on the benchmark.", "number_absent"),
         ("FooNet reaches 64% accuracy on the benchmark.", "number_context"),
         ("BarNet reaches 71% accuracy on the benchmark, while FooNet reaches 64%.", "name_attachment"),
-        ("FooNet does not reach 71% accuracy on the benchmark.", "negation_added"),
         ("The results show that pruning reduces memory use.", "hedge_dropped"),
         ("The results prove that pruning always reduces memory use.", "certainty_added"),
         ("Training time increases as the batch grows.", "direction_flip"),
@@ -53,14 +51,6 @@ def test_a_number_moved_to_another_quantity_is_caught_by_its_context() -> None:
     evidence = "The encoder has 12 layers and the decoder has 6 heads."
     assert claim_features("The encoder has 6 layers.", evidence)["number_context"] == 1.0
     assert claim_features("The encoder has 12 layers.", evidence)["number_context"] == 0.0
-
-
-def test_rearranged_words_lose_pair_coverage() -> None:
-    salad = claim_features("Memory use suggests pruning reduces our results.", EVIDENCE)
-    straight = claim_features("Pruning may reduce memory use.", EVIDENCE)
-    assert salad["coverage"] == 1.0
-    assert salad["pair_coverage"] < straight["pair_coverage"]
-    assert salad["copied"] == 0.0 and straight["copied"] == 1.0
 
 
 def test_long_evidence_is_focused_on_the_sentences_the_claim_draws_on() -> None:
@@ -95,7 +85,7 @@ def test_fit_logistic_holds_each_check_to_its_meaning() -> None:
     rows = [{"coverage": float(i % 2 == 0), "number_absent": float(i % 2 == 1)} for i in range(40)]
     labels = [i % 2 == 1 for i in range(40)]
     assert fit_logistic(rows, labels, ("coverage", "number_absent"), positive=None).coef["coverage"] < 0
-    fitted = fit_logistic(rows, labels, ("coverage", "number_absent"))
+    fitted = fit_logistic(rows, labels, ("coverage", "number_absent"), positive=frozenset({"coverage"}))
     assert fitted.coef == {"coverage": 0.0, "number_absent": 0.0}
 
 
@@ -142,7 +132,7 @@ def test_fitting_reads_only_the_calibration_half() -> None:
     def features(item: LabelledClaim) -> dict[str, float]:
         read.append(item.id)
         good = 1.0 if item.supported else 0.0
-        return {"coverage": good, "pair_coverage": good, "model_supports": 3.0 * good - 1.5}
+        return {"names_absent": 1.0 - good, "model_supports": 3.0 * good - 1.5}
 
     weights = fit_weights(calibration, features)
     assert sorted(read) == sorted(c.id for c in calibration)
@@ -162,7 +152,7 @@ def probability_model(p_yes: float) -> ScriptedChatModel:
 
 
 GATES = Weights(
-    checks=Logistic(bias=-4.0, coef={"coverage": 8.0}),
+    checks=Logistic(bias=4.0, coef={"names_absent": -8.0}),
     full=Logistic(bias=0.0, coef={"model_supports": 1.0}),
     gate_low=0.05,
     gate_high=0.95,
@@ -173,13 +163,13 @@ GATES = Weights(
 def test_combined_judge_decides_clear_cases_without_the_model() -> None:
     model = probability_model(0.1)
     judge = CombinedJudge(model, weights=GATES)
-    assert judge.supports("FooNet reaches 71% accuracy on the benchmark.", EVIDENCE) is True  # coverage 1
-    assert judge.supports("Quantum bananas ripen.", EVIDENCE) is False  # coverage 0
+    assert judge.supports("FooNet reaches 71% accuracy on the benchmark.", EVIDENCE) is True  # every name found
+    assert judge.supports("Quantum bananas ripen in BazNet.", EVIDENCE) is False  # its one name missing
     assert model.calls == [] and judge.decided_by_checks == 2 and judge.asked_model == 0
 
 
 def test_combined_judge_asks_the_model_where_the_checks_are_unsure() -> None:
-    claim = "FooNet reaches 71% accuracy on the galaxy survey."  # coverage between the gates
+    claim = "FooNet reaches 71% accuracy on ImageNet."  # half its names missing: between the gates
     assert 0.05 < GATES.checks.probability(claim_features(claim, EVIDENCE)) < 0.95
     yes = CombinedJudge(probability_model(0.9), weights=GATES)
     no = CombinedJudge(probability_model(0.2), weights=GATES)
@@ -192,13 +182,13 @@ def test_combined_judge_asks_the_model_where_the_checks_are_unsure() -> None:
 def test_combined_judge_remembers_pairs_it_has_judged() -> None:
     model = probability_model(0.9)
     judge = CombinedJudge(model, weights=GATES)
-    claim = "FooNet reaches 71% accuracy on the galaxy survey."
+    claim = "FooNet reaches 71% accuracy on ImageNet."
     assert judge.supports(claim, EVIDENCE) is True and judge.supports(claim, EVIDENCE) is True
     assert len(model.calls) == 1
 
 
 def test_combined_judge_failures_are_none_with_a_reason() -> None:
-    claim = "FooNet reaches 71% accuracy on the galaxy survey."
+    claim = "FooNet reaches 71% accuracy on ImageNet."
     broken = CombinedJudge(ScriptedChatModel("x", error="server went away"), weights=GATES)
     assert broken.supports(claim, EVIDENCE) is None
     assert broken.last_failure is not None and broken.last_failure.startswith("error")

@@ -108,12 +108,8 @@ FITTED = Weights(
     checks=Logistic(
         bias=0.7030,
         coef={
-            "coverage": 0.0000,
-            "pair_coverage": 0.0000,
-            "copied": 0.0000,
             "number_absent": -1.0025,
             "number_context": -1.8349,
-            "negation_added": 0.0000,
             "negation_dropped": -3.6713,
             "hedge_dropped": -1.1236,
             "certainty_added": -0.4318,
@@ -125,12 +121,8 @@ FITTED = Weights(
     full=Logistic(
         bias=0.7894,
         coef={
-            "coverage": 0.0000,
-            "pair_coverage": 0.0000,
-            "copied": 0.0000,
             "number_absent": -0.1649,
             "number_context": -3.5225,
-            "negation_added": 0.0000,
             "negation_dropped": -3.8198,
             "hedge_dropped": -0.5932,
             "certainty_added": -0.3350,

@@ -28,7 +28,7 @@ __all__ = ["choose_gates", "cross_validate", "fit_logistic", "fit_weights", "mai
 FeatureFn = Callable[["LabelledClaim"], dict[str, float]]
 
 
-POSITIVE: frozenset[str] = frozenset({"coverage", "pair_coverage", "copied", *MODEL_FEATURES})
+POSITIVE: frozenset[str] = frozenset(MODEL_FEATURES)
 # Every model feature is oriented so that larger means supported (a question asked the other way round is read as
 # the log-odds of its "no"), so each may only raise P(supported).
 """Features that may only raise P(supported); every other feature may only lower it. The signs are what each
