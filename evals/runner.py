@@ -32,7 +32,6 @@ Pure parts live in their own modules (``questions``, ``scoring``, ``answer_scori
 
 from __future__ import annotations
 
-import json
 import sys
 import time
 from collections import Counter
@@ -50,14 +49,13 @@ from evals.plots import write_plots
 from evals.questions import EvalQuestion, load_questions
 from evals.ragas_results import all_failed
 from evals.ragas_summary import judge_summary
-from evals.report import compare_headlines, headline_metrics, render_markdown
+from evals.report import compare_with_previous, headline_metrics, render_markdown
 from evals.scoring import MODES, retrieval_summary
 from evals.store import (
     RunStore,
     config_differences,
     config_fingerprint,
     file_sha256,
-    find_previous_run,
     machine_info,
     new_run_dir,
 )
@@ -429,7 +427,7 @@ def run_eval(
     }
     report["config"], report["machine"] = fingerprint, machine_info()
     report["headline"] = headline_metrics(report)
-    report["comparison"] = _comparison(
+    report["comparison"] = compare_with_previous(
         out_dir if options.resume is None else run_dir.parent, run_dir, report["headline"]
     )
     report["plots"] = write_plots(report, run_dir) if options.plots else []
@@ -441,14 +439,3 @@ def run_eval(
 
 def _iso(moment: datetime) -> str:
     return moment.isoformat(timespec="seconds")
-
-
-def _comparison(out_dir: Path, run_dir: Path, headline: Mapping[str, float | None]) -> dict[str, Any] | None:
-    previous = find_previous_run(out_dir, run_dir)
-    if previous is None:
-        return None
-    try:
-        prev_report = json.loads((previous / "report.json").read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError):
-        return None
-    return {"previous_run": previous.name, "deltas": compare_headlines(headline, prev_report.get("headline", {}))}
