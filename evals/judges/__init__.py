@@ -19,11 +19,10 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from evals.judges.base import JudgeFailure, ScoringJudge, SupportJudge
 from evals.judges.lexical import OverlapJudge, VerifierJudge
-from evals.judges.measured import measured_figures
 from evals.judges.model import YesNoJudge
 
 if TYPE_CHECKING:
@@ -117,10 +116,15 @@ def default_judge(chat_model: ChatModel | None = None, settings: Settings | None
     return make_judge(DEFAULT_JUDGE, chat_model=chat_model, settings=settings)
 
 
-MEASURED: dict[str, dict[str, float | int | None]] = measured_figures()
-"""Agreement with the labels on the test half (178 claims) of ``evals/labels/support.jsonl`` (355 claims), read
-from the one results file ``evals/labels/judges_measured.json`` (:mod:`evals.judges.measured`), used when no
-judges run is in the output folder: ``name -> figures``. ``cv_balanced_accuracy`` is five-fold cross-validation
-(5 repeats) inside the calibration half, each fold's cut or fit made without it. The default is the judge with the
-best mean of the two balanced accuracies: on the test half alone ``embedded`` leads ``combined`` by one claim
-(0.006), which is noise, while cross-validation puts ``combined`` 0.062 ahead."""
+def __getattr__(name: str) -> Any:
+    """``MEASURED``: agreement with the labels on the test half (178 claims) of ``evals/labels/support.jsonl``, read
+    on first use from the one results file ``evals/labels/judges_measured.json`` (:mod:`evals.judges.measured`);
+    used when no judges run is in the output folder: ``name -> figures``. ``cv_balanced_accuracy`` is five-fold
+    cross-validation (5 repeats) inside the calibration half, each fold's cut or fit made without it. The default
+    is the judge with the best mean of the two balanced accuracies: on the test half alone ``embedded`` leads
+    ``combined`` by one claim (0.006), which is noise, while cross-validation puts ``combined`` 0.062 ahead."""
+    if name == "MEASURED":
+        from evals.judges.measured import measured_figures
+
+        return measured_figures()
+    raise AttributeError(f"module 'evals.judges' has no attribute {name!r}")
