@@ -14,11 +14,10 @@ from assistant.api import Assistant
 from assistant.llm import ScriptedChatModel
 from assistant.settings import Settings
 from index.embed import HashingEmbedder, SentenceTransformerEmbedder
-from index.settings import IndexSettings
 from index.store import ChromaChunkStore
+from tests.helpers import REPO, SEEDS, make_settings
 
-REPO = Path(__file__).resolve().parent.parent
-SEEDS = REPO / "seeds"
+__all__ = ["REPO", "SEEDS", "make_settings"]
 
 
 @pytest.fixture
@@ -27,11 +26,6 @@ def seeds_copy(tmp_path: Path) -> Path:
     dest = tmp_path / "seeds"
     shutil.copytree(SEEDS, dest)
     return dest
-
-
-def make_settings(data_dir: Path, seeds_dir: Path = SEEDS) -> Settings:
-    """Settings pointing at a private data folder."""
-    return Settings(index=IndexSettings(data_dir=data_dir, seeds_dir=seeds_dir))
 
 
 @pytest.fixture(scope="session")

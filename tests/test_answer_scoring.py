@@ -3,45 +3,11 @@ with its interval, claim recall and the route mix."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
 from evals.answer_scoring import answer_metrics, score_answer
-from evals.gold import GoldQuestion
 from evals.metrics import wilson_interval
-from evals.questions import EvalQuestion
-
-
-def question(
-    qid: str, kind: str, gold: tuple[str, ...], acceptable: tuple[str, ...] = (), **extra: Any
-) -> EvalQuestion:
-    data: dict[str, Any] = {"id": qid, "question": f"question {qid}?", "kind": kind, "gold_ids": list(gold)}
-    data["gold_titles"] = []
-    data.setdefault("reference", extra.pop("reference", "The reference answer." if gold else ""))
-    data.update(extra)
-    return EvalQuestion(GoldQuestion(**data), gold, 1, acceptable)
-
-
-def record(qid: str, *, abstained: bool = False, route: str = "generated", **fields: Any) -> dict[str, Any]:
-    base: dict[str, Any] = {
-        "type": "answer",
-        "id": qid,
-        "text": fields.pop("text", "An answer [1]."),
-        "abstained": abstained,
-        "cited_ids": fields.pop("cited_ids", []),
-        "route": route,
-        "seconds": 0.1,
-        "first_token_seconds": None,
-        "sentences": fields.pop("sentences", []),
-        "items": fields.pop("items", []),
-    }
-    base.update(fields)
-    return base
-
-
-def sentence(claim: str, quote: str, entry: str = "e1") -> dict[str, Any]:
-    return {"claim": claim, "spans": [{"entry_id": entry, "quote": quote}]}
+from tests.helpers.eval_records import question, record, sentence
 
 
 def test_list_question_scores_items_with_acceptable_extras() -> None:

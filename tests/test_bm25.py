@@ -13,8 +13,7 @@ import index.bm25
 from index.bm25 import LexicalIndex
 from index.chunk import chunk_entries, embed_text
 from index.corpus import load_corpus
-
-from .conftest import REPO, SEEDS
+from tests.helpers import REPO, SEEDS
 
 QUERIES = ["diagrammatic backpropagation", "theorem proving in Lean", "scaling laws of neural networks", "Pointer"]
 

@@ -17,8 +17,7 @@ from index.build import build_index
 from index.embed import HashingEmbedder
 from index.manifest import chunk_ids, read_manifest
 from index.store import ChromaChunkStore, StoreError
-
-from .conftest import make_settings
+from tests.helpers import make_settings
 
 
 def _free_port() -> int:

@@ -13,7 +13,7 @@ from assistant.api import Assistant
 from assistant.cli import _settings, main
 from assistant.llm import ScriptedChatModel
 from index.embed import HashingEmbedder
-from tests.test_library import tiny_seeds
+from tests.helpers.documents import tiny_seeds
 
 
 @pytest.fixture
@@ -99,8 +99,7 @@ def test_add_needs_a_path(cli_env, capsys):
 
 def test_ask_prints_the_page_of_a_pdf_citation(tmp_path, monkeypatch, capsys):
     import assistant.cli as cli
-    from tests.test_documents_helpers import PAPER_TITLE, paper_html, print_pdf
-    from tests.test_library import make_assistant
+    from tests.helpers.documents import PAPER_TITLE, make_assistant, paper_html, print_pdf
 
     reply = "The gating network of Zephyr routing converges after 1200 training steps on a single processor."
     a = make_assistant(tmp_path, [reply], min_relevance=0.0)

@@ -18,8 +18,7 @@ from index.build import build_index
 from index.collector import collector_paused
 from index.embed import HashingEmbedder
 from index.store import ChromaChunkStore
-
-from .conftest import SEEDS, make_settings
+from tests.helpers import SEEDS, make_settings
 
 
 @pytest.fixture(autouse=True)

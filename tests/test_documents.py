@@ -12,7 +12,7 @@ from index.documents import DocumentError, parse_document
 from index.documents.common import split_authors
 from index.documents.pdf import reflow
 from index.documents.registry import Registry, safe_name
-from tests.test_documents_helpers import (
+from tests.helpers.documents import (
     BIBTEX,
     PAPER_AUTHORS,
     PAPER_PAGES,

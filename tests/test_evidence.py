@@ -76,8 +76,7 @@ def test_index_warm_embeds_only_new_entries_and_matches_the_scorers_keys(tmp_pat
     from index.build import build_index
     from index.manifest import read_manifest
     from index.store import ChromaChunkStore
-
-    from .conftest import SEEDS, make_settings
+    from tests.helpers import SEEDS, make_settings
 
     seeds = tmp_path / "seeds"
     seeds.mkdir()

@@ -6,7 +6,7 @@ from typing import Any
 
 from evals.faithfulness import judge_agreement, support_line, support_pass
 from evals.judges import OverlapJudge
-from tests.test_answer_scoring import question, record, sentence
+from tests.helpers.eval_records import question, record, sentence
 
 
 def test_support_line_judges_sentences_and_reference_claims() -> None:

@@ -24,8 +24,7 @@ from index.build import BuildReport, build_index
 from index.embed import Embedder, HashingEmbedder, SentenceTransformerEmbedder
 from index.manifest import BM25_DIR, MANIFEST, chunk_ids, leftover_temp_paths, read_manifest
 from index.store import ChromaChunkStore
-
-from .conftest import REPO, SEEDS, make_settings
+from tests.helpers import REPO, SEEDS, make_settings
 
 pytestmark = pytest.mark.faults
 

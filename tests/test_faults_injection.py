@@ -11,7 +11,7 @@ from assistant.llm import ScriptedChatModel
 from index.build import build_index
 from index.embed import HashingEmbedder
 from index.store import ChromaChunkStore
-from tests.conftest import SEEDS, make_settings
+from tests.helpers import SEEDS, make_settings
 
 pytestmark = pytest.mark.faults
 

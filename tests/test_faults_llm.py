@@ -24,8 +24,7 @@ from assistant.llm.embedded import EmbeddedChatModel
 from assistant.llm.openai_compat import OpenAICompatChatModel
 from assistant.settings import LLMSettings, Settings
 from index.embed import HashingEmbedder
-
-from .conftest import SEEDS
+from tests.helpers import SEEDS
 
 pytestmark = pytest.mark.faults
 

@@ -17,8 +17,7 @@ from index.corpus import load_corpus
 from index.embed import HashingEmbedder
 from index.parsers import SeedError
 from index.store import ChromaChunkStore
-
-from .conftest import make_settings
+from tests.helpers import make_settings
 
 DAILY_A = "002_5ebcb6642b623e7b.txt"
 LIBRARY = "001_0afc165511f16759.txt"

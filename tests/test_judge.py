@@ -9,10 +9,8 @@ import asyncio
 import json
 import math
 import socket
-import threading
 import time
-from collections.abc import Callable, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -26,72 +24,17 @@ from evals.ragas_metrics import (
     classify_failure,
     non_llm_scores,
 )
+from tests.helpers.servers import FakeServer, Reply, Responder, chat_reply
 
 QUESTION = "Who presented the diffusion tutorial?"
 ANSWER = "Jane Doe presented the diffusion tutorial [1]. She also won a Turing award."
 CONTEXTS = ["A paper about graph neural networks.", "Jane Doe presented the diffusion tutorial on Monday."]
 REFERENCE = "Jane Doe presented it. It was held in Paris."
 
-Reply = tuple[int, str, bytes]  # status, content type, body
-Responder = Callable[[dict[str, Any]], Reply]
-
 
 def bag_of_letters(texts: list[str]) -> list[list[float]]:
     """A deterministic toy embedder: letter counts."""
     return [[float(t.lower().count(c)) + 0.01 for c in "abcdefghijklmnopqrstuvwxyz"] for t in texts]
-
-
-def chat_reply(content: str, finish_reason: str = "stop") -> Reply:
-    body = {
-        "id": "chatcmpl-test",
-        "object": "chat.completion",
-        "created": 0,
-        "model": "fake",
-        "choices": [{"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": finish_reason}],
-        "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
-    }
-    return 200, "application/json", json.dumps(body).encode()
-
-
-class FakeServer:
-    """OpenAI-compatible chat endpoint on 127.0.0.1 whose replies come from ``responder``."""
-
-    def __init__(self, responder: Responder) -> None:
-        self.requests: list[dict[str, Any]] = []
-        owner = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: Any) -> None:
-                pass
-
-            def do_POST(self) -> None:
-                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                owner.requests.append(body)
-                status, content_type, data = responder(body)
-                try:
-                    self.send_response(status)
-                    self.send_header("Content-Type", content_type)
-                    self.send_header("Content-Length", str(len(data)))
-                    self.end_headers()
-                    self.wfile.write(data)
-                except OSError:  # the client gave up (timeout tests)
-                    pass
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
-
-    def __enter__(self) -> FakeServer:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
 
 
 @pytest.fixture

@@ -252,7 +252,7 @@ def logprob_reply(table: dict[str, float]) -> tuple[int, str, bytes]:
 
 
 def test_openai_judge_over_a_loopback_server() -> None:
-    from tests.test_judge import FakeServer, chat_reply
+    from tests.helpers.servers import FakeServer, chat_reply
 
     with FakeServer(lambda body: logprob_reply({"Yes": math.log(0.9), "No": math.log(0.1)})) as server:
         judge = make_judge("openai", base_url=server.base_url, model="m", timeout_s=5)

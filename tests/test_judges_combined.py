@@ -17,6 +17,7 @@ from evals.judges.features import FEATURE_NAMES, claim_features, focus_evidence
 from evals.judges.fit import choose_gates, fit_logistic, fit_weights
 from evals.judges.model import YesNoJudge, support_messages
 from evals.support_labels import LabelledClaim, split_labels
+from tests.helpers.eval_records import labelled
 
 EVIDENCE = (
     "FooNet reaches 71% accuracy on the benchmark, while BarNet reaches 64%. Our results suggest that pruning "
@@ -102,26 +103,6 @@ def test_gates_keep_only_pure_tails_and_bracket_the_threshold() -> None:
     assert all(y for s, y in zip(scores, labels, strict=True) if s >= high)
     closed_low, closed_high = choose_gates([0.5] * 12, [True, False] * 6, threshold=0.5)
     assert closed_low < 0.5 and closed_high == 2.0
-
-
-def labelled(n: int) -> list[LabelledClaim]:
-    out = []
-    for i in range(n):
-        supported = i % 2 == 0
-        out.append(
-            LabelledClaim(
-                id=f"x{i:03d}",
-                claim=f"claim {i}",
-                evidence=f"evidence {i}",
-                entry_title="t",
-                source_file="f.txt",
-                label="supported" if supported else "unsupported",
-                category="verbatim" if supported else "number_swap",
-                reason="r",
-                origin="constructed",
-            )
-        )
-    return out
 
 
 def test_fitting_reads_only_the_calibration_half() -> None:

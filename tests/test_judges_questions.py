@@ -27,8 +27,7 @@ from evals.judges.combined import (
 from evals.judges.fit import cross_validate
 from evals.judges.model import YesNoJudge, support_messages
 from evals.support_labels import DEFAULT_LABELS, load_labels
-
-from .test_judges_combined import labelled
+from tests.helpers.eval_records import labelled
 
 EVIDENCE = "FooNet reaches 71% accuracy on the benchmark, while BarNet reaches 64%."
 UNSURE = "FooNet reaches 71% accuracy on the galaxy survey."

@@ -12,40 +12,21 @@ import pytest
 
 from assistant.api import Assistant
 from assistant.llm import ScriptedChatModel
-from assistant.settings import Settings
 from index.build import build_index
 from index.embed import HashingEmbedder
 from index.manifest import read_manifest
-from index.settings import IndexSettings
-from tests.conftest import SEEDS
-from tests.test_documents_helpers import (
+from tests.helpers.documents import (
     BIBTEX,
     PAPER_TITLE,
     SCAN_HTML,
     encrypt_copy,
+    make_assistant,
     paper_html,
     print_pdf,
     truncated_copy,
 )
 
 SEED_PAPER = "Reviving the Philosophy of Geometry"
-
-
-def tiny_seeds(folder: Path) -> Path:
-    """Two small seed files: the tutorials listing and the first few papers of the library."""
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "000_tutorials.txt").write_text((SEEDS / "000_fd45bc4d7915428a.txt").read_text("utf-8"), "utf-8")
-    lines = (SEEDS / "001_0afc165511f16759.txt").read_text("utf-8").splitlines()
-    (folder / "001_library.txt").write_text("\n".join([lines[0], "6 papers in library", *lines[2:14]]) + "\n", "utf-8")
-    return folder
-
-
-def make_assistant(root: Path, replies: object = ("I don't know.",), embedder: object = None, **retrieval: float):
-    """An Assistant over the tiny seeds in a fresh data folder under ``root``."""
-    settings = Settings(index=IndexSettings(data_dir=root / "data", seeds_dir=tiny_seeds(root / "seeds")))
-    for key, value in retrieval.items():
-        setattr(settings.retrieval, key, value)
-    return Assistant(settings, chat_model=ScriptedChatModel(list(replies)), embedder=embedder or HashingEmbedder())
 
 
 @pytest.fixture(scope="module")

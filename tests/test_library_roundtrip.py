@@ -9,8 +9,7 @@ from assistant.api import Assistant
 from assistant.llm import ScriptedChatModel
 from assistant.settings import Settings
 from index.settings import IndexSettings
-from tests.test_documents_helpers import PAPER_TITLE, paper_html, print_pdf
-from tests.test_library import tiny_seeds
+from tests.helpers.documents import PAPER_TITLE, paper_html, print_pdf, tiny_seeds
 
 QUESTION = "After how many training steps does the gating network of Zephyr routing converge?"
 REPLY = "The gating network of Zephyr routing converges after 1200 training steps on a single processor."

@@ -25,8 +25,7 @@ from index.manifest import (
     write_manifest,
 )
 from index.parsers import SeedLimits
-
-from .conftest import SEEDS
+from tests.helpers import SEEDS
 
 FP = {"chunker": "2", "model_id": "hashing:256"}
 

@@ -12,8 +12,7 @@ import index.parse_cache
 from index.corpus import load_corpus
 from index.parse_cache import ParseCache
 from index.parsers import SeedError
-
-from .conftest import SEEDS
+from tests.helpers import SEEDS
 
 LIBRARY = "001_0afc165511f16759.txt"  # states 212 papers, holds fewer: a seed warning
 DAILY = "002_5ebcb6642b623e7b.txt"

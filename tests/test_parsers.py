@@ -11,8 +11,7 @@ from assistant.cli import main
 from index.corpus import load_corpus
 from index.entries import Entry
 from index.parsers import SeedError, detect_format, parse_seed_file
-
-from .conftest import SEEDS
+from tests.helpers import SEEDS
 
 TUTORIALS, LIBRARY, DAILY_A, SYMPOSIUM, DAILY_B = sorted(p.name for p in SEEDS.glob("*.txt"))
 

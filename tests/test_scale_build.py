@@ -14,8 +14,7 @@ from index.build import build_index
 from index.embed import HashingEmbedder
 from index.manifest import read_manifest
 from index.store import ChromaChunkStore
-
-from .conftest import SEEDS, make_settings
+from tests.helpers import SEEDS, make_settings
 
 LIBRARY = "001_0afc165511f16759.txt"  # states 212 papers, holds fewer: a seed warning
 DAILY = "002_5ebcb6642b623e7b.txt"

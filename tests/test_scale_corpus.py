@@ -10,8 +10,7 @@ import pytest
 from evals.bench.scale_corpus import main, write_scaled_corpus
 from index.corpus import load_corpus
 from index.text import normalize_title
-
-from .conftest import SEEDS
+from tests.helpers import SEEDS
 
 
 @pytest.fixture(scope="module")

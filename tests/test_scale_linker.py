@@ -16,8 +16,7 @@ from evals.bench.scale_corpus import write_scaled_corpus
 from index.corpus import load_corpus
 from index.entries import Entry
 from index.text import normalize_title
-
-from .conftest import REPO, SEEDS
+from tests.helpers import REPO, SEEDS
 
 
 class ScanLinker(EntityLinker):

@@ -12,8 +12,7 @@ from llama_index.core.vector_stores.types import VectorStoreQuery
 from index.build import build_index
 from index.embed import HashingEmbedder
 from index.store import ChromaChunkStore
-
-from .conftest import SEEDS, make_settings
+from tests.helpers import SEEDS, make_settings
 
 
 @pytest.fixture

@@ -31,6 +31,7 @@ from assistant.ui.render import linked_text
 from assistant.ui.session import DONE, ERROR, STOPPED, Conversation, GuardedChatModel, new_turn, run_events
 from assistant.ui.turns import Shared, answer_turn, check_k, check_kind, check_source
 from index.parsers import parse_seed_file
+from tests.helpers.bibtex import parse_bibtex
 
 ROOT = Path(__file__).resolve().parent.parent
 NEURON = "What does the neuron do? A new model for neuroscience and AI"
@@ -136,24 +137,6 @@ def test_search_ignores_accents_and_case() -> None:
 
 
 # -- exports -----------------------------------------------------------------------------------------------------------
-
-
-def parse_bibtex(text: str) -> list[dict[str, str]]:
-    """A strict little BibTeX reader: @type{key, name = {value}, ...}; raises on unbalanced braces."""
-    records = []
-    for m in re.finditer(r"@(\w+)\{([^,\s]+),", text):
-        i, depth, fields = m.end(), 1, {"ENTRYTYPE": m.group(1), "ID": m.group(2)}
-        body_start = i
-        while depth:
-            if i >= len(text):
-                raise ValueError("unbalanced braces")
-            depth += {"{": 1, "}": -1}.get(text[i], 0)
-            i += 1
-        body = text[body_start : i - 1]
-        for f in re.finditer(r"(\w+)\s*=\s*\{((?:[^{}]|\{[^{}]*\})*)\}", body):
-            fields[f.group(1).lower()] = f.group(2)
-        records.append(fields)
-    return records
 
 
 def test_markdown_export_has_a_numbered_reference_list() -> None:

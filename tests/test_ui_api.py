@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import os
-import socket
 from collections.abc import Iterator
 from typing import Any
 
@@ -17,17 +16,11 @@ from assistant import Assistant, Settings
 from assistant.llm import ScriptedChatModel
 from assistant.ui import ENTRY_COLUMNS, build_app, launch_kwargs
 from index.embed import HashingEmbedder
+from tests.helpers.servers import free_port
 
 QUESTION = "Who talks at 4:20 pm on Wednesday?"
 TALK_TITLE = "What does the neuron do? A new model for neuroscience and AI"
 SPEAKER = "Mitya Chklovskii"
-
-
-def free_port() -> int:
-    """An unused loopback port."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture(scope="module")

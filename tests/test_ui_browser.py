@@ -27,20 +27,11 @@ from assistant import Assistant, Settings
 from assistant.feedback import feedback_path
 from assistant.llm import ScriptedChatModel
 from assistant.ui import build_app, launch_kwargs
-from tests.test_ui import parse_bibtex
-from tests.test_ui_api import free_port
+from tests.helpers.bibtex import parse_bibtex
+from tests.helpers.servers import free_port
+from tests.helpers.ui import ARGS, CHROMIUM, shot
 
 ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 RECORD_Q = "Who talks at 4:20 pm on Wednesday?"
 MODEL_Q = "What is Pointer Networks about?"
 LONG_Q = "Tell me at length what Pointer Networks is about"
@@ -132,14 +123,6 @@ def turns(page: Any) -> list[str]:
 def wait_done(page: Any, count: int, timeout: float = 60_000) -> None:
     done = "[...document.querySelectorAll('#ra-conv .ra-turn')].filter(t => t.dataset.status === 'done')"
     page.wait_for_function(f"{done}.length >= {count}", timeout=timeout)
-
-
-def shot(page: Any, name: str) -> None:
-    out = ROOT / "test-output"
-    out.mkdir(exist_ok=True)
-    page.screenshot(path=str(out / name), full_page=True)
-    if os.environ.get("RA_UPDATE_SCREENSHOTS") == "1":
-        page.screenshot(path=str(ROOT / "docs" / name), full_page=True)
 
 
 def test_double_submit_two_answers_each_with_its_own_sources(served: dict[str, Any], browser: Any) -> None:

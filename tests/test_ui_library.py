@@ -17,7 +17,6 @@ import pytest
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
-from assistant import Settings
 from assistant.library import DocumentInfo
 from assistant.ui import bibtex, build_app, launch_kwargs, render_turn
 from assistant.ui.export import answer_markdown, reference_line
@@ -33,9 +32,9 @@ from assistant.ui.library import (
     removal_choices,
     remove,
     staging_dir,
-    upload,
 )
 from assistant.ui.session import DONE, new_turn
+from tests.helpers.ui import config, run, write
 
 
 @dataclass
@@ -106,31 +105,6 @@ class FakeLibrary:
 
     def documents(self) -> list[DocumentInfo]:
         return [doc for _, doc in self.docs.values()]
-
-
-def write(folder: Path, name: str, text: str = "A title\nSome text.") -> Path:
-    """A file in its own folder, as Gradio stores an upload (``<upload dir>/<hash>/<name>``)."""
-    path = folder / hashlib.sha256(f"{name}{text}".encode()).hexdigest()[:12] / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
-    return path
-
-
-def config(tmp_path: Path, **ui: Any) -> Settings:
-    """Settings with a private data folder and these UI settings."""
-    settings = Settings()
-    settings.index.data_dir = tmp_path / "data"
-    for key, value in ui.items():
-        setattr(settings.ui, key, value)
-    return settings
-
-
-def run(library: Any, paths: Any, settings: Settings, upload_dir: Path, **kw: Any) -> list[tuple[list[Any], str]]:
-    """Every (rows, line) the upload yields, rows copied as they were then."""
-    return [
-        ([dict(vars(r)) for r in rows], line)
-        for rows, line in upload(library, paths, settings, upload_dir=upload_dir, **kw)
-    ]
 
 
 # -- checks before anything is indexed -------------------------------------------------------------------------------
@@ -336,7 +310,7 @@ def test_added_documents_are_named_by_file_and_their_authors_are_authors() -> No
 
 
 def test_an_added_papers_authors_year_and_venue_show_and_export() -> None:
-    from tests.test_ui import parse_bibtex
+    from tests.helpers.bibtex import parse_bibtex
 
     cited = {"marker": 1, "entry_id": "doc-q", "title": "Quantised Attention", "kind": "paper", "source": "refs.bib"}
     cited.update(authors=["Ann Lee", "Omar Haddad"], year=2019, venue="Journal of Embedded ML", quote="We quantise.")

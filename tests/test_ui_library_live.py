@@ -18,8 +18,8 @@ from assistant.ui import build_app, launch_kwargs, render_turn
 from assistant.ui.export import answer_markdown
 from assistant.ui.library import FAILED, discard_uploads, document_rows, remove, staging_dir
 from assistant.ui.session import DONE, new_turn
-from tests.test_ui_api import free_port
-from tests.test_ui_library import config, run, write
+from tests.helpers.servers import free_port
+from tests.helpers.ui import config, run, write
 
 
 @pytest.fixture
@@ -80,8 +80,7 @@ def test_upload_ask_update_remove_through_the_real_assistant(tmp_path: Path, up:
     from assistant.llm import ScriptedChatModel
     from assistant.ui.session import Conversation
     from assistant.ui.turns import Shared, answer_turn
-    from tests.test_documents_helpers import PAPER_PAGES, PAPER_TITLE, paper_html, print_pdf, truncated_copy
-    from tests.test_library import tiny_seeds
+    from tests.helpers.documents import PAPER_PAGES, PAPER_TITLE, paper_html, print_pdf, tiny_seeds, truncated_copy
 
     fact = PAPER_PAGES[1].split(". ")[0] + "."  # "The gating network ... converges after 1200 training steps ..."
 
@@ -153,8 +152,8 @@ def test_the_library_tab_in_a_browser(tmp_path: Path, minilm: Any) -> None:
     browser's file filter says), see them listed and counted in the status line, remove the added one."""
     from assistant.api import Assistant
     from assistant.llm import ScriptedChatModel
-    from tests.conftest import SEEDS
-    from tests.test_ui_browser import ARGS, CHROMIUM, shot
+    from tests.helpers import SEEDS
+    from tests.helpers.ui import ARGS, CHROMIUM, shot
 
     if not CHROMIUM.exists():
         pytest.skip("Debian chromium missing: bash scripts/install-browser.sh")

@@ -1,4 +1,5 @@
-"""Real test documents made at test time: PDFs printed by Debian chromium from HTML (skipped, saying why, where
+"""Real test documents made at test time, and a tiny Assistant to add them to: PDFs printed by Debian chromium
+from HTML (skipped, saying why, where
 chromium is missing; `make test` installs it), and the small Markdown, text and BibTeX files the tests share."""
 
 from __future__ import annotations
@@ -9,6 +10,13 @@ import subprocess
 from pathlib import Path
 
 import pytest
+
+from assistant.api import Assistant
+from assistant.llm import ScriptedChatModel
+from assistant.settings import Settings
+from index.embed import HashingEmbedder
+from index.settings import IndexSettings
+from tests.helpers import SEEDS
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 PAGE_BREAK = '<div style="page-break-before: always"></div>'
@@ -116,3 +124,20 @@ def truncated_copy(src: Path, out: Path) -> Path:
     data = src.read_bytes()
     out.write_bytes(data[: len(data) // 2])
     return out
+
+
+def tiny_seeds(folder: Path) -> Path:
+    """Two small seed files: the tutorials listing and the first few papers of the library."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "000_tutorials.txt").write_text((SEEDS / "000_fd45bc4d7915428a.txt").read_text("utf-8"), "utf-8")
+    lines = (SEEDS / "001_0afc165511f16759.txt").read_text("utf-8").splitlines()
+    (folder / "001_library.txt").write_text("\n".join([lines[0], "6 papers in library", *lines[2:14]]) + "\n", "utf-8")
+    return folder
+
+
+def make_assistant(root: Path, replies: object = ("I don't know.",), embedder: object = None, **retrieval: float):
+    """An Assistant over the tiny seeds in a fresh data folder under ``root``."""
+    settings = Settings(index=IndexSettings(data_dir=root / "data", seeds_dir=tiny_seeds(root / "seeds")))
+    for key, value in retrieval.items():
+        setattr(settings.retrieval, key, value)
+    return Assistant(settings, chat_model=ScriptedChatModel(list(replies)), embedder=embedder or HashingEmbedder())
