@@ -18,7 +18,7 @@ from index.build import build_index
 from index.collector import collector_paused
 from index.embed import HashingEmbedder
 from index.store import ChromaChunkStore
-from tests.helpers import SEEDS, make_settings
+from tests.helpers import REPO, SEEDS, make_settings
 
 
 @pytest.fixture(autouse=True)
@@ -120,7 +120,7 @@ def _freeze_counts_at_exit(body: str) -> tuple[int, int]:
         f"{body}\n"
         "print('before', gc.get_freeze_count())\n"
     )
-    repo = Path(__file__).resolve().parent.parent
+    repo = REPO
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=repo, timeout=120)
     assert done.returncode == 0, done.stderr
     counts = dict(line.split() for line in done.stdout.splitlines() if line.startswith(("before", "at-exit")))

@@ -8,15 +8,14 @@ from __future__ import annotations
 
 import difflib
 from collections import Counter
-from pathlib import Path
 
 import pytest
 
 from evals.gold import GoldQuestion, load_gold
 from index.corpus import load_corpus
 from index.entries import Entry, normalize_title
+from tests.helpers import REPO
 
-REPO = Path(__file__).resolve().parent.parent
 DEV_SET = REPO / "evals" / "dev_set.jsonl"
 SEEDS = REPO / "seeds"
 

@@ -16,8 +16,7 @@ from index import embed_traced
 from index.embed import SentenceTransformerEmbedder
 from index.embed_traced import TracedModel, save_traced, traced_file
 from index.settings import IndexSettings
-
-REPO = Path(__file__).resolve().parent.parent
+from tests.helpers import REPO
 
 
 def _texts() -> list[str]:

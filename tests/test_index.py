@@ -17,7 +17,7 @@ from index.corpus import load_corpus
 from index.embed import HashingEmbedder
 from index.parsers import SeedError
 from index.store import ChromaChunkStore
-from tests.helpers import make_settings
+from tests.helpers import REPO, make_settings
 
 DAILY_A = "002_5ebcb6642b623e7b.txt"
 LIBRARY = "001_0afc165511f16759.txt"
@@ -143,7 +143,7 @@ def test_chunking_cuts_sentences_without_nltk() -> None:
         "assert len(nodes) > 3 and all(n.text.rstrip().endswith('.') for n in nodes), [n.text for n in nodes]\n"
         "assert 'nltk' not in sys.modules\n"
     )
-    subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).resolve().parents[1])
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=REPO)
 
 
 def test_assistant_syncs_changes_and_survives_a_bad_seed(tmp_path: Path, seeds_copy: Path, caplog):

@@ -7,7 +7,6 @@ import re
 import threading
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -31,9 +30,10 @@ from assistant.ui.render import linked_text
 from assistant.ui.session import DONE, ERROR, STOPPED, Conversation, GuardedChatModel, new_turn, run_events
 from assistant.ui.turns import Shared, answer_turn, check_k, check_kind, check_source
 from index.parsers import parse_seed_file
+from tests.helpers import REPO
 from tests.helpers.bibtex import parse_bibtex
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = REPO
 NEURON = "What does the neuron do? A new model for neuroscience and AI"
 CITATION: dict[str, Any] = {
     "marker": 1,

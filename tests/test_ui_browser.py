@@ -14,7 +14,6 @@ import re
 import threading
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
@@ -27,11 +26,12 @@ from assistant import Assistant, Settings
 from assistant.feedback import feedback_path
 from assistant.llm import ScriptedChatModel
 from assistant.ui import build_app, launch_kwargs
+from tests.helpers import REPO
 from tests.helpers.bibtex import parse_bibtex
 from tests.helpers.servers import free_port
 from tests.helpers.ui import ARGS, CHROMIUM, shot
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = REPO
 RECORD_Q = "Who talks at 4:20 pm on Wednesday?"
 MODEL_Q = "What is Pointer Networks about?"
 LONG_Q = "Tell me at length what Pointer Networks is about"

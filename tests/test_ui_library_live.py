@@ -1,5 +1,5 @@
 """The Library area live: the server's own refusals over HTTP (login before any upload, none at all when uploads
-are off, nothing served back), the README's settings, and (slow) uploads through the real Assistant (real Chroma,
+are off, nothing served back), the documented settings, and (slow) uploads through the real Assistant (real Chroma,
 real embeddings, a PDF printed by chromium) and through the tab in Debian chromium."""
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from assistant.ui import build_app, launch_kwargs, render_turn
 from assistant.ui.export import answer_markdown
 from assistant.ui.library import FAILED, discard_uploads, document_rows, remove, staging_dir
 from assistant.ui.session import DONE, new_turn
+from tests.helpers import REPO
 from tests.helpers.servers import free_port
 from tests.helpers.ui import config, run, write
 
@@ -65,10 +66,10 @@ def test_the_server_takes_uploads_only_from_signed_in_users_and_none_when_off(fa
 
 
 def test_the_upload_settings_and_types_are_documented() -> None:
-    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    page = (REPO / "docs" / "configuration.md").read_text(encoding="utf-8")
     for setting in ("ASSISTANT_UI__UPLOADS", "ASSISTANT_UI__MAX_UPLOAD_FILES", "ASSISTANT_UI__MAX_UPLOAD_MB"):
-        assert f"| `{setting}`" in readme, f"{setting} missing from the README settings table"
-    assert all(suffix in readme for suffix in Settings().index.document_suffixes)
+        assert f"| `{setting}`" in page, f"{setting} missing from the settings table in docs/configuration.md"
+    assert all(suffix in page for suffix in Settings().index.document_suffixes)
 
 
 # -- through the real Assistant: real Chroma, real embeddings, a PDF printed by chromium -----------------------------
