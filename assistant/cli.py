@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import index  # noqa: F401  (offline defaults first)
+from assistant.cli_args import assistant_from_args, settings_from_args
 from assistant.errors import AssistantError
-from assistant.settings import Settings, load_settings
 from assistant.terminal import printable_terminal
 from index.collector import skip_collection_at_exit
 from index.parsers import SeedError
@@ -22,23 +22,11 @@ EXIT_USAGE, EXIT_ERROR = 2, 1
 MCP_PORT = 7861  # beside the web UI's 7860
 
 
-def _settings(args: argparse.Namespace) -> Settings:
-    settings = load_settings()
-    if getattr(args, "data_dir", None):
-        settings.index.data_dir = Path(args.data_dir)
-    if getattr(args, "seeds", None):
-        settings.index.seeds_dir = Path(args.seeds)
-    if getattr(args, "backend", None):
-        settings.llm.backend = args.backend
-    if getattr(args, "show_prompt", False):
-        settings.log_prompts = True
-    return settings
+_settings = settings_from_args
 
 
 def _assistant(args: argparse.Namespace) -> Any:
-    from assistant.api import Assistant
-
-    return Assistant(_settings(args))
+    return assistant_from_args(args)
 
 
 def cmd_index(args: argparse.Namespace) -> int:

@@ -9,15 +9,14 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
+from assistant.cli_args import assistant_from_args, settings_from_args
 from assistant.terminal import one_line
 
 EXIT_FAILED = 1
 
 
 def _assistant(args: argparse.Namespace) -> Any:
-    from assistant.cli import _assistant as make
-
-    return make(args)
+    return assistant_from_args(args)
 
 
 def cmd_add(args: argparse.Namespace) -> int:
@@ -53,13 +52,12 @@ def cmd_remove(args: argparse.Namespace) -> int:
 
 def cmd_documents(args: argparse.Namespace) -> int:
     """List the added documents (no index needed)."""
-    from assistant.cli import _settings
     from assistant.errors import AssistantError
     from assistant.library import list_documents
     from index.documents.registry import RegistryError
 
     try:
-        docs = list_documents(_settings(args).index)
+        docs = list_documents(settings_from_args(args).index)
     except RegistryError as exc:
         raise AssistantError(str(exc)) from None
     if args.json:

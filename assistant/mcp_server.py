@@ -247,7 +247,7 @@ def serve_mcp(settings: Settings, *, http: bool = False, factory: Callable[[], A
         return
     import uvicorn
 
-    from assistant.ui.server import check_exposure
+    from assistant.access import check_exposure
 
     check_exposure(settings)
     url = f"http://{settings.ui.host}:{settings.ui.port}/mcp"

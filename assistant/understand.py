@@ -14,7 +14,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from index.text import WEEKDAYS, expand_chat, words
+from index.chat import expand_chat
+from index.text import WEEKDAYS, words
 
 __all__ = ["FIELDS", "Question", "asked_fields", "is_summary", "is_yes_no", "normalise", "understand"]
 

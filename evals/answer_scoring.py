@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
@@ -31,22 +30,20 @@ if TYPE_CHECKING:
     from assistant.answer import Answer
 
 __all__ = [
-    "SUPPORT_THRESHOLD",
+    "QUOTE_OVERLAP_THRESHOLD",
     "answer_metrics",
     "answer_record",
     "error_record",
     "faithfulness",
     "route_family",
     "score_answer",
-    "strip_markers",
 ]
 
-SUPPORT_THRESHOLD = 0.5
+QUOTE_OVERLAP_THRESHOLD = 0.5
 """Lexical support (``evals.metrics.supported_by``) a citation's quote needs to count as supporting its sentence."""
-_MARKERS_RE = re.compile(r"\s*(?:\[\s*\d+(?:\s*[,;-]\s*\d+)*\s*\])+")
 
 
-def _support_counts(citations: Iterable[Any], threshold: float = SUPPORT_THRESHOLD) -> tuple[int, int]:
+def _support_counts(citations: Iterable[Any], threshold: float = QUOTE_OVERLAP_THRESHOLD) -> tuple[int, int]:
     """(checked, supported) citations: those with an answer sentence, and those whose quote supports it."""
     checked = supported = 0
     for c in citations:
@@ -55,11 +52,6 @@ def _support_counts(citations: Iterable[Any], threshold: float = SUPPORT_THRESHO
             checked += 1
             supported += supported_by(sentence, getattr(c, "quote", "") or "") >= threshold
     return checked, supported
-
-
-def strip_markers(text: str) -> str:
-    """The answer text without its citation markers (``"... Mathlib [1]."`` -> ``"... Mathlib."``), as judged."""
-    return " ".join(_MARKERS_RE.sub("", text).split())
 
 
 def answer_record(question: EvalQuestion, answer: Answer) -> dict[str, Any]:

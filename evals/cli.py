@@ -13,14 +13,14 @@ from evals.errors import EvalError, RunInterrupted
 from evals.gold import GoldFileError, load_gold
 from evals.questions import DEFAULT_GOLD
 from evals.report import METRIC_LABELS, faithfulness_text, fmt, ms, signed
-from evals.runner import DEFAULT_JUDGE_LIMIT, DEFAULT_OUT, WHAT_CHOICES, EvalOptions, EvalResult, Judge, run_eval
+from evals.runner import DEFAULT_JUDGE_LIMIT, DEFAULT_OUT, WHAT_CHOICES, AnswerScorer, EvalOptions, EvalResult, run_eval
 
 if TYPE_CHECKING:
     from assistant.api import Assistant
     from assistant.llm.base import ChatModel
     from assistant.settings import Settings
-    from evals.judge_results import JudgeResult
     from evals.judges.base import SupportJudge
+    from evals.ragas_results import JudgeResult
 
 __all__ = ["JUDGE_CHOICES", "add_eval_arguments", "run_from_cli"]
 
@@ -115,10 +115,10 @@ def add_eval_arguments(parser: argparse.ArgumentParser) -> None:
 
 @dataclass
 class _LazyRagasJudge:
-    """Builds the :class:`evals.judge.RagasJudge` on first use (the embedded endpoint only exists once loaded)."""
+    """Builds the :class:`evals.ragas_metrics.RagasJudge` on first use (the embedded endpoint exists once loaded)."""
 
-    factory: Callable[[], Judge]
-    _judge: Judge | None = None
+    factory: Callable[[], AnswerScorer]
+    _judge: AnswerScorer | None = None
 
     def score(self, question: str, answer: str, contexts: Sequence[str], reference: str | None = None) -> JudgeResult:
         """Build the judge if needed, then score."""
@@ -144,14 +144,14 @@ def _judge_endpoint(args: argparse.Namespace, settings: Settings) -> tuple[str |
     return None, None, None
 
 
-def _make_judge(args: argparse.Namespace, assistant: Assistant, settings: Settings) -> Judge | None:
+def _make_judge(args: argparse.Namespace, assistant: Assistant, settings: Settings) -> AnswerScorer | None:
     if args.judge == "none" or args.what == "retrieval":
         return None
     url, model, key = _judge_endpoint(args, settings)
     timeout = settings.llm.timeout_s
 
-    def build() -> Judge:
-        from evals.judge import RagasJudge
+    def build() -> AnswerScorer:
+        from evals.ragas_metrics import RagasJudge
 
         base = url or assistant.chat_model.base_url()
         return RagasJudge(base, model or "judge", key, timeout, embeddings=assistant.embedder.embed)

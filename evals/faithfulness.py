@@ -16,8 +16,8 @@ from collections.abc import Callable, Mapping, MutableMapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from evals.answer_scoring import strip_markers
 from evals.grounding import reference_claims, sentence_evidence
+from evals.markers import strip_markers
 
 if TYPE_CHECKING:
     from evals.judges.base import SupportJudge

@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from evals.markers import strip_markers
 from evals.metrics import PrecisionRecall
 from evals.numbers import numbers_absent
 
@@ -24,7 +25,6 @@ __all__ = [
     "sentences_with_absent_numbers",
 ]
 
-_MARKER_RE = re.compile(r"\s*(?:\[\s*\d+(?:\s*[,;-]\s*\d+)*\s*\])+")
 _SENTENCE_END_RE = re.compile(r"(?<=[.!?])\s+(?=[\"'(\[]?[A-Z0-9])")
 
 
@@ -37,10 +37,6 @@ def _as_dict(obj: Any) -> Mapping[str, Any]:
     if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
         return dataclasses.asdict(obj)
     return vars(obj)
-
-
-def _strip(text: str) -> str:
-    return " ".join(_MARKER_RE.sub("", text).split())
 
 
 def _span(entry_id: str, quote: str, titles: Mapping[str, str]) -> dict[str, str]:
@@ -63,14 +59,14 @@ def answer_sentences(answer: Any) -> list[dict[str, Any]]:
             _span(str(sp.get("entry_id", "")), str(sp.get("quote", "")), titles)
             for sp in (_as_dict(x) for x in data.get("spans") or [])
         ]
-        claim = str(data.get("claim") or _strip(str(data.get("text", ""))))
+        claim = str(data.get("claim") or strip_markers(str(data.get("text", ""))))
         if claim:
             out.append({"claim": claim, "spans": spans})
     if out:
         return out
     by_sentence: dict[str, list[dict[str, str]]] = {}
     for c in getattr(answer, "citations", None) or []:
-        sentence = _strip(getattr(c, "sentence", "") or "")
+        sentence = strip_markers(getattr(c, "sentence", "") or "")
         if sentence:
             by_sentence.setdefault(sentence, []).append(
                 _span(str(c.entry_id), str(getattr(c, "quote", "") or ""), titles)
@@ -134,5 +130,5 @@ def list_precision_recall(
 
 def reference_claims(reference: str) -> list[str]:
     """The reference answer cut into sentences: the claims an answer should cover (claim recall)."""
-    text = _strip(reference)
+    text = strip_markers(reference)
     return [s.strip() for s in _SENTENCE_END_RE.split(text) if s.strip()] if text else []

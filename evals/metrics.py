@@ -20,6 +20,8 @@ import unicodedata
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from typing import Any, NamedTuple, TypeVar
 
+from evals.markers import MARKER_RE
+
 T = TypeVar("T", bound=Hashable)
 
 __all__ = [
@@ -150,7 +152,6 @@ STOP_WORDS: frozenset[str] = frozenset(_STOP_WORDS_TEXT.split())
 """English function words ignored by :func:`content_words` (contraction fragments split off by the tokenizer
 such as ``don`` / ``t`` are included)."""
 
-_MARKER_RE = re.compile(r"\[\s*\d+(?:\s*[,;-]\s*\d+)*\s*\]")
 _NON_WORD_RE = re.compile(r"[^\w]+")
 
 
@@ -190,7 +191,7 @@ def _stem(word: str) -> str:
 def content_words(text: str) -> set[str]:
     """Normalised, lightly stemmed content words of ``text``: citation markers like ``[1]`` removed, then
     :func:`normalize_text`, then stop words dropped."""
-    tokens = normalize_text(_MARKER_RE.sub(" ", text)).split()
+    tokens = normalize_text(MARKER_RE.sub(" ", text)).split()
     return {_stem(tok) for tok in tokens if tok not in STOP_WORDS}
 
 

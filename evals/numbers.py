@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import re
 
+from evals.markers import MARKER_RE
+
 __all__ = ["numbers_absent", "numbers_in"]
 
-_MARKER_RE = re.compile(r"\[\s*\d+(?:\s*[,;-]\s*\d+)*\s*\]")
 # A number not glued to a preceding letter or digit run ("Qwen2.5" is a name, "GPT-4" states 4).
 _DIGITS_RE = re.compile(r"(?<![\w.])\d{1,3}(?:,\d{3})+(?:\.\d+)?(?![\d])|(?<![\w.])\d+(?:\.\d+)?(?![\d])")
 _WORDS = {
@@ -56,7 +57,7 @@ def _canonical(raw: str) -> str:
 
 def numbers_in(text: str) -> set[str]:
     """Every number ``text`` states, in digits or as an English word (citation markers ``[n]`` are not numbers)."""
-    cleaned = _MARKER_RE.sub(" ", text)
+    cleaned = MARKER_RE.sub(" ", text)
     found = {_canonical(m) for m in _DIGITS_RE.findall(cleaned)}
     return found | {_WORDS[w.lower()] for w in _WORD_RE.findall(cleaned)}
 

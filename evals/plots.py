@@ -1,4 +1,5 @@
-"""PNG plots of a report (matplotlib, imported only when plotting)."""
+"""PNG plots of an evaluation report and of the scale benchmark's results (matplotlib, imported only when
+plotting)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Any
 
 from evals.report import METRIC_LABELS
 
-__all__ = ["write_plots"]
+__all__ = ["plot_scale", "write_plots"]
 
 
 def write_plots(report: Mapping[str, Any], run_dir: Path) -> list[str]:
@@ -66,3 +67,44 @@ def _plot_latency(plt: Any, seconds: Sequence[float], path: Path) -> str:
 # ==============================================================================================================
 # The run
 # ==============================================================================================================
+
+
+def plot_scale(results: list[dict[str, Any]], out_dir: Path) -> list[Path]:
+    """Growth curves of ``evals/bench/scale_bench.py`` results (log-log, one line per Chroma mode and
+    vectors); the PNG files written."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    panels = {
+        "scale_times.png": ("seconds", ["cold_index_s", "noop_s", "add_one_s", "startup_s"]),
+        "scale_cpu.png": ("CPU seconds", ["cold_cpu_s", "noop_cpu_s", "add_one_cpu_s", "startup_cpu_s"]),
+        "scale_latency.png": ("milliseconds", ["retrieve_p50_ms", "retrieve_cpu_p50_ms", "link_p50_ms"]),
+        "scale_memory.png": ("MB", ["rss_mb", "disk_mb"]),
+    }
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, (unit, keys) in panels.items():
+        fig, ax = plt.subplots(figsize=(6.4, 4.2))
+        series = sorted({(r.get("chroma", "embedded"), r.get("embedder", "minilm")) for r in results})
+        for mode, vectors in series:
+            style = ("-" if mode == "embedded" else "--") + ("o" if vectors == "minilm" else "^")
+            rows = [r for r in results if (r.get("chroma", "embedded"), r.get("embedder", "minilm")) == (mode, vectors)]
+            rows.sort(key=lambda r: r.get("entries", 0))
+            for key in keys:
+                points = [(r["entries"], r[key]) for r in rows if r.get(key) is not None and r.get("entries")]
+                if points:
+                    xs, ys = zip(*points, strict=True)
+                    ax.plot(xs, ys, style, label=f"{key} ({mode}, {vectors})")
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel("entries in the corpus")
+        ax.set_ylabel(unit)
+        ax.grid(True, which="both", alpha=0.3)
+        ax.legend(fontsize=7)
+        fig.tight_layout()
+        fig.savefig(out_dir / name, dpi=110)
+        plt.close(fig)
+        written.append(out_dir / name)
+    return written

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 __all__ = [
     "LOWER_IS_BETTER",
     "METRIC_LABELS",
     "compare_headlines",
+    "compare_with_previous",
     "faithfulness_text",
     "fmt",
     "headline_metrics",
@@ -322,3 +325,18 @@ def render_markdown(report: Mapping[str, Any]) -> str:
 # ==============================================================================================================
 # I/O: run folder, retrieval and answer loops, plots
 # ==============================================================================================================
+
+
+def compare_with_previous(out_dir: Path, run_dir: Path, headline: Mapping[str, float | None]) -> dict[str, Any] | None:
+    """The headline deltas against the newest earlier run in ``out_dir`` (``None`` when there is none or its report
+    cannot be read)."""
+    from evals.store import find_previous_run
+
+    previous = find_previous_run(out_dir, run_dir)
+    if previous is None:
+        return None
+    try:
+        prev_report = json.loads((previous / "report.json").read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError):
+        return None
+    return {"previous_run": previous.name, "deltas": compare_headlines(headline, prev_report.get("headline", {}))}

@@ -32,7 +32,6 @@ Pure parts live in their own modules (``questions``, ``scoring``, ``answer_scori
 
 from __future__ import annotations
 
-import json
 import sys
 import time
 from collections import Counter
@@ -42,37 +41,37 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from evals.answer_scoring import answer_metrics, answer_record, error_record, strip_markers
+from evals.answer_scoring import answer_metrics, answer_record, error_record
 from evals.conversation import ask_turns
 from evals.errors import EvalError, RunInterrupted
 from evals.faithfulness import judge_agreement, support_pass
-from evals.judge_results import all_failed
+from evals.markers import strip_markers
 from evals.plots import write_plots
 from evals.questions import EvalQuestion, load_questions
+from evals.ragas_results import all_failed
 from evals.ragas_summary import judge_summary
-from evals.report import compare_headlines, headline_metrics, render_markdown
+from evals.report import compare_with_previous, headline_metrics, render_markdown
 from evals.scoring import MODES, retrieval_summary
 from evals.store import (
     RunStore,
     config_differences,
     config_fingerprint,
     file_sha256,
-    find_previous_run,
     machine_info,
     new_run_dir,
 )
 
 if TYPE_CHECKING:
     from assistant.api import Assistant
-    from evals.judge_results import JudgeResult
     from evals.judges.base import SupportJudge
+    from evals.ragas_results import JudgeResult
 
 __all__ = [
     "DEFAULT_OUT",
     "WHAT_CHOICES",
+    "AnswerScorer",
     "EvalOptions",
     "EvalResult",
-    "Judge",
     "evaluate_answers",
     "evaluate_retrieval",
     "run_eval",
@@ -86,8 +85,9 @@ WHAT_CHOICES: tuple[str, ...] = ("retrieval", "answers", "all")
 _WARMUP_QUERIES = 3
 
 
-class Judge(Protocol):
-    """Anything that scores one answer like :meth:`evals.judge.RagasJudge.score`."""
+class AnswerScorer(Protocol):
+    """Anything that scores one answer with ragas metrics like :meth:`evals.ragas_metrics.RagasJudge.score` (not a
+    support judge: those are :class:`evals.judges.SupportJudge`, the one judge protocol)."""
 
     def score(self, question: str, answer: str, contexts: Sequence[str], reference: str | None = None) -> JudgeResult:
         """Judge one answer."""
@@ -175,7 +175,7 @@ class _AnswerLoop:
 
     assistant: Assistant
     store: RunStore
-    judge: Judge | None
+    judge: AnswerScorer | None
     judge_limit: int
     non_llm: bool
     state: AnswerRun
@@ -189,7 +189,7 @@ class _AnswerLoop:
             return error_record(q, exc, time.perf_counter() - start)
         record = answer_record(q, answer)
         if self.non_llm:
-            from evals.judge import non_llm_scores
+            from evals.ragas_metrics import non_llm_scores
 
             refs = _reference_contexts(self.assistant, q.gold_ids)
             record["non_llm"] = non_llm_scores(
@@ -231,7 +231,7 @@ def evaluate_answers(
     questions: Sequence[EvalQuestion],
     store: RunStore,
     *,
-    judge: Judge | None = None,
+    judge: AnswerScorer | None = None,
     judge_limit: int = DEFAULT_JUDGE_LIMIT,
     non_llm: bool = True,
     progress: bool = False,
@@ -321,7 +321,7 @@ def _answers_section(
     questions: Sequence[EvalQuestion],
     store: RunStore,
     options: EvalOptions,
-    judge: Judge | None,
+    judge: AnswerScorer | None,
     support_judge: SupportJudge | None,
     out_dir: Path,
 ) -> tuple[dict[str, Any], int]:
@@ -361,7 +361,7 @@ def run_eval(
     out_dir: str | Path = DEFAULT_OUT,
     options: EvalOptions | None = None,
     *,
-    judge: Judge | None = None,
+    judge: AnswerScorer | None = None,
     support_judge: SupportJudge | None = None,
 ) -> EvalResult:
     """Evaluate ``assistant`` on the gold file and write a run folder (see the module docstring).
@@ -428,7 +428,7 @@ def run_eval(
     }
     report["config"], report["machine"] = fingerprint, machine_info()
     report["headline"] = headline_metrics(report)
-    report["comparison"] = _comparison(
+    report["comparison"] = compare_with_previous(
         out_dir if options.resume is None else run_dir.parent, run_dir, report["headline"]
     )
     report["plots"] = write_plots(report, run_dir) if options.plots else []
@@ -440,14 +440,3 @@ def run_eval(
 
 def _iso(moment: datetime) -> str:
     return moment.isoformat(timespec="seconds")
-
-
-def _comparison(out_dir: Path, run_dir: Path, headline: Mapping[str, float | None]) -> dict[str, Any] | None:
-    previous = find_previous_run(out_dir, run_dir)
-    if previous is None:
-        return None
-    try:
-        prev_report = json.loads((previous / "report.json").read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError):
-        return None
-    return {"previous_run": previous.name, "deltas": compare_headlines(headline, prev_report.get("headline", {}))}

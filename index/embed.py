@@ -14,9 +14,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
-    from index.settings import IndexSettings
+    from index.settings import EmbedDtype, IndexSettings
 
-EmbedDtype = Literal["auto", "float32", "bfloat16"]
 log = logging.getLogger(__name__)
 
 

@@ -23,8 +23,12 @@ import threading
 from collections.abc import Sequence
 from multiprocessing.connection import Connection
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from index.embed import EmbedDtype, SentenceTransformerEmbedder
+from index.embed import SentenceTransformerEmbedder
+
+if TYPE_CHECKING:
+    from index.settings import EmbedDtype
 
 log = logging.getLogger(__name__)
 _CLOSE_TIMEOUT_S = 10.0

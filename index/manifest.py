@@ -13,17 +13,18 @@ skip parsing the seeds at all when nothing changed."""
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import hashlib
 import json
 import os
 import shutil
 import time
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal, TypedDict
+
+from index.files import exclusive_lock, write_atomic
 
 MANIFEST = "manifest.json"
 BM25_DIR = "bm25"
@@ -60,18 +61,6 @@ class ManifestState:
     status: Literal["ok", "missing", "corrupt"]
     data: ManifestData | None = None
     problem: str = ""
-
-
-@contextlib.contextmanager
-def exclusive_lock(lock_file: Path) -> Iterator[None]:
-    """Hold an exclusive lock on ``lock_file`` (created with its folder if missing); a second holder waits."""
-    lock_file.parent.mkdir(parents=True, exist_ok=True)
-    with open(lock_file, "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def build_lock(index_dir: Path) -> contextlib.AbstractContextManager[None]:
@@ -269,16 +258,6 @@ def discard_manifest(index_dir: Path) -> None:
     """Remove the manifest and its payload (the store they describe is gone), so no reader trusts a half index."""
     manifest_path(index_dir).unlink(missing_ok=True)
     remove_paths(Path(index_dir).glob(f"{PAYLOAD_PREFIX}*.json"))
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Replace ``path`` with ``text`` so that readers see the old file or the new one, never a part."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "w", encoding="utf-8") as f:
-        f.write(text)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
 
 
 def _write_bytes_atomic(path: Path, blob: bytes) -> None:

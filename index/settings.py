@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, Field, field_validator
 
-from index.embed import EmbedDtype
 from index.parsers.common import SeedLimits
+
+EmbedDtype = Literal["auto", "float32", "bfloat16"]
+"""The number type the embedding model runs in (``auto``: bfloat16 where the CPU has it in hardware)."""
 
 
 def default_data_dir() -> Path:

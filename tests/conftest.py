@@ -9,16 +9,18 @@ from pathlib import Path
 
 import pytest
 
+import assistant.cli_documents as cli_documents
 import index  # noqa: F401  (offline defaults)
 from assistant.api import Assistant
+from assistant.cli_args import settings_from_args
 from assistant.llm import ScriptedChatModel
 from assistant.settings import Settings
 from index.embed import HashingEmbedder, SentenceTransformerEmbedder
-from index.settings import IndexSettings
 from index.store import ChromaChunkStore
+from tests.helpers import REPO, SEEDS, make_settings
+from tests.helpers.documents import tiny_seeds
 
-REPO = Path(__file__).resolve().parent.parent
-SEEDS = REPO / "seeds"
+__all__ = ["REPO", "SEEDS", "make_settings"]
 
 
 @pytest.fixture
@@ -27,11 +29,6 @@ def seeds_copy(tmp_path: Path) -> Path:
     dest = tmp_path / "seeds"
     shutil.copytree(SEEDS, dest)
     return dest
-
-
-def make_settings(data_dir: Path, seeds_dir: Path = SEEDS) -> Settings:
-    """Settings pointing at a private data folder."""
-    return Settings(index=IndexSettings(data_dir=data_dir, seeds_dir=seeds_dir))
 
 
 @pytest.fixture(scope="session")
@@ -88,3 +85,15 @@ def real_index(tmp_path_factory: pytest.TempPathFactory, minilm: SentenceTransfo
 def real_retrieval_assistant(real_index: Settings, minilm: SentenceTransformerEmbedder) -> Assistant:
     """Real index and embedder; a scripted model that always declines (retrieval and metadata tests only)."""
     return Assistant(real_index, chat_model=ScriptedChatModel(["I don't know."]), embedder=minilm, sync_index=False)
+
+
+@pytest.fixture
+def cli_env(tmp_path, monkeypatch):
+    """CLI arguments for a tiny data folder; the commands build their Assistant with the hashing embedder."""
+    seeds = tiny_seeds(tmp_path / "seeds")
+
+    def make(args):  # type: ignore[no-untyped-def]
+        return Assistant(settings_from_args(args), chat_model=ScriptedChatModel(["x"]), embedder=HashingEmbedder())
+
+    monkeypatch.setattr(cli_documents, "_assistant", make)
+    return ["--data-dir", str(tmp_path / "data"), "--seeds", str(seeds)]

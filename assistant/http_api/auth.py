@@ -2,7 +2,7 @@
 bearer token, such as the ``openai`` SDK) and/or an API key (``Authorization: Bearer <key>``,
 ``ASSISTANT_API__KEY``). With neither set the APIs are open, which ``check_exposure`` allows on loopback only.
 
-Every check goes through a ``LoginGuard`` (``assistant.ui.server``'s, shared with the UI when serving both), so
+Every check goes through a ``LoginGuard`` (``assistant.access``'s, shared with the UI when serving both), so
 failed attempts are rate-limited the same way as the UI's login form."""
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ class ApiAuth:
     def from_settings(cls, settings: Settings, login: Guard | None = None) -> ApiAuth:
         """The login (``login`` if given: pass the UI's guard to share its failure count) and the API key from
         the settings."""
-        from assistant.ui.server import LoginGuard
+        from assistant.access import LoginGuard
 
         ui, per_minute = settings.ui, settings.ui.login_attempts_per_minute
         if login is None and ui.username and ui.password:

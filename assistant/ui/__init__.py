@@ -4,11 +4,12 @@
 names, dates, rows), ``render`` (HTML), ``export`` (Markdown and BibTeX), ``session`` (conversations, the model
 guard), ``turns`` (one question through the pipeline) and ``app`` (the Gradio Blocks)."""
 
+from assistant.access import LoginGuard, check_exposure
 from assistant.ui.app import build_app
 from assistant.ui.corpus import ENTRY_COLUMNS, entry_row, filter_rows, rows_to_table, sortable_date, source_names
 from assistant.ui.export import answer_markdown, bibtex, conversation_markdown
 from assistant.ui.render import NOT_FOUND, highlight_shared_words, render_conversation, render_turn
-from assistant.ui.server import LoginGuard, check_exposure, launch_kwargs, make_theme, serve
+from assistant.ui.server import launch_kwargs, make_theme, serve
 from assistant.ui.turns import friendly_error
 
 __all__ = [

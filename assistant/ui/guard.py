@@ -18,12 +18,13 @@ import shutil
 import tempfile
 import time
 from collections.abc import Awaitable, Callable, Iterator, MutableMapping, Sequence
-from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
 from python_multipart.multipart import MultipartParser, parse_options_header
+
+from assistant.access import CLIENT
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -31,18 +32,12 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
-_CLIENT: ContextVar[str] = ContextVar("client_address", default="")
 _SPOOL_IN_MEMORY = 1 << 20
 _CHUNK = 1 << 16
 _MAX_FIELDS = 64
 # A refused body is still read (and thrown away) up to this much past the limit, so the client gets the answer
 # instead of a reset connection; past it the connection is simply closed.
 _DRAIN = 8 << 20
-
-
-def client_address() -> str:
-    """The address of the client whose request is being handled ("" outside a request)."""
-    return _CLIENT.get()
 
 
 class UploadRefused(Exception):
@@ -136,7 +131,7 @@ class UploadGuard:
             await self.app(scope, receive, send)
             return
         client = scope.get("client")
-        _CLIENT.set(str(client[0]) if client else "")
+        CLIENT.set(str(client[0]) if client else "")
         method, path = scope.get("method", ""), str(scope.get("path", ""))
         if method in ("GET", "HEAD") and "/file=" in path and self._serves_upload(path):
             await _answer(send, 404, "not found")

@@ -347,46 +347,6 @@ def _append_paper(seeds: Path) -> None:
     daily.write_text(text + NEW_PAPER.replace("Probe:", f"Probe {n}:"), encoding="utf-8")
 
 
-def plot(results: list[dict[str, Any]], out_dir: Path) -> list[Path]:
-    """Growth curves (log-log, one line per Chroma mode) of the figures in ``results``; the PNG files written."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    panels = {
-        "scale_times.png": ("seconds", ["cold_index_s", "noop_s", "add_one_s", "startup_s"]),
-        "scale_cpu.png": ("CPU seconds", ["cold_cpu_s", "noop_cpu_s", "add_one_cpu_s", "startup_cpu_s"]),
-        "scale_latency.png": ("milliseconds", ["retrieve_p50_ms", "retrieve_cpu_p50_ms", "link_p50_ms"]),
-        "scale_memory.png": ("MB", ["rss_mb", "disk_mb"]),
-    }
-    out_dir.mkdir(parents=True, exist_ok=True)
-    written = []
-    for name, (unit, keys) in panels.items():
-        fig, ax = plt.subplots(figsize=(6.4, 4.2))
-        series = sorted({(r.get("chroma", "embedded"), r.get("embedder", "minilm")) for r in results})
-        for mode, vectors in series:
-            style = ("-" if mode == "embedded" else "--") + ("o" if vectors == "minilm" else "^")
-            rows = [r for r in results if (r.get("chroma", "embedded"), r.get("embedder", "minilm")) == (mode, vectors)]
-            rows.sort(key=lambda r: r.get("entries", 0))
-            for key in keys:
-                points = [(r["entries"], r[key]) for r in rows if r.get(key) is not None and r.get("entries")]
-                if points:
-                    xs, ys = zip(*points, strict=True)
-                    ax.plot(xs, ys, style, label=f"{key} ({mode}, {vectors})")
-        ax.set_xscale("log")
-        ax.set_yscale("log")
-        ax.set_xlabel("entries in the corpus")
-        ax.set_ylabel(unit)
-        ax.grid(True, which="both", alpha=0.3)
-        ax.legend(fontsize=7)
-        fig.tight_layout()
-        fig.savefig(out_dir / name, dpi=110)
-        plt.close(fig)
-        written.append(out_dir / name)
-    return written
-
-
 def main() -> int:
     """Command line (and the entry point of the child phases)."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -421,7 +381,10 @@ def main() -> int:
         except (OSError, ValueError) as exc:
             print(f"error: cannot read results from {args.plot}: {exc}", file=sys.stderr)
             return 1
-        for path in plot(rows, ROOT / "docs"):
+        sys.path.insert(0, str(ROOT))
+        from evals.plots import plot_scale
+
+        for path in plot_scale(rows, ROOT / "docs"):
             print(path)
         return 0
     if args.factor < 1:

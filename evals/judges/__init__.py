@@ -19,7 +19,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from evals.judges.base import JudgeFailure, ScoringJudge, SupportJudge
 from evals.judges.lexical import OverlapJudge, VerifierJudge
@@ -98,8 +98,8 @@ def make_judge(
         endpoint = OpenAICompatChatModel(base_url, model or "judge", api_key, timeout_s)
         return YesNoJudge(endpoint, name="openai", timeout_s=timeout_s)
     if name == "ragas":
-        from evals.judge import RagasJudge
         from evals.judges.ragas_support import RagasSupportJudge
+        from evals.ragas_metrics import RagasJudge
 
         if base_url is None:
             served = chat_model or embedded_model(settings)
@@ -116,28 +116,15 @@ def default_judge(chat_model: ChatModel | None = None, settings: Settings | None
     return make_judge(DEFAULT_JUDGE, chat_model=chat_model, settings=settings)
 
 
-MEASURED: dict[str, dict[str, float | int | None]] = {
-    "verifier": {"balanced_accuracy": 0.517, "recall_unsupported": 0.753, "kappa": 0.034, "n": 178},
-    "overlap": {"balanced_accuracy": 0.601, "recall_unsupported": 0.247, "kappa": 0.202, "n": 178},
-    "embedded": {
-        "balanced_accuracy": 0.753,
-        "recall_unsupported": 0.573,
-        "kappa": 0.506,
-        "n": 178,
-        "cv_balanced_accuracy": 0.742,
-    },
-    "combined": {
-        "balanced_accuracy": 0.747,
-        "recall_unsupported": 0.719,
-        "kappa": 0.494,
-        "n": 178,
-        "cv_balanced_accuracy": 0.804,
-    },
-}
-"""Agreement with the labels on the test half (178 claims) of ``evals/labels/support.jsonl`` (355 claims), as
-measured by ``python -m evals.judges.fit`` (and ``assistant eval judges`` for the instant judges) on 2026-12-02 from
-a recollected cache of the model's answers, used when no judges run is in the output folder: ``name -> figures``.
-``cv_balanced_accuracy`` is five-fold cross-validation (5 repeats) inside the calibration half, each fold's cut or
-fit made without it. The default is the judge with the best mean of the two balanced accuracies: on the test half
-alone ``embedded`` leads ``combined`` by one claim (0.006), which is noise, while cross-validation puts
-``combined`` 0.062 ahead."""
+def __getattr__(name: str) -> Any:
+    """``MEASURED``: agreement with the labels on the test half (178 claims) of ``evals/labels/support.jsonl``, read
+    on first use from the one results file ``evals/labels/judges_measured.json`` (:mod:`evals.judges.measured`);
+    used when no judges run is in the output folder: ``name -> figures``. ``cv_balanced_accuracy`` is five-fold
+    cross-validation (5 repeats) inside the calibration half, each fold's cut or fit made without it. The default
+    is the judge with the best mean of the two balanced accuracies: on the test half alone ``embedded`` leads
+    ``combined`` by one claim (0.006), which is noise, while cross-validation puts ``combined`` 0.062 ahead."""
+    if name == "MEASURED":
+        from evals.judges.measured import measured_figures
+
+        return measured_figures()
+    raise AttributeError(f"module 'evals.judges' has no attribute {name!r}")

@@ -17,7 +17,10 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from assistant.llm.base import ChatMessage, ChatModel
 
-__all__ = ["CacheMiss", "CachedChatModel", "LogprobCache", "request_key"]
+__all__ = ["DEFAULT_CACHE", "CacheMiss", "CachedChatModel", "LogprobCache", "request_key"]
+
+DEFAULT_CACHE = Path(__file__).resolve().parents[2] / "evals" / "runs" / "judge-cache" / "logprobs.jsonl"
+"""Where ``python -m evals.judges.collect`` stores the embedded model's answers and ``evals.judges.fit`` reads them."""
 
 
 class CacheMiss(LookupError):

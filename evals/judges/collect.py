@@ -1,7 +1,7 @@
 """Fill the log-probability cache with the embedded model's answers on the labelled claims, a chunk at a time.
 
 ``python -m evals.judges.collect --start 0 --count 50`` asks the default judge's yes/no questions
-(:data:`evals.judges.fit.DEFAULT_QUESTIONS`; ``--question`` for others) about labelled claims 0-49 (those already
+(:data:`evals.judges.combined.DEFAULT_QUESTIONS`; ``--question`` for others) about labelled claims 0-49 (those already
 cached cost nothing) and prints the seconds per claim and question. Run it under the model lock,
 one chunk per lock hold, so that other users of the model are not starved::
 
@@ -19,9 +19,9 @@ import sys
 import time
 from pathlib import Path
 
-__all__ = ["DEFAULT_CACHE", "main"]
+from evals.judges.cache import DEFAULT_CACHE
 
-DEFAULT_CACHE = Path(__file__).resolve().parents[2] / "evals" / "runs" / "judge-cache" / "logprobs.jsonl"
+__all__ = ["main"]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -45,8 +45,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from evals.judges import embedded_model
     from evals.judges.cache import CachedChatModel, LogprobCache, request_key
-    from evals.judges.combined import QUESTIONS
-    from evals.judges.fit import DEFAULT_QUESTIONS
+    from evals.judges.combined import DEFAULT_QUESTIONS, QUESTIONS
     from evals.judges.model import YesNoJudge, support_messages
     from evals.support_labels import DEFAULT_LABELS, load_labels
 

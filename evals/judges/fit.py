@@ -17,22 +17,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from evals.judges.agreement import agreement, choose_threshold
-from evals.judges.combined import MODEL_FEATURES, Logistic, Weights
+from evals.judges.combined import DEFAULT_QUESTIONS, MODEL_FEATURES, Logistic, Weights
 from evals.judges.features import FEATURE_NAMES
 
 if TYPE_CHECKING:
     from evals.support_labels import LabelledClaim
 
-__all__ = ["DEFAULT_QUESTIONS", "choose_gates", "cross_validate", "fit_logistic", "fit_weights", "main"]
-
-DEFAULT_QUESTIONS: tuple[str, ...] = ("model_supports",)
-"""The model questions the default judge is fitted with. Other sets (``--question``) were measured: none was
-better on both halves of the labels (see the README)."""
+__all__ = ["choose_gates", "cross_validate", "fit_logistic", "fit_weights", "main"]
 
 FeatureFn = Callable[["LabelledClaim"], dict[str, float]]
 
 
-POSITIVE: frozenset[str] = frozenset({"coverage", "pair_coverage", "copied", *MODEL_FEATURES})
+POSITIVE: frozenset[str] = frozenset(MODEL_FEATURES)
 # Every model feature is oriented so that larger means supported (a question asked the other way round is read as
 # the log-odds of its "no"), so each may only raise P(supported).
 """Features that may only raise P(supported); every other feature may only lower it. The signs are what each
@@ -214,8 +210,7 @@ def main(argv: list[str] | None = None) -> int:
     test-half figures."""
     from assistant.llm.model_file import DEFAULT_MODEL_FILENAME
     from evals.judges.agreement import evaluate_judge
-    from evals.judges.cache import CachedChatModel, LogprobCache
-    from evals.judges.collect import DEFAULT_CACHE
+    from evals.judges.cache import DEFAULT_CACHE, CachedChatModel, LogprobCache
     from evals.judges.combined import QUESTIONS, CombinedJudge, model_features
     from evals.judges.features import claim_features
     from evals.judges.model import YesNoJudge

@@ -35,27 +35,18 @@ class OverlapJudge(ScoringJudge):
 
 
 class VerifierJudge(ScoringJudge):
-    """The product's own sentence-vs-span check, as the answer pipeline applies it (its threshold is the product's).
-
-    Uses ``assistant.verify.span_supports`` when the product has it, else ``assistant.cite.support_score`` against
-    ``assistant.cite.SUPPORT_THRESHOLD``. The score is 1.0 or 0.0 for the former (a yes/no check)."""
+    """The product's own sentence-vs-span check (``assistant.verify.span_supports``), as the answer pipeline
+    applies it: a yes/no check, so the score is 1.0 or 0.0."""
 
     name = "verifier"
     calibrated = False
 
     def __init__(self) -> None:
-        """Pick the product's current check."""
+        """Use the product's check (imported here: the product's import is the slow part)."""
         super().__init__(0.5)
-        try:
-            from assistant.verify import span_supports
-        except ImportError:
-            span_supports = None
-        self._span_supports = span_supports
-        if span_supports is None:
-            from assistant.cite import SUPPORT_THRESHOLD, support_score
+        from assistant.verify import span_supports
 
-            self._support_score = support_score
-            self.threshold = SUPPORT_THRESHOLD
+        self._span_supports = span_supports
 
     def raw_score(self, claim: str, evidence: str, title: str = "") -> float:
         """1.0 / 0.0 from ``span_supports`` (given the entry's ``title`` when known, as the product is), or the old

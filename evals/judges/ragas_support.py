@@ -1,4 +1,4 @@
-"""ragas faithfulness as a support judge, through ragas' own extension points (:class:`evals.judge.RagasJudge`:
+"""ragas faithfulness as a support judge, through ragas' own extension points (:class:`evals.ragas_metrics.RagasJudge`:
 its LangChain LLM wrapper and its ``Faithfulness`` metric class): the claim is the response, the evidence the one
 retrieved context, and the score is the share of the claim's statements ragas finds inferable."""
 
@@ -10,7 +10,7 @@ from evals.judges.base import JudgeFailure, ScoringJudge
 from evals.names import FAITHFULNESS
 
 if TYPE_CHECKING:
-    from evals.judge import RagasJudge
+    from evals.ragas_metrics import RagasJudge
 
 __all__ = ["RAGAS_THRESHOLD", "RagasSupportJudge"]
 

@@ -20,7 +20,7 @@ from typing import Any
 
 from index.documents.common import ParsedDocument
 from index.entries import Entry, SourceRef
-from index.manifest import exclusive_lock, write_atomic
+from index.files import exclusive_lock, write_atomic
 
 REGISTRY = "registry.json"
 REGISTRY_FORMAT = 1

@@ -1,0 +1,93 @@
+"""Question understanding: chat-style text normalised, the record fields asked, yes/no and summary shapes — on
+phrasings written for these tests, in the styles people type (keywords, lower case, abbreviations, context first)."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.understand import asked_fields, is_summary, is_yes_no, normalise, understand
+from index.chat import expand_chat
+
+
+@pytest.mark.parametrize(
+    ("typed", "full"),
+    [
+        (
+            "whos teaching the optimisation tutorial n where r they from",
+            "who is teaching the optimisation tutorial and where are they from",
+        ),
+        ("wat time is the keynote", "what time is the keynote"),
+        ("how many ppl wrote it", "how many people wrote it"),
+        ("is it w/ a GPU demo", "is it with a GPU demo"),
+    ],
+)
+def test_chat_abbreviations_become_words(typed: str, full: str) -> None:
+    assert expand_chat(typed) == full
+
+
+@pytest.mark.parametrize("text", ["R and U-Net models", "n = 5 samples, a, b, n", "Whose method wins?"])
+def test_text_that_only_looks_like_chat_is_kept(text: str) -> None:
+    assert expand_chat(text) == text
+
+
+def test_normalise_folds_repeated_punctuation_and_corrects_words() -> None:
+    assert normalise("affiliation of the speaker??", None) == "affiliation of the speaker?"
+    assert normalise("when was it publishd", lambda t: t.replace("publishd", "published")) == "when was it published"
+
+
+@pytest.mark.parametrize(
+    ("question", "fields"),
+    [
+        ("who's presenting the tutorial on causal discovery?", {"people"}),
+        ("causal discovery tutorial presenters", {"people"}),
+        ("graph rewiring talk speaker affiliation", {"people", "affiliation"}),
+        ("which institute is the speaker on spiking networks with?", {"affiliation"}),
+        ("Is the speaker on protein folding from Oxford?", {"affiliation"}),
+        ("what day and time is the talk on optimal transport", {"when"}),
+        ("how many people authored the survey on pruning", {"author_count"}),
+        ("when did the paper on sparse attention come out", {"date"}),
+        ("What does the paper on sparse attention propose?", set()),
+    ],
+)
+def test_the_record_fields_asked(question: str, fields: set[str]) -> None:
+    assert set(asked_fields(normalise(question))) >= fields
+    if not fields:
+        assert not asked_fields(normalise(question))
+
+
+@pytest.mark.parametrize(
+    ("question", "yes_no"),
+    [
+        ("Is the tutorial on kernels given by two people?", True),
+        ("does the benchmark paper report human baselines", True),
+        ("I run a small lab working on robotics. Did anyone talk about sim-to-real transfer?", True),
+        ("Can you list the talks on Friday?", False),
+        ("could u give me an overview of the pruning papers", False),
+        ("Which talk covers sim-to-real transfer?", False),
+    ],
+)
+def test_yes_no_questions(question: str, yes_no: bool) -> None:
+    assert is_yes_no(normalise(question)) is yes_no
+
+
+@pytest.mark.parametrize(
+    ("question", "summary"),
+    [
+        ("Summarise the work on graph neural networks", True),
+        ("give me a quick overview of the robotics talks", True),
+        ("What does the corpus say about federated learning?", True),
+        ("what do the tutorials offer on reinforcement learning", True),
+        ("What does the federated learning paper propose?", False),
+        ("Who presents the tutorial on reinforcement learning?", False),
+    ],
+)
+def test_summary_requests(question: str, summary: bool) -> None:
+    assert is_summary(normalise(question)) is summary
+
+
+def test_a_question_is_read_once_into_one_object() -> None:
+    q = understand("whos giving the talk abt spiking networks n where r they from")
+    assert q.text.startswith("who is giving the talk about spiking networks and where are they from")
+    assert {"people", "affiliation"} <= q.asks and q.asks_record
+    assert not q.yes_no and not q.summary and not q.keyword_query
+    assert understand("spiking networks talk speaker").keyword_query
