@@ -29,6 +29,9 @@ from index.entries import Entry
 from index.text import normalize_title
 
 ABSTAIN_TEXT = "The corpus does not say."
+WRONG_PERSON_MARGIN = 0.15
+"""How much closer in meaning (cosine) another entry's best sentence must be to a question's topic than the entry of
+the person the question names, for the question to have put the topic in the wrong person's talk."""
 __all__ = ["ABSTAIN_TEXT", "Answer", "AnswerEvent", "Answerer", "Citation", "NoMatchingEntriesError"]
 
 
@@ -176,6 +179,16 @@ class Answerer:
         query = retrieval_query or question
         with self.search_lock:
             passages = self._retrieve(query, k, filters, intent)
+            other = self._other_speaker(intent, linked, filters) if linked and not focus else None
+        if other is not None:
+            # The question puts a topic in the wrong person's talk: say whose it is, then answer from that entry.
+            named_wrongly = linked[0]
+            linked = [other]
+            passages = [record_passage(other, self.retriever.corpus.first_chunks.get(other.id))] + [
+                p for p in passages if p.entry_id not in (other.id, named_wrongly.id)
+            ]
+            lead = f"“{other.title}” is by {', '.join(other.people)}, not {', '.join(named_wrongly.people)}."
+            yield run.say(run.citer.sentence(lead, [(other, other.metadata_line())]))
         yield AnswerEvent("evidence", passages=passages)
         if not self._relevant(passages, linked):
             yield from self._abstain(run, passages, "no relevant passage")
@@ -184,26 +197,52 @@ class Answerer:
         # meaning to it (fusion may rank a word-matching entry above the one the question describes).
         shown = passages[:CONTEXT_ENTRIES]
         confident = bool(linked) or max(p.dense_score or 0.0 for p in shown) >= self.quote_min_relevance
-        yield from self._write(run, question, intent, passages, confident, named=[e.id for e in linked], q=q)
+        after = "record:premise" if other is not None else ""
+        finished = False
+        for event in self._write(run, question, intent, passages, confident, after, [e.id for e in linked], q):
+            finished = finished or event.kind == "final"
+            yield event
+        if not finished:  # nothing verified after the correction: the correction is the answer
+            yield AnswerEvent("final", answer=run.answer(after, passages[:1]))
 
-    def _source_lead(self, sentence: AnswerSentence) -> AnswerSentence | None:
+    def _source_lead(self, sentence: AnswerSentence) -> str:
         """ "From “<title>” (<people>):" before a model's first sentence that names neither its entry's title nor
         its people, so the answer says which talk, paper or tutorial it comes from, not only its citation."""
         entries = self.retriever.corpus.entries
         entry = next((entries[r.entry_id] for r in sentence.spans if r.entry_id in entries), None)
         if entry is None:
-            return None
+            return ""
         said = normalize_title(sentence.text)
         if normalize_title(entry.title) in said or any(normalize_title(p) in said for p in entry.people):
-            return None
+            return ""
         who = f" ({entry.kind}, {', '.join(entry.people)})" if entry.people else f" ({entry.kind})"
-        return AnswerSentence(f"From “{entry.title}”{who}:", "")
+        return f"From “{entry.title}”{who}:"
 
     def _affirms(self, intent: Intent, sentence: AnswerSentence) -> bool:
         """Whether the first answer sentence's evidence affirms a yes/no question about its entry's content."""
         corpus = self.retriever.corpus
         refs = [r for r in sentence.spans if r.entry_id in corpus.entries]
         return bool(refs) and all(affirmed(intent.topic, corpus.entries[r.entry_id], r.quote) for r in refs[:1])
+
+    def _other_speaker(self, intent: Intent, linked: list[Entry], filters: Filters) -> Entry | None:
+        """The talk or tutorial the question's topic is about when the question names another person for it ("in
+        X's talk on <topic>" where <topic> is Y's): the entry of that kind whose text is much closer in meaning to
+        the topic than the named person's entry, by :data:`WRONG_PERSON_MARGIN`."""
+        named = linked[0]
+        if named.kind == "paper" or not named.people or not intent.topic_phrase or len(intent.topic) < 3:
+            return None
+        pool = [e for e in self.retriever.corpus.entries.values() if e.kind == named.kind and filters.accepts(e)]
+        names = {w for person in named.people for w in normalize_title(person).split()}
+        topic = " ".join(w for w in intent.topic_phrase.split() if normalize_title(w) not in names and "'" not in w)
+        if len(topic.split()) < 2:
+            return None
+        sims = self.writer.scorer.similarity(topic, pool)
+        best = max(sims, key=sims.__getitem__, default=None)
+        if best is None or best == named.id or sims[best] < self.quote_min_relevance:
+            return None
+        return (
+            self.retriever.corpus.entries[best] if sims[best] - sims.get(named.id, 0.0) >= WRONG_PERSON_MARGIN else None
+        )
 
     def _described_entry(self, query: str, filters: Filters, intent: Intent) -> Entry | None:
         """The entry a question describes, when retrieval ranks it first and it is close in meaning to the question
@@ -272,11 +311,9 @@ class Answerer:
         writing = self.writer.write(question, intent, evidence, run.citer, draft, confident=confident, named=named)
         for sentence in writing:
             if not run.sentences:
-                if q is not None and q.yes_no and self._affirms(intent, sentence):
-                    yield run.say(AnswerSentence("Yes.", ""))
                 lead = self._source_lead(sentence)
-                if lead is not None:
-                    yield run.say(lead)
+                verdict = "Yes." if q is not None and q.yes_no and self._affirms(intent, sentence) else ""
+                sentence = led(sentence, " ".join(p for p in (verdict, lead) if p))
             yield run.say(sentence)
         if not run.sentences:
             yield from self._abstain(run, passages, draft.route.split(":", 1)[-1], draft.dropped, draft.prompt)
@@ -317,12 +354,10 @@ class Answerer:
         answered = [e for _, es in meta.sentences for e in es]
         premise = stated(q.text, self.retriever.corpus.linker.name_words)
         wrong = contradicted(premise, answered, said)
-        if q.yes_no:
-            yield run.say(AnswerSentence("No." if wrong else "Yes.", ""))
-        elif wrong:
-            yield run.say(AnswerSentence(correction(wrong), ""))
+        verdict = ("No." if wrong else "Yes.") if q.yes_no else correction(wrong) if wrong else ""
         for sentence, entries in meta.sentences:
-            yield run.say(run.citer.sentence(sentence, [(e, e.metadata_line()) for e in entries]))
+            said_sentence = run.citer.sentence(sentence, [(e, e.metadata_line()) for e in entries])
+            yield run.say(led(said_sentence, verdict) if not run.sentences else said_sentence)
         route = f"record:{meta.intent}"
         if content_parts and linked:
             # The other part of a two-part question ("who presents X, and what does it cover?").
@@ -401,6 +436,14 @@ class Answerer:
                 prompt=list(prompt or []),
             ),
         )
+
+
+def led(sentence: AnswerSentence, lead: str) -> AnswerSentence:
+    """The sentence as shown with ``lead`` before it ("Yes.", "Not on Tuesday:", "From <title>:"): words decided by
+    code from the records, while the claim verified and its spans stay the sentence's own."""
+    if not lead:
+        return sentence
+    return AnswerSentence(f"{lead} {sentence.text}", sentence.claim, sentence.spans)
 
 
 def names_a_title(question: str, candidates: Sequence[Entry]) -> bool:
