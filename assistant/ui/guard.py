@@ -32,6 +32,7 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
+API_PREFIX = "/v1/"
 _SPOOL_IN_MEMORY = 1 << 20
 _CHUNK = 1 << 16
 _MAX_FIELDS = 64
@@ -43,16 +44,19 @@ _DRAIN = 8 << 20
 class UploadRefused(Exception):
     """A multipart body broke a limit; ``status`` is the HTTP status to answer with."""
 
-    def __init__(self, status: int, message: str) -> None:
+    def __init__(self, status: int, message: str, code: str = "upload_refused") -> None:
         super().__init__(message)
         self.status = status
+        self.code = code
 
 
 class _PartScanner:
     """Counts the files of a multipart body as it streams and checks each file's name against the allowed types."""
 
-    def __init__(self, boundary: bytes, max_files: int, suffixes: Sequence[str]) -> None:
-        self.max_files, self.suffixes = max_files, {s.lower() for s in suffixes}
+    def __init__(self, boundary: bytes, max_files: int, suffixes: Sequence[str] | None) -> None:
+        """``suffixes``: the file types accepted (None: any; the route checks them itself)."""
+        self.max_files = max_files
+        self.suffixes = None if suffixes is None else {s.lower() for s in suffixes}
         self.files = self.fields = 0
         self._header, self._value = b"", b""
         self._filename: str | None = None
@@ -90,13 +94,12 @@ class _PartScanner:
         self.files += 1
         name = Path(self._filename.replace("\\", "/")).name
         if self.files > self.max_files:
-            self.problem = UploadRefused(
-                413,
-                f"more than {self.max_files} files in one upload (ASSISTANT_UI__MAX_UPLOAD_FILES)"
+            self.problem = (
+                UploadRefused(413, f"more than {self.max_files} files in one upload (ASSISTANT_UI__MAX_UPLOAD_FILES)")
                 if self.max_files
-                else "this server accepts no uploads (ASSISTANT_UI__UPLOADS=false)",
+                else UploadRefused(403, "this server accepts no uploads (ASSISTANT_UI__UPLOADS=false)", "uploads_off")
             )
-        elif Path(name).suffix.lower() not in self.suffixes:
+        elif self.suffixes is not None and Path(name).suffix.lower() not in self.suffixes:
             allowed = ", ".join(sorted(self.suffixes))
             self.problem = UploadRefused(415, f"{name!r}: this type of file is not accepted; allowed: {allowed}")
 
@@ -146,9 +149,12 @@ class UploadGuard:
         sweep(self.upload_dir, self.max_age_s)
         with tempfile.SpooledTemporaryFile(_SPOOL_IN_MEMORY) as spool:
             try:
-                await self._read(scope, receive, spool, options[b"boundary"])
+                # The API's documents route names each refused file in its reply (a row per file, like the
+                # Library's), so only counts and bytes are limited there; Gradio's own upload route gets the types too.
+                typed = not path.startswith(API_PREFIX)
+                await self._read(scope, receive, spool, options[b"boundary"], typed)
             except UploadRefused as exc:
-                await _answer(send, exc.status, str(exc))
+                await _answer(send, exc.status, str(exc), api=not typed, code=exc.code)
                 return
             except _Disconnected:
                 return
@@ -161,7 +167,7 @@ class UploadGuard:
             return Path(target).resolve().is_relative_to(self.upload_dir)
         return True  # a path that cannot be resolved is not served either
 
-    async def _read(self, scope: Scope, receive: Receive, spool: Any, boundary: bytes) -> None:
+    async def _read(self, scope: Scope, receive: Receive, spool: Any, boundary: bytes, typed: bool = True) -> None:
         """Read the whole body into ``spool``; raise UploadRefused (after draining what is reasonable) if it breaks
         a limit."""
         declared = _header(scope, b"content-length")
@@ -170,7 +176,7 @@ class UploadGuard:
         )
         if declared.isdigit() and int(declared) > self.max_bytes + _DRAIN:
             raise too_big
-        scanner = _PartScanner(boundary, self.max_files, self.suffixes)
+        scanner = _PartScanner(boundary, self.max_files, self.suffixes if typed else None)
         total = 0
         problem: UploadRefused | None = None
         while True:
@@ -224,8 +230,13 @@ def _size(spool: Any) -> int:
     return int(end)
 
 
-async def _answer(send: Send, status: int, message: str) -> None:
-    body = ('{"detail": ' + _json_string(message) + "}").encode()
+async def _answer(send: Send, status: int, message: str, api: bool = False, code: str = "upload_refused") -> None:
+    """A JSON refusal: Gradio's ``{"detail": …}``, or for the APIs OpenAI's ``{"error": {…}}`` shape."""
+    if api:
+        error = {"message": message, "type": "invalid_request_error", "code": code}
+        body = json.dumps({"error": error}, ensure_ascii=False).encode()
+    else:
+        body = ('{"detail": ' + _json_string(message) + "}").encode()
     await send(
         {
             "type": "http.response.start",
