@@ -1,7 +1,11 @@
-"""The answering pipeline. Every answer takes one route, named in ``Answer.route``:
+"""The answering pipeline. The question is read once (``assistant.understand``); every answer takes one route, named
+in ``Answer.route``:
 
-- ``record``: who / when / where / how-many questions about entries the question names, rendered from the entry
-  records (every field asked for; a content part of the same question is then written by the model);
+- ``record``: who / when / where / how-many questions about the entries the question names or describes, rendered
+  from the entry records (every field asked for; what the question assumes checked against them; a content part of
+  the same question is then written by the model); ``record:premise`` when a question put a topic in the wrong
+  person's talk;
+- ``summary``: two to six entries about a topic, each quoted;
 - ``list``: which talks / papers / tutorials / speakers match a topic, a day, a time of day, an affiliation;
 - ``generated``: the model's sentences, each verified against one evidence span;
 - ``quoted``: the span that answers the question, quoted, when none of the model's sentences holds up;
@@ -15,16 +19,16 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from assistant.cite import AnswerSentence, Citation, Citer
-from assistant.errors import AssistantError
-from assistant.generate import CONTEXT_ENTRIES, Draft, GroundedWriter
+from assistant.answer_types import Answer, AnswerEvent, NoMatchingEntriesError, Run
+from assistant.cite import AnswerSentence, Citation
 from assistant.intent import Intent, asks_each, read_intent
-from assistant.lists import ListContext, ListItem, find_list, render_empty, render_intro, render_item
-from assistant.metadata_answers import MetadataAnswer, answer_from_metadata, asks_metadata
+from assistant.lists import ListContext, find_list, render_empty, render_intro, render_item
 from assistant.premises import affirmed, contradicted, correction, stated
+from assistant.record_answers import MetadataAnswer, answer_from_metadata, asks_metadata
 from assistant.retrieve import Filters, HybridRetriever, Passage
-from assistant.summaries import render_summary_intro, render_summary_item, summary_entries, summary_items
+from assistant.summaries import MAX_SUMMARY_ENTRIES, render_summary_intro, render_summary_item, summary_items
 from assistant.understand import Question, understand
+from assistant.writing import CONTEXT_ENTRIES, Draft, GroundedWriter
 from index.entries import Entry
 from index.text import normalize_title
 
@@ -33,91 +37,6 @@ WRONG_PERSON_MARGIN = 0.15
 """How much closer in meaning (cosine) another entry's best sentence must be to a question's topic than the entry of
 the person the question names, for the question to have put the topic in the wrong person's talk."""
 __all__ = ["ABSTAIN_TEXT", "Answer", "AnswerEvent", "Answerer", "Citation", "NoMatchingEntriesError"]
-
-
-class NoMatchingEntriesError(AssistantError):
-    """The filters exclude every entry, so there is nothing to answer from."""
-
-
-@dataclass
-class Answer:
-    """A finished answer."""
-
-    question: str
-    text: str
-    abstained: bool
-    citations: list[Citation] = field(default_factory=list)
-    contexts: list[Passage] = field(default_factory=list)
-    dropped: list[str] = field(default_factory=list)
-    route: str = ""
-    seconds: float = 0.0
-    first_token_seconds: float | None = None
-    prompt: list[dict[str, str]] = field(default_factory=list)
-    sentences: list[AnswerSentence] = field(default_factory=list)
-    items: list[ListItem] = field(default_factory=list)
-
-    @property
-    def route_family(self) -> str:
-        """record, generated, quoted, list or abstained."""
-        return self.route.split(":", 1)[0]
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-serialisable form of everything above."""
-        return {
-            "question": self.question,
-            "text": self.text,
-            "abstained": self.abstained,
-            "route": self.route,
-            "citations": [c.to_dict() for c in self.citations],
-            "sentences": [s.to_dict() for s in self.sentences],
-            "items": [i.to_dict() for i in self.items],
-            "contexts": [p.to_dict() for p in self.contexts],
-            "dropped_sentences": self.dropped,
-            "seconds": round(self.seconds, 3),
-            "first_token_seconds": None if self.first_token_seconds is None else round(self.first_token_seconds, 3),
-        }
-
-
-@dataclass
-class AnswerEvent:
-    """A streamed piece: "evidence" (what is being read, before any model call), "text" (verified answer text),
-    "final" (the Answer, always last)."""
-
-    kind: str
-    text: str = ""
-    answer: Answer | None = None
-    passages: list[Passage] = field(default_factory=list)
-
-
-@dataclass
-class _Run:
-    """The state of one answer as it streams."""
-
-    question: str
-    start: float
-    citer: Citer = field(default_factory=Citer)
-    sentences: list[AnswerSentence] = field(default_factory=list)
-    first: float | None = None
-
-    def say(self, sentence: AnswerSentence, separator: str = " ") -> AnswerEvent:
-        self.first = self.first if self.first is not None else time.perf_counter() - self.start
-        piece = sentence.text if not self.sentences else separator + sentence.text
-        self.sentences.append(sentence)
-        return AnswerEvent("text", piece)
-
-    def answer(self, route: str, contexts: list[Passage], separator: str = " ", **extra: Any) -> Answer:
-        return Answer(
-            question=self.question,
-            text=separator.join(s.text for s in self.sentences),
-            abstained=False,
-            citations=self.citer.citations,
-            contexts=contexts,
-            route=route,
-            seconds=time.perf_counter() - self.start,
-            first_token_seconds=self.first,
-            sentences=list(self.sentences),
-            **extra,
-        )
 
 
 @dataclass
@@ -148,7 +67,7 @@ class Answerer:
         retrieval_query: str | None = None,
     ) -> Iterator[AnswerEvent]:
         """Evidence, then verified answer text as it is produced, then a final event with the Answer."""
-        run = _Run(question, time.perf_counter())
+        run = Run(question, time.perf_counter())
         filters = filters or Filters()
         self.retriever.validate(filters)
         entries = self.retriever.corpus.entries.values()
@@ -160,10 +79,10 @@ class Answerer:
         linker = self.retriever.corpus.linker
         linked = [e for e in linker.link(question, focus) if filters.accepts(e)]
         if q.summary and not names_a_title(question, linker.by_title(question)):
-            yield from self._summary(run, q, intent, filters, retrieval_query)
+            yield from self._summary(run, q, intent, filters)
             return
         if intent.is_list and not names_a_title(question, linker.by_title(question)):
-            yield from self._list(run, intent, filters)
+            yield from self._list(run, question, intent, filters)
             return
         meta = answer_from_metadata(question, linked, focus, q.asks)
         if meta is None and q.asks and not linked:
@@ -254,24 +173,33 @@ class Answerer:
             return None
         return top.entry
 
-    def _summary(
-        self, run: _Run, q: Question, intent: Intent, filters: Filters, retrieval_query: str | None
-    ) -> Iterator[AnswerEvent]:
-        """Two to six relevant entries, each with its best-matching span quoted, grouped by kind."""
+    def _summary(self, run: Run, q: Question, intent: Intent, filters: Filters) -> Iterator[AnswerEvent]:
+        """The entries about the topic (found as a list answer finds them: close in meaning and carrying the topic's
+        distinctive words), the most relevant two to six, each with its best-matching span quoted, grouped by kind."""
         with self.search_lock:
-            passages = self._retrieve(retrieval_query or q.text, max(self.top_k, 10), filters, intent)
-            entries = summary_entries(passages, self.min_relevance)
+            result = find_list(q.text, intent, self._list_context(filters))
+            entries = [item.entry for item in sorted(result.items, key=lambda it: -it.score)][:MAX_SUMMARY_ENTRIES]
             items = summary_items(q.text, intent.topic, entries, self.writer.scorer) if entries else []
-        yield AnswerEvent("evidence", passages=passages)
+        contexts = [record_passage(e, self.retriever.corpus.first_chunks.get(e.id)) for e in entries]
+        yield AnswerEvent("evidence", passages=contexts)
         if not items:
-            yield from self._abstain(run, passages, "no relevant entry")
+            yield from self._abstain(run, [], "no relevant entry")
             return
         yield run.say(AnswerSentence(render_summary_intro(items), render_summary_intro(items)))
         for item in items:
             line = render_summary_item(item)
             yield run.say(run.citer.sentence(line, [(item.entry, item.quote)]), separator="\n")
-        contexts = [p for p in passages if any(p.entry_id == it.entry.id for it in items)]
         yield AnswerEvent("final", answer=run.answer("summary", contexts, separator="\n"))
+
+    def _list_context(self, filters: Filters) -> ListContext:
+        corpus = self.retriever.corpus
+        return ListContext(
+            entries=list(corpus.entries.values()),
+            linker=corpus.linker,
+            accepts=filters.accepts,
+            similarity=self.writer.scorer.similarity,
+            weights=self.topic_weights,
+        )
 
     def _retrieve(self, query: str, k: int | None, filters: Filters, intent: Intent) -> list[Passage]:
         """Passages; a kind the question names ("which tutorial …") restricts them unless nothing of that kind fits."""
@@ -291,7 +219,7 @@ class Answerer:
 
     def _write(
         self,
-        run: _Run,
+        run: Run,
         question: str,
         intent: Intent,
         passages: list[Passage],
@@ -338,7 +266,7 @@ class Answerer:
 
     def _record(
         self,
-        run: _Run,
+        run: Run,
         meta: MetadataAnswer,
         linked: list[Entry],
         intent: Intent,
@@ -374,16 +302,8 @@ class Answerer:
                 return
         yield AnswerEvent("final", answer=run.answer(route, contexts))
 
-    def _list(self, run: _Run, intent: Intent, filters: Filters) -> Iterator[AnswerEvent]:
-        corpus = self.retriever.corpus
-        context = ListContext(
-            entries=list(corpus.entries.values()),
-            linker=corpus.linker,
-            accepts=filters.accepts,
-            similarity=self.writer.scorer.similarity,
-            weights=self.topic_weights,
-        )
-        result = find_list(run.question, intent, context)
+    def _list(self, run: Run, question: str, intent: Intent, filters: Filters) -> Iterator[AnswerEvent]:
+        result = find_list(question, intent, self._list_context(filters))
         contexts = [record_passage(it.entry) for it in result.items]
         yield AnswerEvent("evidence", passages=contexts)
         if not result.items:
@@ -414,7 +334,7 @@ class Answerer:
 
     def _abstain(
         self,
-        run: _Run,
+        run: Run,
         passages: list[Passage],
         why: str,
         dropped: list[str] | None = None,

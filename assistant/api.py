@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Any
 from assistant.answer import Answer, Answerer, AnswerEvent
 from assistant.errors import AssistantError, LanguageModelError
 from assistant.evidence import SentenceScorer, vectors_path
-from assistant.generate import GroundedWriter
 from assistant.lists import rarity_weights
 from assistant.llm import make_chat_model
 from assistant.llm.base import ChatModel, LLMError
@@ -22,6 +21,7 @@ from assistant.llm.model_file import ProgressCallback
 from assistant.prompts import PromptSet
 from assistant.retrieve import Filters, HybridRetriever, IndexedCorpus, Passage
 from assistant.settings import Settings, load_settings
+from assistant.writing import GroundedWriter
 from index.build import BuildReport, build_index
 from index.embed import Embedder, SentenceTransformerEmbedder
 from index.entries import Entry

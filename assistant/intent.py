@@ -7,7 +7,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from assistant.metadata import parse_time
+from assistant.entity_linking import parse_time
 from index.entries import Entry
 from index.text import (
     CORPUS_WORDS,
@@ -91,7 +91,8 @@ _TOPIC_FILLER = frozenset(
     schedule agenda angle angles perspective perspectives viewpoint stance contribute contributes contribution
     contributions compare compared comparison contrast special notable noteworthy interesting remarkable unique
     main key argue argues argued build builds built use uses used using apply applies applied employ employs
-    leverage leverages draw draws drawn""".split()
+    leverage leverages draw draws drawn summarise summarize summarised summarized summary summaries overview
+    overviews rundown recap brief quick say says offer offers tell""".split()
 )
 """Question words that are not its topic: schedule and event words, framing ("what angle", "compare"), and what an
 entry does with its topic ("papers that argue about or build world models"), where any abstract's "we build" would

@@ -12,9 +12,9 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from assistant.entity_linking import EntityLinker, parse_day, parse_time
 from assistant.evidence import entry_sentences
 from assistant.intent import Intent, minutes_of, schedule_key
-from assistant.metadata import EntityLinker, parse_day, parse_time
 from assistant.premises import stated
 from index.entries import Entry
 from index.text import content_words, fold, stem_matches, words

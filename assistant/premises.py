@@ -8,7 +8,7 @@ import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
-from assistant.metadata import parse_time
+from assistant.entity_linking import parse_time
 from index.entries import Entry
 from index.text import STOP_WORDS, WEEKDAYS, content_words, fold, stem_matches, words
 

@@ -13,8 +13,8 @@ from llama_index.core.llms import MockLLM
 from llama_index.core.retrievers import BaseRetriever, QueryFusionRetriever
 from llama_index.core.schema import NodeWithScore, TextNode
 
+from assistant.entity_linking import EntityLinker
 from assistant.errors import AssistantError, IndexMissingError
-from assistant.metadata import EntityLinker
 from index.bm25 import LexicalIndex
 from index.chunk import embed_text
 from index.collector import collector_paused

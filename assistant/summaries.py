@@ -1,5 +1,5 @@
 """Summary answers ("summarise the work on X", "what does the corpus say about X", "an overview of …"): the entries
-retrieval finds close in meaning to the topic, two to six of them, most relevant first and grouped by kind, each
+about the topic (chosen as a list answer chooses them), up to six, most relevant first and grouped by kind, each
 with its sentence that best matches the topic, quoted (the quotation is the evidence, so nothing is paraphrased)."""
 
 from __future__ import annotations
@@ -8,13 +8,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from assistant.evidence import EntryEvidence, SentenceScorer
-from assistant.retrieve import Passage
 from index.entries import Entry
 
-MAX_ENTRIES = 6
-# An entry joins the summary when its closeness in meaning to the question is at least this share of the best
-# entry's: a summary spans the entries about the topic, not everything retrieval returns.
-RELATIVE_RELEVANCE = 0.75
+MAX_SUMMARY_ENTRIES = 6
 _KIND_PLURAL = {"talk": "Talks", "tutorial": "Tutorials", "paper": "Papers"}
 
 
@@ -24,22 +20,6 @@ class SummaryItem:
 
     entry: Entry
     quote: str
-
-
-def summary_entries(passages: Sequence[Passage], min_relevance: float) -> list[Entry]:
-    """The retrieved entries a summary draws on: relevant in meaning (dense similarity at least ``min_relevance``
-    and close to the best one's), one per entry, at most :data:`MAX_ENTRIES`, in retrieval order."""
-    scored = [(p, p.dense_score or 0.0) for p in passages if p.entry is not None]
-    if not scored:
-        return []
-    best = max(score for _, score in scored)
-    floor = max(min_relevance, best * RELATIVE_RELEVANCE)
-    out: list[Entry] = []
-    for passage, score in scored:
-        entry = passage.entry
-        if entry is not None and score >= floor and all(e.id != entry.id for e in out):
-            out.append(entry)
-    return out[:MAX_ENTRIES]
 
 
 def summary_items(

@@ -55,6 +55,12 @@ def test_a_summary_quotes_several_relevant_entries(real_retrieval_assistant):
     assert all(c.quote and c.quote in (real_retrieval_assistant.corpus.entries[c.entry_id].text) for c in ans.citations)
 
 
+@pytest.mark.slow
+def test_a_summary_of_a_topic_the_corpus_lacks_declines(real_retrieval_assistant):
+    ans = real_retrieval_assistant.ask("summarise the work on quantum error correction")
+    assert ans.abstained and not ans.citations
+
+
 def test_a_follow_up_resolves_against_the_previous_answers_citations(fake_assistant):
     a = fake_assistant()
     first = a.ask("Who presents the tutorial Unlearning Data at Scale?")

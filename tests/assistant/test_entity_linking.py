@@ -1,11 +1,11 @@
-"""Entity linking (``EntityLinker.link`` in assistant/metadata.py): which entries a question names outright, on a
+"""Entity linking (``EntityLinker.link`` in assistant/entity_linking.py): which entries a question names outright, on a
 small hand-made corpus. Behaviour only: who is named, by what, in what order, and what is left unlinked."""
 
 from __future__ import annotations
 
 import pytest
 
-from assistant.metadata import EntityLinker
+from assistant.entity_linking import EntityLinker
 from index.entries import Entry
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from assistant.entity_linking import EntityLinker
 from assistant.intent import read_intent
 from assistant.lists import (
     ListContext,
@@ -14,7 +15,6 @@ from assistant.lists import (
     render_item,
     topic_parts,
 )
-from assistant.metadata import EntityLinker
 from index.entries import Entry, SourceRef
 
 

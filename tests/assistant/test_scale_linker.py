@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from rapidfuzz import fuzz
 
-from assistant.metadata import _AFFIL_STOP, EntityLinker, _canon_time, _words, parse_day
+from assistant.entity_linking import _AFFIL_STOP, EntityLinker, _canon_time, _words, parse_day
 from evals.bench.scale_corpus import write_scaled_corpus
 from index.corpus import load_corpus
 from index.entries import Entry

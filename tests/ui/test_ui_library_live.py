@@ -51,15 +51,15 @@ def test_the_server_takes_uploads_only_from_signed_in_users_and_none_when_off(fa
             with httpx.Client(base_url=f"http://127.0.0.1:{settings.ui.port}") as http:
                 files = {"files": ("paper.md", b"# A paper\nText.", "text/markdown")}
                 if not uploads:
-                    assert http.post("/gradio_api/upload", files=files).status_code == 413
+                    assert http.post("/gradio_api/upload", files=files).status_code == 403
                     continue
                 assert http.post("/gradio_api/upload", files=files).status_code == 401
                 assert http.post("/login", data={"username": "ann", "password": "s3cret"}).status_code == 200
                 stored = http.post("/gradio_api/upload", files=files).json()[0]
-                assert http.get(f"/gradio_api/file={stored}").status_code == 200  # Gradio would serve it back...
+                assert http.get(f"/gradio_api/file={stored}").status_code == 404  # an upload is never served back
                 discard_uploads([stored])
-                assert http.get(f"/gradio_api/file={stored}").status_code == 403  # ...until the library discards it
-                assert http.get(f"/gradio_api/file={probe}").status_code == 403  # the data folder is blocked
+                assert http.get(f"/gradio_api/file={stored}").status_code == 404
+                assert http.get(f"/gradio_api/file={probe}").status_code in (403, 404)  # nor the data folder
         finally:
             app.close()
     discard_uploads([probe])

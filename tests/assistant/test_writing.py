@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from assistant.generate import answers_topic, stream_sentences
 from assistant.intent import read_intent
+from assistant.writing import answers_topic, stream_sentences
 from index.entries import Entry
 
 ENTRY = Entry(
@@ -37,7 +37,7 @@ def test_a_question_about_what_the_entry_never_mentions_is_not_answered_by_it() 
 
 def test_the_quote_widens_to_the_sentence_after_the_one_matching_the_description() -> None:
     from assistant.evidence import EntryEvidence
-    from assistant.generate import _widened
+    from assistant.writing import _widened
 
     sentences = ["The classic unit oversimplifies real neurons.", "We suggest reimagining neurons as controllers."]
     ev = EntryEvidence(ENTRY, sentences, [0.9, 0.2], 0)
@@ -63,8 +63,8 @@ class _CountingModel:
 
 def _writer(model: object):  # type: ignore[no-untyped-def]
     from assistant.evidence import SentenceScorer
-    from assistant.generate import GroundedWriter
     from assistant.prompts import PromptSet
+    from assistant.writing import GroundedWriter
     from index.embed import HashingEmbedder
 
     return GroundedWriter(chat_model=model, prompts=PromptSet("v2"), scorer=SentenceScorer(HashingEmbedder()))  # type: ignore[arg-type]
@@ -72,8 +72,8 @@ def _writer(model: object):  # type: ignore[no-untyped-def]
 
 def test_the_model_is_stopped_after_two_unsupported_sentences_in_a_row() -> None:
     from assistant.cite import Citer
-    from assistant.generate import Draft
     from assistant.llm.fake import split_pieces
+    from assistant.writing import Draft
 
     question = "What does the paper on AI supercomputers find about power?"
     reply = (

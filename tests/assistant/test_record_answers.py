@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from assistant.metadata_answers import answer_from_metadata
+from assistant.record_answers import answer_from_metadata
 from index.entries import Entry
 
 
