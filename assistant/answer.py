@@ -21,7 +21,7 @@ from typing import Any
 
 from assistant.answer_types import Answer, AnswerEvent, NoMatchingEntriesError, Run
 from assistant.cite import AnswerSentence, Citation
-from assistant.intent import Intent, asks_each, read_intent
+from assistant.intent import Intent, asks_each, read_intent, topic_words
 from assistant.lists import ListContext, find_list, render_empty, render_intro, render_item
 from assistant.premises import affirmed, contradicted, correction, stated
 from assistant.record_answers import MetadataAnswer, answer_from_metadata, asks_metadata
@@ -137,11 +137,13 @@ class Answerer:
         who = f" ({entry.kind}, {', '.join(entry.people)})" if entry.people else f" ({entry.kind})"
         return f"From “{entry.title}”{who}:"
 
-    def _affirms(self, intent: Intent, sentence: AnswerSentence) -> bool:
+    def _affirms(self, question: str, sentence: AnswerSentence) -> bool:
         """Whether the first answer sentence's evidence affirms a yes/no question about its entry's content."""
         corpus = self.retriever.corpus
         refs = [r for r in sentence.spans if r.entry_id in corpus.entries]
-        return bool(refs) and all(affirmed(intent.topic, corpus.entries[r.entry_id], r.quote) for r in refs[:1])
+        # Hyphenated words count by their parts ("gold-medal-equivalent" affirms "gold medal level").
+        topic = topic_words(question.replace("-", " "))
+        return bool(refs) and all(affirmed(topic, corpus.entries[r.entry_id], r.quote) for r in refs[:1])
 
     def _other_speaker(self, intent: Intent, linked: list[Entry], filters: Filters) -> Entry | None:
         """The talk or tutorial the question's topic is about when the question names another person for it ("in
@@ -240,7 +242,7 @@ class Answerer:
         for sentence in writing:
             if not run.sentences:
                 lead = self._source_lead(sentence)
-                verdict = "Yes." if q is not None and q.yes_no and self._affirms(intent, sentence) else ""
+                verdict = "Yes." if q is not None and q.yes_no and self._affirms(question, sentence) else ""
                 sentence = led(sentence, " ".join(p for p in (verdict, lead) if p))
             yield run.say(sentence)
         if not run.sentences:

@@ -90,13 +90,15 @@ def correction(wrong: Sequence[str]) -> str:
 
 
 def affirmed(topic: Sequence[str], entry: Entry, span: str) -> bool:
-    """Whether a span affirms a yes/no question about an entry's content: the question's topic words beyond the
-    entry's own title and people all stand in the span (one may be missing when there are four or more)."""
-    named = set(content_words(f"{entry.title} {' '.join(entry.people)}"))
-    asked = [t for t in topic if not stem_matches(t, named)]
-    if not asked:
-        return False
-    # "gold-medal-equivalent" affirms "gold medal": hyphenated words count by their parts as well.
-    present = set(content_words(span)) | set(content_words(span.replace("-", " ")))
-    found = sum(stem_matches(t, present) for t in asked)
-    return found >= len(asked) - (1 if len(asked) >= 4 else 0)
+    """Whether a span affirms a yes/no question about an entry's content. Each of the question's topic words beyond
+    the entry's title and people either identifies the entry (it stands elsewhere in the entry's text) or is part of
+    what is asked; what is asked must stand in the span: at least one word in it, and none missing from both span
+    and entry (one may be, among four or more: a question's own verb or filler)."""
+    unhyphen = lambda text: text.replace("-", " ")  # noqa: E731  ("gold-medal-equivalent" is gold, medal, …)
+    named = set(content_words(unhyphen(f"{entry.title} {' '.join(entry.people)}")))
+    asked = [t for t in dict.fromkeys(topic) if not stem_matches(t, named)]
+    in_span = set(content_words(unhyphen(span)))
+    in_entry = set(content_words(unhyphen(entry.text)))
+    said = sum(stem_matches(t, in_span) for t in asked)
+    missing = sum(not stem_matches(t, in_span) and not stem_matches(t, in_entry) for t in asked)
+    return said >= 1 and missing <= (1 if len(asked) >= 4 else 0)

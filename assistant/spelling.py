@@ -25,7 +25,8 @@ from index.text import CORPUS_WORDS, KIND_WORDS, MONTHS, STOP_WORDS, WEEKDAYS, f
 
 ENABLED = True
 MIN_LENGTH = 5
-_LETTERS = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
+# A whole word of letters: a run glued to digits, underscores or hyphens ("Llama2", "gpt-4o") is a name, left as is.
+_LETTERS = re.compile(r"(?<![\w-])[^\W\d_]+(?:['’][^\W\d_]+)?(?![\w-])")
 _EXTRA_WORDS = (
     "who what which when where why how many much does did talk talks speak speaks speaker gives give given "
     "present presents presented presenter teach teaches taught explain explains describe describes about between "

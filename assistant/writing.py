@@ -262,13 +262,21 @@ class GroundedWriter:
             others = ev.top_spans(QUOTE_SHARE) if intent.attribute is None else []
             answering = [
                 span
-                for candidate in [ev.best_span(), *others]
+                for candidate in [ev.best_span(), *others, *_most_covering(ev, asked)]
                 for span in _widened(ev, candidate)
                 if answers_topic(intent, ev.entry, span.text)
             ]
             if answering:
                 return ev.entry, max(answering, key=lambda span: _covered(asked, span.text))
         return None
+
+
+def _most_covering(ev: EntryEvidence, asked: Sequence[str]) -> list[Span]:
+    """The sentences carrying the most of the question's words (two at least), as one-sentence spans: a question's
+    rare words ("Llama2", a method's name) often stand in a sentence less close in meaning than the best one."""
+    covered = [(_covered(asked, sentence), i) for i, sentence in enumerate(ev.sentences)]
+    most = max((n for n, _ in covered), default=0)
+    return [ev.span_of([i]) for n, i in covered if n == most and n >= 2][:2]
 
 
 def _named_words(entry: Entry) -> set[str]:
