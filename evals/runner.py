@@ -52,6 +52,7 @@ from evals.ragas_results import all_failed
 from evals.ragas_summary import judge_summary
 from evals.report import compare_with_previous, headline_metrics, render_markdown
 from evals.scoring import MODES, retrieval_summary
+from evals.sentence_sample import sample_sentences, write_sentence_sample
 from evals.store import (
     RunStore,
     config_differences,
@@ -258,6 +259,7 @@ def evaluate_answers(
             lambda line: store.append("answers.jsonl", line),
             budget_s=support_budget_s,
         )
+    write_sentence_sample(store.run_dir, sample_sentences(questions, state.answers, state.support))
     return state
 
 
