@@ -34,6 +34,7 @@ _AFFIL_STOP = {
     "and",
 }
 _TITLE_SEP = re.compile(r":| — | – | - ")
+_OTHER = re.compile(r"\b(the other|other one|another one|the second one|not the first)\b", re.IGNORECASE)
 _ANAPHORA_DAY = re.compile(r"\b(that|the same|this) day\b", re.IGNORECASE)
 _ANAPHORA_ENTRY = re.compile(
     r"\b(that|this|the same) (talk|paper|tutorial|one|work)\b|\b(it|its|he|she|his|her|they|"
@@ -222,6 +223,11 @@ class EntityLinker:
             day = next((e.day for e in focus if e.day), None)
         out: list[Entry] = []
         named = self.by_person(question) + self.by_title(question)
+        if focus and _OTHER.search(question):
+            # "the other one, not X": the entries of the conversation's focus the question does not name.
+            others = [e for e in focus if all(e.id != n.id for n in named)]
+            if others and len(others) < len(focus):
+                return others
         # An entry the question names is what it is about; a day, time or affiliation it states then only constrains
         # that entry (checked against its record by the answer), it does not bring in the other talks of that slot.
         if not named and (
