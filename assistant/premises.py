@@ -101,4 +101,19 @@ def affirmed(topic: Sequence[str], entry: Entry, span: str) -> bool:
     in_entry = set(content_words(unhyphen(entry.text)))
     said = sum(stem_matches(t, in_span) for t in asked)
     missing = sum(not stem_matches(t, in_span) and not stem_matches(t, in_entry) for t in asked)
-    return said >= 1 and missing <= (1 if len(asked) >= 4 else 0)
+    return said >= 1 and missing <= (1 if len(asked) >= 4 else 0) and not _negated(asked, span)
+
+
+_NEGATION = frozenset("not no never without neither nor lacks lack fails fail below unlike instead free".split())
+
+
+def _negated(asked: Sequence[str], span: str) -> bool:
+    """Whether the span negates or contrasts one of the asked words close by ("training-free", "without labels",
+    "significantly below an average student"): it then does not affirm the question, whatever words it shares."""
+    tokens = words(span.replace("-", " "))
+    for i, token in enumerate(tokens):
+        if token in _NEGATION:
+            near = {s for s in content_words(" ".join(tokens[max(0, i - 3) : i + 6]))}
+            if any(stem_matches(t, near) for t in asked):
+                return True
+    return False

@@ -52,3 +52,10 @@ def test_a_span_affirms_when_it_carries_what_the_question_adds_to_the_entry() ->
     )
     # Hyphenated words count by their parts.
     assert affirmed(("gold", "standard"), TALK, "The model uses gold-standard recordings.")
+
+
+def test_a_span_that_negates_what_is_asked_does_not_affirm_it() -> None:
+    entry = Entry(id="p", kind="paper", title="A kernel agent", text="The agent is training-free. It beats baselines.")
+    assert not affirmed(("need", "train"), entry, "The agent is training-free.")
+    assert not affirmed(("human", "level"), entry, "Its scores are significantly below human level.")
+    assert affirmed(("beat", "baselin"), entry, "It beats baselines.")
