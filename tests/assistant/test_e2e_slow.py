@@ -55,3 +55,18 @@ def test_list_question_lists_every_matching_talk(real_assistant):
     ans = real_assistant.ask("Which talks at the symposium are about in-context learning?")
     assert ans.route.startswith("list:") and {c.kind for c in ans.citations} == {"talk"}
     assert "Asymptotic theory of in-context learning by linear attention" in {c.title for c in ans.citations}
+
+
+def test_a_sloppy_keyword_style_question_is_answered_and_names_its_source(real_assistant):
+    ans = real_assistant.ask("tabpfn wat does it do w small tabular datasets")
+    assert not ans.abstained, ans.to_dict()
+    assert ans.citations[0].title.startswith("TabPFN")
+    # The first sentence says which entry it comes from, not only the citation marker.
+    assert "TabPFN" in ans.text.split("[1]")[0]
+
+
+def test_a_follow_up_through_chat_with_the_real_model(real_assistant):
+    first = real_assistant.ask("Who presents the tutorial on writing machine-checkable proofs in Lean?")
+    follow = real_assistant.chat([first], "what library does it introduce?")
+    assert not follow.abstained and "Mathlib" in follow.text
+    assert follow.citations[0].title == "Proving Theorems with Lean and Machine Learning"
