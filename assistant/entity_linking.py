@@ -13,7 +13,7 @@ from index.entries import Entry
 from index.text import MONTHS, WEEKDAYS, normalize_title
 
 _DAYS = tuple(d.lower() for d in WEEKDAYS)
-_TIME_RE = re.compile(r"\b(\d{1,2})(?:[:.](\d{2}))?\s*([ap])\.?\s*m\b", re.IGNORECASE)
+_TIME_RE = re.compile(r"\b(\d{1,2})(?:[:. ](\d{2}))?\s*([ap])\.?\s*m\b", re.IGNORECASE)  # index.text.CLOCK_RE, parsed
 _MONTHS = tuple(m.lower() for m in MONTHS)
 _DATE_RE = re.compile(
     rf"\b(?:(\d{{1,2}})(?:st|nd|rd|th)?\s+({'|'.join(_MONTHS)})|({'|'.join(_MONTHS)})\s+(\d{{1,2}}))\b"
@@ -48,7 +48,7 @@ def _words(text: str) -> list[str]:
 
 
 def parse_time(text: str) -> str | None:
-    """ "4:20 pm", "4.20pm", "9 am" → "4:20 pm"-style canonical time, or None."""
+    """ "4:20 pm", "4.20pm", "4 20 pm", "9 am" → "4:20 pm"-style canonical time, or None."""
     m = _TIME_RE.search(text)
     if not m:
         return None

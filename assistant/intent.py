@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from assistant.entity_linking import parse_time
 from index.entries import Entry
 from index.text import (
+    CLOCK_PATTERN,
+    CLOCK_RE,
     CORPUS_WORDS,
     KIND_WORDS,
     MONTHS,
@@ -54,9 +56,9 @@ _IDENTIFY_RE = re.compile(
     r"\b(?:which|what) (?:paper|talk|tutorial|speaker) is (?:that|this|it)\b",
     re.I,
 )
-_TIME_RE = re.compile(r"\b\d{1,2}(?:[:.]\d{2})?\s*[ap]\.?\s*m\b", re.I)
+_TIME_RE = CLOCK_RE
 _PART_OF_DAY = {"morning": (0, 12 * 60), "afternoon": (12 * 60, 18 * 60), "evening": (18 * 60, 24 * 60)}
-_BEFORE_AFTER = re.compile(r"\b(before|after|until|from)\s+(\d{1,2}(?:[:.]\d{2})?\s*[ap]\.?\s*m\b|noon|lunch)", re.I)
+_BEFORE_AFTER = re.compile(rf"\b(before|after|until|from)\s+({CLOCK_PATTERN}|noon|lunch)", re.I)
 _ATTRIBUTES: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "quantity",

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from index.chat import expand_chat
-from index.text import WEEKDAYS, words
+from index.text import CLOCK_RE, WEEKDAYS, words
 
 __all__ = ["FIELDS", "Question", "asked_fields", "is_summary", "is_yes_no", "normalise", "understand"]
 
@@ -69,8 +69,9 @@ _PATTERNS: dict[str, re.Pattern[str]] = {
 _FIELD_NOUNS: dict[str, frozenset[str]] = {
     "people": frozenset(
         "speaker speakers presenter presenters lecturer lecturers instructor instructors organiser organisers "
-        "organizer organizers teacher teachers".split()
+        "organizer organizers teacher teachers speaking presents presenting presented gives giving".split()
     ),
+    "title": frozenset("title titled called named".split()),
     "affiliation": frozenset("affiliation affiliations affiliated university institution institute employer".split()),
     "when": frozenset("when day time schedule slot weekday".split()),
     "date": frozenset("published publication released date".split()),
@@ -82,7 +83,6 @@ _PEOPLE_VERBS = re.compile(
     r"\b(teach(es|ing)?|taught|present(s|ing|ed)?|giv(e|es|ing)|gave|runs?|running|led|leads?)\b"
 )
 _WEEKDAYS = frozenset(d.lower() for d in WEEKDAYS)
-_CLOCK = re.compile(r"\b\d{1,2}(?:[:.]\d{2})?\s*[ap]\.?\s*m\b", re.I)
 _QUESTION_WORDS = frozenset("who whom whose what which when where why how is are was were does do did can".split())
 
 _YES_NO_START = re.compile(
@@ -139,9 +139,11 @@ def asked_fields(text: str) -> frozenset[str]:
     if is_keyword_query(text):
         vocabulary = set(tokens)
         found |= {name for name, nouns in _FIELD_NOUNS.items() if vocabulary & nouns}
+        if CLOCK_RE.search(text):
+            found.add("people")  # a slot typed as keywords ("talks 4:20 pm wednesday") asks who is in it
     if "who" in tokens and _PEOPLE_VERBS.search(text.lower()):
         found.add("people")
-    if is_yes_no(text) and (set(tokens) & _WEEKDAYS or _CLOCK.search(text)):
+    if is_yes_no(text) and (set(tokens) & _WEEKDAYS or CLOCK_RE.search(text)):
         found.add("when")  # "is X's talk on Monday?" asks for the day, to be checked against the record
     return frozenset(found)
 

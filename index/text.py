@@ -88,6 +88,9 @@ MONTHS: tuple[str, ...] = (
 )
 MONTH_PATTERN = "|".join(MONTHS)
 MONTH_ABBREVIATION_PATTERN = "|".join(m[:3] for m in MONTHS)
+CLOCK_PATTERN = r"\b\d{1,2}(?:[:. ]\d{2})?\s*[ap]\.?\s*m\b"
+"""A clock time as people write it: "4:20 pm", "4.20pm", "4 20 pm", "9 am" (case-insensitive)."""
+CLOCK_RE = re.compile(CLOCK_PATTERN, re.I)
 WEEKDAYS: tuple[str, ...] = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 NUMBER_WORDS: dict[str, str] = {

@@ -91,3 +91,15 @@ def test_a_question_is_read_once_into_one_object() -> None:
     assert {"people", "affiliation"} <= q.asks and q.asks_record
     assert not q.yes_no and not q.summary and not q.keyword_query
     assert understand("spiking networks talk speaker").keyword_query
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ("talks 2 40 pm friday", "people"),
+        ("nonparametric tests tutorial speaking", "people"),
+        ("jane roe symposium talk title", "title"),
+    ],
+)
+def test_keyword_queries_ask_by_their_nouns_and_slots(query: str, field: str) -> None:
+    assert field in asked_fields(normalise(query))
