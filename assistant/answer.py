@@ -33,6 +33,10 @@ from index.entries import Entry
 from index.text import normalize_title
 
 ABSTAIN_TEXT = "The corpus does not say."
+OFF_TOPIC_SIMILARITY = 0.42
+"""Below this best similarity (MiniLM cosine) to any entry's title or sentence, a leading remark about the asker
+("my advisor mentioned this", "for a reading group next week") describes nothing in the corpus; descriptions of an
+entry in the asker's own words score 0.45-0.7."""
 WRONG_PERSON_MARGIN = 0.15
 """How much closer in meaning (cosine) another entry's best sentence must be to a question's topic than the entry of
 the person the question names, for the question to have put the topic in the wrong person's talk."""
@@ -73,7 +77,7 @@ class Answerer:
         entries = self.retriever.corpus.entries.values()
         if not filters.is_empty() and not any(filters.accepts(e) for e in entries):
             raise NoMatchingEntriesError(f"no entries match these filters ({filters.describe()})")
-        q = understand(question, self.correct)
+        q = understand(question, self.correct, self._off_topic)
         question = q.text
         intent = read_intent(question)
         linker = self.retriever.corpus.linker
@@ -136,6 +140,12 @@ class Answerer:
             return ""
         who = f" ({entry.kind}, {', '.join(entry.people)})" if entry.people else f" ({entry.kind})"
         return f"From “{entry.title}”{who}:"
+
+    def _off_topic(self, text: str) -> bool:
+        """Whether text is close in meaning to no entry of the corpus (best sentence or title similarity below
+        :data:`OFF_TOPIC_SIMILARITY`): chit-chat about the asker, not a description of an entry."""
+        similarity = self.writer.scorer.similarity(text, list(self.retriever.corpus.entries.values()))
+        return max(similarity.values(), default=0.0) < OFF_TOPIC_SIMILARITY
 
     def _affirms(self, question: str, sentence: AnswerSentence) -> bool:
         """Whether the first answer sentence's evidence affirms a yes/no question about its entry's content."""

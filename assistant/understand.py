@@ -162,9 +162,39 @@ def is_summary(text: str) -> bool:
     return bool(_SUMMARY.search(text))
 
 
-def understand(raw: str, correct: Callable[[str], str] | None = None) -> Question:
-    """Read a question once into a :class:`Question`."""
+_SEGMENT_END = re.compile(
+    r"(?<=[.!?])\s+(?=\S)|(?<=:)\s+(?=\S)|(?<=,)\s+(?=(?:which|what|who|whom|whose|when|where|how|is|are|does|do|did|can)\b)",
+    re.I,
+)
+_ASKER = re.compile(r"\b(i|i'm|i've|i'd|me|my|we|we're|our|us)\b", re.I)
+
+
+def without_preamble(text: str, off_topic: Callable[[str], bool]) -> str:
+    """The question without leading sentences or clauses about the asker or the occasion ("I'm preparing slides for
+    our group meeting.", "For a reading group next week, …"): a leading segment goes when it speaks of the asker (or
+    is a clause before the question word) and is ``off_topic`` (close in meaning to nothing in the corpus). A
+    segment that describes an entry in the asker's words stays."""
+    segments = [s for s in _SEGMENT_END.split(text) if s.strip()]
+    kept = list(segments)
+    while len(kept) > 1:
+        head = kept[0]
+        about_asker = bool(_ASKER.search(head)) or head.rstrip().endswith((":", ","))
+        # "Quick question while I'm writing my paper: …": a remark about the asker that hands over with a colon.
+        framing = head.rstrip().endswith(":") and bool(_ASKER.search(head))
+        if not about_asker or not (framing or off_topic(head)):
+            break
+        kept.pop(0)
+    return text if len(kept) == len(segments) else " ".join(kept)
+
+
+def understand(
+    raw: str, correct: Callable[[str], str] | None = None, off_topic: Callable[[str], bool] | None = None
+) -> Question:
+    """Read a question once into a :class:`Question` (``correct`` fixes misspellings against the corpus;
+    ``off_topic`` tells text close in meaning to nothing in the corpus, for dropping a preamble about the asker)."""
     text = normalise(raw, correct)
+    if off_topic is not None:
+        text = without_preamble(text, off_topic)
     return Question(
         raw=raw,
         text=text,

@@ -103,3 +103,18 @@ def test_a_question_is_read_once_into_one_object() -> None:
 )
 def test_keyword_queries_ask_by_their_nouns_and_slots(query: str, field: str) -> None:
     assert field in asked_fields(normalise(query))
+
+
+def test_a_preamble_about_the_asker_is_dropped_and_a_description_kept() -> None:
+    from assistant.understand import without_preamble
+
+    def off_topic(text: str) -> bool:  # a stand-in for "close in meaning to nothing in the corpus"
+        return "spiking" not in text
+
+    asked = "which talks are about spiking networks?"
+    assert without_preamble(f"My advisor brought this up last week. {asked}", off_topic) == asked
+    assert without_preamble(f"For a reading group next week, {asked}", off_topic) == asked
+    assert without_preamble(f"Quick question while I write up my thesis: {asked}", off_topic) == asked
+    described = "I remember a talk on spiking networks with local rules. Who gave it?"
+    assert without_preamble(described, off_topic) == described
+    assert without_preamble(asked, off_topic) == asked
