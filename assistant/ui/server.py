@@ -16,7 +16,8 @@ from starlette.middleware import Middleware
 from assistant.api import Assistant
 from assistant.errors import AssistantError
 from assistant.settings import Settings
-from assistant.ui.app import CSS, build_app
+from assistant.ui.app import build_app
+from assistant.ui.assets import APP_CSS as CSS
 from assistant.ui.guard import UploadGuard, client_address, private_upload_dir
 
 log = logging.getLogger(__name__)
