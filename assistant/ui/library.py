@@ -315,7 +315,7 @@ def remove(library: Library, ref: str | None, settings: Settings, on_change: Cal
     if not settings.ui.uploads:
         return friendly_error(AssistantError("changing the library is turned off on this server"))
     if not isinstance(ref, str) or not ref.strip():
-        return friendly_error(AssistantError("choose a document to remove first"))
+        return friendly_error(AssistantError("nothing removed; choose a document to remove and confirm"))
     try:
         outcome = library.remove_document(ref.strip())
     except Exception as exc:
@@ -432,7 +432,9 @@ def library_tab(shared: Shared, settings: Settings, on_change: Callable[[], None
         show_progress_on=[status],
         **queued,
     )
-    dropped = remove_btn.click(do_remove, [choice], [removed, docs, count, choice], **queued)
+    # Removing cannot be undone: the browser asks first; a "no" sends an empty choice, which removes nothing.
+    confirm = "(ref) => (ref && window.confirm('Remove this document and its entries from the corpus?')) ? ref : ''"
+    dropped = remove_btn.click(do_remove, [choice], [removed, docs, count, choice], js=confirm, **queued)
     tab.select(listing, None, [docs, count, choice], queue=False, api_visibility="private")
     docs.select(pick, None, [choice], queue=False, api_visibility="private")
     return [added, dropped]
