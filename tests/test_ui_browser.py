@@ -112,7 +112,7 @@ def browser() -> Iterator[Any]:
 def open_page(browser: Any, url: str, width: int = 1300, height: int = 1000, **options: Any) -> Any:
     page = browser.new_page(viewport={"width": width, "height": height}, **options)
     page.goto(url)
-    page.wait_for_function("document.querySelector('.ra-status')?.innerText.includes('entries')", timeout=120_000)
+    page.wait_for_function("document.querySelector('#ra-intro')?.innerText.includes('talks')", timeout=120_000)
     return page
 
 
@@ -303,7 +303,7 @@ def test_phone_width_reload_and_vote(served: dict[str, Any], browser: Any) -> No
     page.click("#ra-clear")  # clears the conversation and its sources, also from the browser's storage
     page.wait_for_function("document.querySelectorAll('#ra-conv .ra-turn, #ra-conv .ra-card').length === 0")
     page.reload()
-    page.wait_for_function("document.querySelector('.ra-status')?.innerText.includes('entries')", timeout=60_000)
+    page.wait_for_function("document.querySelector('#ra-intro')?.innerText.includes('talks')", timeout=60_000)
     time.sleep(1)
     assert page.locator("#ra-conv .ra-turn").count() == 0
     page.close()

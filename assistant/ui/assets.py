@@ -165,6 +165,8 @@ APP_CSS = """
 .ra-details dt { color: var(--body-text-color-subdued); }
 .ra-details dd { margin: 0; }
 .ra-fulltext { white-space: pre-wrap; overflow-wrap: anywhere; margin-top: 8px; }
+/* overflow: hidden on the container would make it the sticky row's scroller; clip cuts the same without that */
+.gradio-container { overflow-x: clip !important; overflow-y: visible !important; }
 #ra-ask-row { position: sticky; bottom: 0; z-index: 20; background: var(--body-background-fill); padding: 6px 0; }
 #ra-viewer { width: min(900px, 94vw); max-height: 86vh; border: 1px solid var(--border-color-primary);
   border-radius: 10px; padding: 12px 14px; background: var(--block-background-fill); color: var(--body-text-color); }

@@ -315,7 +315,7 @@ def remove(library: Library, ref: str | None, settings: Settings, on_change: Cal
     if not settings.ui.uploads:
         return friendly_error(AssistantError("changing the library is turned off on this server"))
     if not isinstance(ref, str) or not ref.strip():
-        return friendly_error(AssistantError("nothing removed; choose a document to remove and confirm"))
+        return friendly_error(AssistantError("choose a document to remove first"))
     try:
         outcome = library.remove_document(ref.strip())
     except Exception as exc:
@@ -382,6 +382,8 @@ def library_tab(shared: Shared, settings: Settings, on_change: Callable[[], None
         yield gr.skip(), gr.skip(), None, *listing()
 
     def do_remove(ref: Any) -> tuple[Any, ...]:
+        if ref == "":  # the browser's "Remove …?" was answered No: the choice stays as it was
+            return "Nothing removed.", gr.skip(), gr.skip(), gr.skip()
         try:
             message = remove(shared.get(), ref, settings, on_change)
         except Exception as exc:  # the index could not be opened
@@ -419,7 +421,10 @@ def library_tab(shared: Shared, settings: Settings, on_change: Callable[[], None
             headers=list(DOCUMENT_HEADERS), interactive=False, wrap=True, elem_id="ra-docs", max_height=480
         )
         with gr.Row(equal_height=True):
-            choice = gr.Dropdown([], label="Document to remove", scale=4, elem_id="ra-remove-choice")
+            # custom values let a declined confirmation through as "" (remove() checks every ref it gets anyway)
+            choice = gr.Dropdown(
+                [], label="Document to remove", scale=4, elem_id="ra-remove-choice", allow_custom_value=True
+            )
             remove_btn = gr.Button("Remove", variant="stop", scale=1, min_width=90, elem_id="ra-remove")
         removed = gr.Markdown("", elem_id="ra-remove-status")
 
@@ -433,7 +438,8 @@ def library_tab(shared: Shared, settings: Settings, on_change: Callable[[], None
         **queued,
     )
     # Removing cannot be undone: the browser asks first; a "no" sends an empty choice, which removes nothing.
-    confirm = "(ref) => (ref && window.confirm('Remove this document and its entries from the corpus?')) ? ref : ''"
+    ask = "window.confirm('Remove this document and its entries from the corpus?')"
+    confirm = f"(ref) => !ref ? null : ({ask} ? ref : '')"
     dropped = remove_btn.click(do_remove, [choice], [removed, docs, count, choice], js=confirm, **queued)
     tab.select(listing, None, [docs, count, choice], queue=False, api_visibility="private")
     docs.select(pick, None, [choice], queue=False, api_visibility="private")
