@@ -134,12 +134,14 @@ def wait_done(page: Any, count: int, timeout: float = 60_000) -> None:
     page.wait_for_function(f"{done}.length >= {count}", timeout=timeout)
 
 
-def shot(page: Any, name: str) -> None:
+def shot(page: Any, name: str, full_page: bool = True) -> None:
+    """A screenshot in test-output/ (and docs/ with RA_UPDATE_SCREENSHOTS=1); ``full_page=False`` shows what the
+    viewport shows (the input row sticks to its bottom, which a full-page capture draws mid-page)."""
     out = ROOT / "test-output"
     out.mkdir(exist_ok=True)
-    page.screenshot(path=str(out / name), full_page=True)
+    page.screenshot(path=str(out / name), full_page=full_page)
     if os.environ.get("RA_UPDATE_SCREENSHOTS") == "1":
-        page.screenshot(path=str(ROOT / "docs" / name), full_page=True)
+        page.screenshot(path=str(ROOT / "docs" / name), full_page=full_page)
 
 
 def test_double_submit_two_answers_each_with_its_own_sources(served: dict[str, Any], browser: Any) -> None:
@@ -279,7 +281,8 @@ def test_phone_width_reload_and_vote(served: dict[str, Any], browser: Any) -> No
     page = open_page(browser, served["url"], width=390, height=844, is_mobile=True, device_scale_factor=2)
     ask(page, RECORD_Q)
     wait_done(page, 1)
-    shot(page, "screenshot-phone.png")
+    page.locator("#ra-conv .ra-turn").last.scroll_into_view_if_needed()
+    shot(page, "screenshot-phone.png", full_page=False)
     assert page.evaluate("document.documentElement.scrollWidth") <= 392  # nothing wider than the phone
     card = page.locator("#ra-conv .ra-card").first.bounding_box()
     box = page.locator("#ra-question textarea").bounding_box()

@@ -151,7 +151,7 @@ def test_a_source_card_opens_the_quote_at_its_own_line(served: dict[str, Any], b
     assert "quoted from Symposium agenda (Rovinj 2024), line 235" in viewer.inner_text()
     assert "McCulloch-Pitts-Rosenblatt" in viewer.locator('tr[data-line="235"] mark').inner_text()
     assert viewer.locator('tr[data-line="84"]').count() == 1  # the schedule row the talk is recorded on
-    shot(page, "screenshot-source.png")
+    shot(page, "screenshot-source.png", full_page=False)
     page.keyboard.press("Escape")
     page.wait_for_function("!document.querySelector('#ra-viewer').open")
     # the entries read open the viewer too (no quote: the entry's text, unmarked)
@@ -204,6 +204,10 @@ def test_small_defects(served: dict[str, Any], browser: Any) -> None:
     kind = page.locator("#ra-details .ra-kind").bounding_box()
     assert title and kind and (kind["x"] >= title["x"] + title["width"] or kind["y"] >= title["y"] + title["height"])
     assert "Symposium agenda (Rovinj 2024), line 84" in page.inner_text("#ra-details")
+    handles = "[...document.querySelectorAll('#ra-table .selection-button')].filter((b) => b.offsetParent)"
+    assert page.evaluate(f"{handles}.length") == 0  # no spreadsheet selection handles
+    ring = "getComputedStyle(document.querySelector('#ra-table .cell-selected .text')).boxShadow"
+    assert page.evaluate(ring) == "none"
     page.close()
 
 

@@ -169,7 +169,8 @@ APP_CSS = """
 .gradio-container { overflow-x: clip !important; overflow-y: visible !important; }
 #ra-ask-row { position: sticky; bottom: 0; z-index: 20; background: var(--body-background-fill); padding: 6px 0; }
 #ra-viewer { width: min(900px, 94vw); max-height: 86vh; border: 1px solid var(--border-color-primary);
-  border-radius: 10px; padding: 12px 14px; background: var(--block-background-fill); color: var(--body-text-color); }
+  border-radius: 10px; padding: 12px 14px; background: var(--block-background-fill); color: var(--body-text-color);
+  font-family: var(--font); }
 #ra-viewer::backdrop { background: rgba(0, 0, 0, .45); }
 .ra-viewer-close { float: right; border: 1px solid var(--border-color-primary); border-radius: 6px; padding: 2px 8px;
   background: var(--block-background-fill); color: var(--body-text-color); cursor: pointer; }
@@ -187,8 +188,11 @@ APP_CSS = """
 .ra-src-gap { color: var(--body-text-color-subdued); padding: 2px 6px; }
 .ra-src-text { white-space: pre-wrap; overflow-wrap: anywhere; font-size: 14px; }
 .ra-source mark { background: #fde68a; color: #1f2937; }
-#ra-table .selection-button, #ra-table .cell-selected::after { display: none !important; }
-#ra-table td.cell-selected, #ra-table .cell-selected { box-shadow: none !important; outline: none !important; }
+/* the Corpus table is for reading: a click opens the entry, so no spreadsheet handles or raised, ringed cell */
+#ra-table .selection-button { display: none !important; }
+#ra-table .cell-selected .text { box-shadow: none !important; position: static !important; }
+#ra-table .cell-selected, #ra-table .cell-selected::before, #ra-table .cell-selected::after {
+  box-shadow: none !important; border-color: transparent !important; outline: none !important; }
 .ra-intro { font-size: 15px; }
 @media (max-width: 600px) {
   .gradio-container .main { padding-left: 8px !important; padding-right: 8px !important; }
