@@ -225,7 +225,7 @@ def unregister(settings: IndexSettings, ref: str) -> tuple[FileOutcome, Document
             "removed",
             list(record.entry_ids),
             record.pages,
-            f"{record.stored_name}: removed ({len(record.entry_ids)} entries)",
+            f"{record.stored_name}: removed ({_entries(len(record.entry_ids))})",
         ),
         record,
     )
@@ -329,3 +329,7 @@ def _open(settings: IndexSettings) -> Registry:
 
 def _failed(path: Path, message: str) -> FileOutcome:
     return FileOutcome(str(path), "failed", [], None, message)
+
+
+def _entries(n: int) -> str:
+    return f"{n} entry" if n == 1 else f"{n} entries"

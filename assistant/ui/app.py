@@ -22,8 +22,10 @@ from assistant.errors import AssistantError
 from assistant.feedback import feedback_path, record_vote
 from assistant.llm.base import LLMError
 from assistant.settings import Settings
+from assistant.ui.assets import CONVERSATION_CSS, CONVERSATION_JS, DARK_JS, DARK_RESTORE_JS
 from assistant.ui.corpus import (
     TABLE_HEADERS,
+    corpus_intro,
     count_text,
     entry_row,
     filter_rows,
@@ -31,8 +33,9 @@ from assistant.ui.corpus import (
     rows_to_table,
 )
 from assistant.ui.library import library_tab
-from assistant.ui.render import CONVERSATION_CSS, CONVERSATION_JS, render_conversation
+from assistant.ui.render import render_conversation
 from assistant.ui.session import DONE, FINISHED, Sessions, new_turn
+from assistant.ui.sources import render_source
 from assistant.ui.turns import (
     ALL,
     MAX_K,
@@ -55,31 +58,9 @@ EXAMPLE_QUESTIONS: tuple[str, ...] = (
     "How many authors does Pointer Networks have?",
     "Which tutorial teaches how to write machine-checkable proofs?",
 )
-CSS = """
-.ra-status { font-size: 13px; color: var(--body-text-color-subdued); }
-.ra-status p { margin: 0; }
-#ra-conv { min-height: 240px; }
-#ra-table .virtual-row, #ra-table .header-table, #ra-table td, #ra-table th { font-family: var(--font) !important; }
-#ra-docs .virtual-row, #ra-docs .header-table, #ra-docs td, #ra-docs th, #ra-upload-results .virtual-row,
-#ra-upload-results .header-table, #ra-upload-results td, #ra-upload-results th { font-family: var(--font) !important; }
-.ra-details { font-size: 14px; line-height: 1.5; }
-.ra-details .ra-meta { display: grid; grid-template-columns: max-content 1fr; gap: 2px 10px; }
-.ra-details dt { color: var(--body-text-color-subdued); }
-.ra-details dd { margin: 0; }
-.ra-fulltext { white-space: pre-wrap; overflow-wrap: anywhere; margin-top: 8px; }
-@media (max-width: 600px) {
-  .gradio-container .main { padding-left: 8px !important; padding-right: 8px !important; }
-  #ra-conv .html-container { padding: 0 !important; }
-  #ra-ask-row { flex-wrap: wrap; }
-  #ra-ask-row > #ra-question { flex: 1 1 100% !important; min-width: 100% !important; }
-  #ra-ask-row > button { flex: 1 1 40% !important; }
-  .ra-turn { padding: 8px !important; }
-  .ra-card { padding: 6px 8px !important; }
-}
-"""
+
 _ANSWERS = "answers"
 _MIRROR_S = 0.25
-DARK_JS = "() => { document.body.classList.toggle('dark'); }"
 
 
 def status_text(shared: Shared, settings: Settings, assistant: Assistant) -> str:
@@ -89,7 +70,7 @@ def status_text(shared: Shared, settings: Settings, assistant: Assistant) -> str
         settings.llm.model_path.name if settings.llm.model_path else settings.llm.model
     )
     parts = [
-        f"**{len(assistant.corpus.entries)}** entries · **{len(assistant.corpus.nodes)}** chunks indexed",
+        f"**{len(assistant.corpus.entries)}** entries indexed as **{len(assistant.corpus.nodes)}** searchable pieces",
         f"Model: {settings.llm.backend} · {name}",
     ]
     typical = shared.guard.typical_seconds() if shared.guard else None
@@ -132,6 +113,8 @@ def build_app(
             choices = [(ALL, ALL)] + [(name, file) for file, name in sorted(shared.names.items(), key=lambda x: x[1])]
             return (
                 status_text(shared, settings, assistant) + note,
+                corpus_intro(assistant.entries, shared.names),
+                gr.update(choices=choices),
                 gr.update(choices=choices),
                 rows_to_table(table),
                 count_text(len(table), len(table)),
@@ -139,7 +122,7 @@ def build_app(
             )
         except Exception as exc:
             log.error("could not start the assistant: %s", exc)
-            return (f"⚠️ Could not open the index: {exc}", gr.update(), [], "", "")
+            return (f"⚠️ Could not open the index: {exc}", "", gr.update(), gr.update(), [], "", "")
 
     def restore(stored: Any, request: gr.Request) -> str:
         """After a page (re)load: the conversation kept in this browser."""
@@ -155,12 +138,8 @@ def build_app(
         """Show the question at once (queued if an answer is running) and clear the box; the answer follows."""
         conv = sessions.get(request.session_hash or "")
         text = " ".join((question or "").split()) if question and "\n" not in question else (question or "").strip()
-        if text:
+        if text:  # Enter on an empty box does nothing, as in chat tools
             conv.add(new_turn(text, kind or ALL, source or ALL, int(k or default_k)))
-        else:
-            turn = new_turn("", ALL, ALL, default_k)
-            turn.update(status="error", progress="", error=friendly_error(_empty_question()))
-            conv.add(turn)
         return "", render_conversation(conv.snapshot())
 
     def respond(request: gr.Request) -> Iterator[tuple[Any, Any, Any]]:
@@ -215,6 +194,8 @@ def build_app(
         turn = sessions.find_turn(str(data.get("turn", "")))
         if turn is None or turn.get("status") != DONE:
             return "This answer is no longer on the server; ask again to rate it."
+        if turn.get("vote"):  # one vote per answer: a second click (or a replayed request) adds no line
+            return f"Feedback already saved ({'good' if turn['vote'] == 'up' else 'bad'})."
         try:
             record_vote(votes_file, turn, str(data.get("vote", "")), str(data.get("comment", "")))
         except AssistantError as exc:
@@ -237,16 +218,30 @@ def build_app(
             return f"⚠️ No entries match these filters ({describe_filters(kind_v, source_v, names)})."
         return f"{n} entries match these filters."
 
-    def search_corpus(query: str) -> tuple[list[list[Any]], str]:
+    def corpus_rows(query: str, kind: str, source: str) -> list[dict[str, Any]]:
+        found = filter_rows(rows(), query or "")
+        return [r for r in found if kind in (None, "", ALL, r["kind"]) and source in (None, "", ALL, r["source"])]
+
+    def search_corpus(query: str, kind: str = ALL, source: str = ALL) -> tuple[list[list[Any]], str]:
         try:
             table = rows()
         except Exception as exc:
             return [], friendly_error(exc)
-        found = filter_rows(table, query or "")
+        found = corpus_rows(query, kind, source)
         return rows_to_table(found), count_text(len(found), len(table))
 
-    def show_entry(query: str, evt: gr.SelectData) -> str:
-        found = filter_rows(rows(), query or "")
+    def open_source(payload: Any) -> str:
+        """The source viewer's HTML for {entry, quote}: the entry's lines in its file, the quote marked."""
+        data = payload[0] if isinstance(payload, list) and payload else payload
+        if not isinstance(data, dict):
+            return "Could not read the request."
+        entry = shared.get().corpus.entries.get(str(data.get("entry", "")))
+        if entry is None:
+            return "This entry is no longer in the index."
+        return render_source(entry, shared.names, settings.index, str(data.get("quote", ""))[:5000])
+
+    def show_entry(query: str, kind: str, source: str, evt: gr.SelectData) -> str:
+        found = corpus_rows(query, kind, source)
         index = evt.index[0] if isinstance(evt.index, list | tuple) else evt.index
         if not isinstance(index, int) or not 0 <= index < len(found):
             return ""
@@ -284,16 +279,18 @@ def build_app(
             raise gr.Error(friendly_error(exc), print_exception=False) from None
 
     with gr.Blocks(title="Research Assistant") as app:
-        gr.Markdown(
-            "## Research Assistant\nQuestions about the indexed ML papers, talks and tutorials. Every answer "
-            "sentence is checked against the corpus and cites the entry it comes from; when the corpus does not "
-            "say, the assistant says so."
-        )
         with gr.Row(equal_height=True):
-            status = gr.Markdown(
-                "Opening the index… the first run builds it (a few minutes).", elem_classes="ra-status"
-            )
+            gr.Markdown("## Research Assistant")
             dark = gr.Button("◐ Dark mode", size="sm", scale=0, min_width=110, elem_id="ra-dark")
+        intro = gr.Markdown("Opening the index… the first run builds it (a few minutes).", elem_id="ra-intro")
+        with gr.Accordion("Technical details", open=False, elem_id="ra-tech"):
+            status = gr.Markdown("", elem_classes="ra-status")
+            gr.Markdown(
+                "Every answer sentence is checked against the corpus and cites the entry it comes from; when the "
+                "corpus does not say, the assistant says so. Record answers (who, when, where) come from the "
+                "entries' records without the model.",
+                elem_classes="ra-status",
+            )
         store = gr.BrowserState([], storage_key="research-assistant-conversation")
         with gr.Tabs():
             with gr.Tab("Chat", id="chat"):
@@ -302,7 +299,7 @@ def build_app(
                     elem_id="ra-conv",
                     css_template=CONVERSATION_CSS,
                     js_on_load=CONVERSATION_JS,
-                    server_functions=[vote],
+                    server_functions=[vote, open_source],
                     padding=False,
                     autoscroll=True,
                 )
@@ -331,8 +328,8 @@ def build_app(
                         MAX_K,
                         value=default_k,
                         step=1,
-                        label="Passages read",
-                        info="How many retrieved entries the model reads (more: broader, slower).",
+                        label="Entries to read",
+                        info="How many of the best-matching entries the answer is drawn from (more: broader, slower).",
                         scale=2,
                         min_width=180,
                     )
@@ -350,6 +347,12 @@ def build_app(
                         placeholder="Title, speaker, EPFL, Wednesday, tutorial, Daily Papers…",
                         scale=4,
                         elem_id="ra-search",
+                    )
+                    corpus_kind = gr.Dropdown(
+                        [ALL, *KINDS], value=ALL, label="Kind", scale=1, min_width=110, elem_id="ra-corpus-kind"
+                    )
+                    corpus_source = gr.Dropdown(
+                        [ALL], value=ALL, label="Source", scale=2, min_width=180, elem_id="ra-corpus-source"
                     )
                     count = gr.Markdown("", elem_classes="ra-status", elem_id="ra-count")
                 gr.Markdown(
@@ -369,12 +372,12 @@ def build_app(
             shared.listen(rows_cache.clear)  # documents changed through the API: the corpus table is read again
             changed = library_tab(shared, settings, on_change=lambda: (rows_cache.clear(), shared.forget_names()))
 
-        app.load(
-            startup, outputs=[status, source, table, count, matches], api_visibility="private", concurrency_limit=None
-        )
+        started = [status, intro, source, corpus_source, table, count, matches]
+        app.load(startup, outputs=started, api_visibility="private", concurrency_limit=None)
+        app.load(None, js=DARK_RESTORE_JS, api_visibility="private")
         app.load(restore, inputs=[store], outputs=[conversation], api_visibility="private", queue=False)
         for event in changed:  # documents added or removed: the status, sources and corpus table follow
-            event.then(startup, outputs=[status, source, table, count, matches], api_visibility="private")
+            event.then(startup, outputs=started, api_visibility="private")
 
         answer_args: dict[str, Any] = {
             "outputs": [conversation, store, status],
@@ -404,15 +407,13 @@ def build_app(
         dark.click(None, js=DARK_JS, api_visibility="private")
         for dropdown in (kind, source):
             dropdown.change(match_text, [kind, source], [matches], queue=False, api_visibility="private")
-        search.change(search_corpus, [search], [table, count], queue=False, api_visibility="private")
-        table.select(show_entry, [search], [details], queue=False, api_visibility="private")
+        corpus_filters = [search, corpus_kind, corpus_source]
+        for control in corpus_filters:
+            control.change(search_corpus, corpus_filters, [table, count], queue=False, api_visibility="private")
+        table.select(show_entry, corpus_filters, [details], queue=False, api_visibility="private")
 
         gr.api(ask, api_name="ask", concurrency_id=_ANSWERS, concurrency_limit=settings.ui.concurrency)
         gr.api(entries, api_name="entries", concurrency_limit=None)
 
     app.queue(default_concurrency_limit=settings.ui.concurrency, max_size=256)
     return app
-
-
-def _empty_question() -> AssistantError:
-    return AssistantError("the question is empty; type a question about the papers, talks or tutorials")

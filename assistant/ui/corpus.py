@@ -157,7 +157,7 @@ def render_entry_details(entry: Entry, names: dict[str, str]) -> str:
     if entry.authors_count is not None:
         rows.append(("Authors", f"{entry.authors_count} (names not in the corpus)"))
     for ref in entry.sources:
-        rows.append(("Source", f"{names.get(ref.file, ref.file)} — {ref.file}:{ref.line}"))
+        rows.append(("Source", f"{names.get(ref.file, ref.file)}, line {ref.line}"))
     meta = "".join(f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>" for k, v in rows)
     paragraphs = "".join(f"<p>{esc(p)}</p>" for p in (entry.text or "").split("\n") if p.strip())
     return (
@@ -170,3 +170,38 @@ def render_entry_details(entry: Entry, names: dict[str, str]) -> str:
 def esc(text: object) -> str:
     """HTML-escaped text that also cannot start template syntax (``${`` or ``{{``) in Gradio's HTML component."""
     return html.escape(str(text)).replace("$", "&#36;").replace("{", "&#123;").replace("}", "&#125;")
+
+
+def corpus_intro(entries: Iterable[Entry], names: dict[str, str]) -> str:
+    """One line saying what the corpus is and what to ask, from what the entries say about their pages: "25 talks
+    of the … symposium (Rovinj, Croatia, 2024) · 10 tutorials · 70 papers from 2 Daily Papers pages · …"."""
+    groups: dict[str, list[Entry]] = {}
+    for entry in entries:
+        groups.setdefault(entry.event or entry.collection or names.get(entry.source, entry.source), []).append(entry)
+    parts = []
+    for label, items in sorted(groups.items(), key=lambda g: (not g[1][0].event, -len(g[1]))):
+        kinds = sorted({e.kind for e in items})
+        noun = _plural(len(items), kinds[0]) if len(kinds) == 1 else f"{len(items)} entries"
+        files = {e.source for e in items}
+        first = items[0]
+        if first.event:
+            years = sorted({(e.date or "")[:4] for e in items if _ISO.match(e.date or "")})
+            where = ", ".join(x for x in (first.location, years[0] if years else "") if x)
+            parts.append(f"{noun} of the {first.event}" + (f" ({where})" if where else ""))
+        elif first.collection == "added documents":
+            parts.append(f"{_plural(len(items), 'document')} you added")
+        elif len(files) > 1:
+            parts.append(f"{noun} from {len(files)} {label} pages")
+        elif label.lower() in {_plural(2, k)[2:].lower() for k in kinds}:
+            parts.append(noun)
+        else:
+            parts.append(f"{noun} in a {label} library")
+    what = " · ".join(parts) or "nothing indexed yet"
+    return (
+        f"**What's here:** {what}. **Ask** who speaks when, what a talk or paper says, which tutorial covers a "
+        "topic, or for a list; every answer cites the entries it comes from."
+    )
+
+
+def _plural(n: int, kind: str) -> str:
+    return f"{n} {kind}" if n == 1 else f"{n} {kind}s"

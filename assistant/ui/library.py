@@ -382,6 +382,8 @@ def library_tab(shared: Shared, settings: Settings, on_change: Callable[[], None
         yield gr.skip(), gr.skip(), None, *listing()
 
     def do_remove(ref: Any) -> tuple[Any, ...]:
+        if ref == "":  # the browser's "Remove …?" was answered No: the choice stays as it was
+            return "Nothing removed.", gr.skip(), gr.skip(), gr.skip()
         try:
             message = remove(shared.get(), ref, settings, on_change)
         except Exception as exc:  # the index could not be opened
@@ -419,7 +421,10 @@ def library_tab(shared: Shared, settings: Settings, on_change: Callable[[], None
             headers=list(DOCUMENT_HEADERS), interactive=False, wrap=True, elem_id="ra-docs", max_height=480
         )
         with gr.Row(equal_height=True):
-            choice = gr.Dropdown([], label="Document to remove", scale=4, elem_id="ra-remove-choice")
+            # custom values let a declined confirmation through as "" (remove() checks every ref it gets anyway)
+            choice = gr.Dropdown(
+                [], label="Document to remove", scale=4, elem_id="ra-remove-choice", allow_custom_value=True
+            )
             remove_btn = gr.Button("Remove", variant="stop", scale=1, min_width=90, elem_id="ra-remove")
         removed = gr.Markdown("", elem_id="ra-remove-status")
 
@@ -432,7 +437,10 @@ def library_tab(shared: Shared, settings: Settings, on_change: Callable[[], None
         show_progress_on=[status],
         **queued,
     )
-    dropped = remove_btn.click(do_remove, [choice], [removed, docs, count, choice], **queued)
+    # Removing cannot be undone: the browser asks first; a "no" sends an empty choice, which removes nothing.
+    ask = "window.confirm('Remove this document and its entries from the corpus?')"
+    confirm = f"(ref) => !ref ? null : ({ask} ? ref : '')"
+    dropped = remove_btn.click(do_remove, [choice], [removed, docs, count, choice], js=confirm, **queued)
     tab.select(listing, None, [docs, count, choice], queue=False, api_visibility="private")
     docs.select(pick, None, [choice], queue=False, api_visibility="private")
     return [added, dropped]

@@ -11,6 +11,7 @@ from urllib.parse import quote as url_quote
 
 from assistant.ui.corpus import esc
 from assistant.ui.export import answer_markdown, bibtex, conversation_citations, conversation_markdown
+from assistant.ui.markup import inline_markdown
 from assistant.ui.session import DONE, ERROR, QUEUED, READING, STOPPED, WRITING
 from index.text import fold, is_content_word, stems
 
@@ -31,82 +32,6 @@ _ROUTES = {
     "abstained": "declined",
     "abstain": "declined",
 }
-
-CONVERSATION_JS = """
-element.addEventListener('click', (ev) => {
-  const cite = ev.target.closest('a.ra-cite');
-  if (cite) {
-    ev.preventDefault();
-    const card = element.querySelector('#' + cite.dataset.target);
-    if (!card) return;
-    const box = card.closest('details');
-    if (box) box.open = true;
-    element.querySelectorAll('.ra-hl').forEach((c) => c.classList.remove('ra-hl'));
-    card.classList.add('ra-hl');
-    card.scrollIntoView({block: 'center', behavior: 'smooth'});
-    return;
-  }
-  const vote = ev.target.closest('button.ra-vote');
-  if (vote) {
-    const foot = vote.closest('.ra-foot');
-    const comment = foot.querySelector('.ra-comment');
-    const status = foot.querySelector('.ra-vote-status');
-    status.textContent = 'Saving…';
-    server.vote({turn: vote.dataset.turn, vote: vote.dataset.vote, comment: comment ? comment.value : ''})
-      .then((msg) => { status.textContent = msg; })
-      .catch(() => { status.textContent = 'Could not save the feedback; try again.'; });
-  }
-});
-"""
-
-CONVERSATION_CSS = """
-.ra-conv { display: flex; flex-direction: column; gap: 14px; font-size: 15px; line-height: 1.5; padding: 4px; }
-.ra-empty { color: var(--body-text-color-subdued); padding: 12px; border: 1px dashed var(--border-color-primary);
-  border-radius: 8px; }
-.ra-exports { font-size: 13px; color: var(--body-text-color-subdued); display: flex; gap: 12px; flex-wrap: wrap; }
-.ra-exports a, .ra-foot a { color: var(--color-accent); }
-.ra-turn { border: 1px solid var(--border-color-primary); border-radius: 10px; padding: 10px 12px;
-  background: var(--block-background-fill); }
-.ra-q { font-weight: 600; color: var(--body-text-color); margin-bottom: 6px; white-space: pre-wrap;
-  overflow-wrap: anywhere; }
-.ra-q::before { content: "Q  "; color: var(--color-accent); }
-.ra-a { color: var(--body-text-color); white-space: pre-wrap; overflow-wrap: anywhere; }
-.ra-progress { color: var(--body-text-color-subdued); font-style: italic; font-size: 13px; margin-top: 4px; }
-.ra-evidence { font-size: 13px; color: var(--body-text-color-subdued); margin: 4px 0; }
-.ra-evidence ul { margin: 2px 0 0 18px; padding: 0; }
-.ra-cite { color: var(--color-accent); font-weight: 700; text-decoration: none; cursor: pointer; display: inline;
-  margin: 0; padding: 0; }
-.ra-cite:hover { text-decoration: underline; }
-.ra-sources { display: flex; flex-direction: column; gap: 8px; margin-top: 8px; }
-.ra-sources > summary { cursor: pointer; font-weight: 600; font-size: 14px; }
-.ra-card { border: 1px solid var(--border-color-primary); border-radius: 8px; padding: 8px 10px; margin-top: 6px;
-  background: var(--background-fill-secondary); font-size: 14px; transition: box-shadow .2s; }
-.ra-card.ra-hl, .ra-card:target { box-shadow: 0 0 0 3px var(--color-accent); }
-.ra-card-head { display: flex; align-items: baseline; gap: 8px; flex-wrap: wrap; }
-.ra-marker { flex: none; font-weight: 700; color: var(--color-accent); }
-.ra-title { font-weight: 600; color: var(--body-text-color); flex: 1; min-width: 12em; }
-.ra-kind, .ra-route { flex: none; font-size: 11px; text-transform: uppercase; letter-spacing: .04em;
-  padding: 1px 7px; border-radius: 10px; background: var(--color-accent-soft); color: var(--color-accent); }
-.ra-meta { margin: 6px 0 0 0; display: grid; grid-template-columns: max-content 1fr; gap: 2px 10px; }
-.ra-meta dt { color: var(--body-text-color-subdued); font-size: 12px; padding-top: 1px; }
-.ra-meta dd { margin: 0; color: var(--body-text-color); overflow-wrap: anywhere; }
-.ra-quote { margin: 6px 0 0 0; padding: 6px 10px; border-left: 3px solid var(--color-accent);
-  background: var(--block-background-fill); color: var(--body-text-color); font-size: 13px; }
-.ra-quote mark { background: #fde68a; color: #1f2937; padding: 0 1px; border-radius: 2px; }
-.ra-abstain { border: 1px solid #f59e0b; background: rgba(245, 158, 11, .10); border-radius: 8px;
-  padding: 8px 10px; margin-top: 6px; }
-.ra-abstain ul { margin: 4px 0 0 18px; padding: 0; }
-.ra-error { border: 1px solid #ef4444; background: rgba(239, 68, 68, .08); border-radius: 8px; padding: 8px 10px;
-  margin-top: 6px; }
-.ra-foot { display: flex; flex-wrap: wrap; align-items: center; gap: 8px; margin-top: 8px; font-size: 13px;
-  color: var(--body-text-color-subdued); }
-.ra-foot button { border: 1px solid var(--border-color-primary); border-radius: 6px; padding: 1px 8px;
-  background: var(--block-background-fill); cursor: pointer; font-size: 14px; }
-.ra-comment { flex: 1; min-width: 8em; font-size: 13px; padding: 2px 6px; border-radius: 6px;
-  border: 1px solid var(--border-color-primary); background: var(--block-background-fill);
-  color: var(--body-text-color); }
-@media (max-width: 600px) { .ra-conv { font-size: 14px; } .ra-meta { grid-template-columns: 1fr; } }
-"""
 
 
 def highlight_shared_words(quote: str, sentence: str) -> str:
@@ -159,7 +84,7 @@ def linked_text(text: str, citations: Sequence[dict[str, Any]], turn_id: str) ->
     pieces = _MARKER.split(text)
     out = []
     for i, piece in enumerate(pieces):
-        out.append(esc(piece) if i % 2 == 0 else link(_MARKER.match(f"[{piece}]")))  # type: ignore[arg-type]
+        out.append(inline_markdown(esc(piece)) if i % 2 == 0 else link(_MARKER.match(f"[{piece}]")))  # type: ignore[arg-type]
     return "".join(out)
 
 
@@ -192,11 +117,8 @@ def render_card(c: dict[str, Any], turn_id: str, claims: dict[tuple[int, str], s
             rows.append(("When", when))
     if c.get("event"):
         rows.append(("Event", ", ".join(x for x in (c.get("event"), c.get("location")) if x)))
-    location = f"{c.get('source', '')}:{c['line']}" if c.get("line") else str(c.get("source", ""))
     meta = "".join(f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>" for k, v in rows)
-    name = c.get("source_name") or ""
-    page = f" · page {esc(c['page'])}" if c.get("page") else ""
-    meta += f"<dt>Source</dt><dd>{esc(name) + ' · ' if name else ''}<code>{esc(location)}</code>{page}</dd>"
+    meta += f"<dt>Source</dt><dd>{source_place(c)}</dd>"
     quotes = [q for q in (c.get("quotes") or []) if q] or ([c["quote"]] if c.get("quote") else [])
     sentence = str(c.get("sentence") or "")
     marker = c.get("marker", "")
@@ -211,8 +133,26 @@ def render_card(c: dict[str, Any], turn_id: str, claims: dict[tuple[int, str], s
         f'<div class="ra-card-head"><span class="ra-marker">[{esc(marker)}]</span>'
         f'<span class="ra-title">{esc(c.get("title", ""))}</span>'
         f'<span class="ra-kind">{esc(c.get("kind", ""))}</span></div>'
-        f'<dl class="ra-meta">{meta}</dl>{blocks}</div>'
+        f'<dl class="ra-meta">{meta}</dl>{blocks}'
+        f'<a class="ra-open" href="#" data-entry="{esc(c.get("entry_id", ""))}" '
+        f'data-quote="{esc(quotes[0] if quotes else "")}" title="Open the source at the quoted lines">'
+        "Open source ↗</a></div>"
     )
+
+
+def source_place(c: dict[str, Any]) -> str:
+    """ "Symposium agenda (Rovinj 2024) · line 235" (the quote's own line) or "deep-nets.pdf · page 3", escaped."""
+    name = c.get("source_name") or c.get("source") or ""
+    line = c.get("quote_line") or c.get("line")
+    parts = [esc(name)] + ([f"line {esc(line)}"] if line and not c.get("page") else [])
+    if c.get("page"):
+        parts.append(f"page {esc(c['page'])}")
+    return " · ".join(parts)
+
+
+def open_link(entry_id: object, label: str) -> str:
+    """A link that opens the entry in the source viewer."""
+    return f'<a class="ra-open" href="#" data-entry="{esc(entry_id)}" data-quote="">{label}</a>'
 
 
 def _int(value: object) -> int:
@@ -250,7 +190,8 @@ def _evidence(turn: dict[str, Any], live: bool) -> str:
     if not items:
         return ""
     lis = "".join(
-        f"<li>{esc(e.get('title', ''))} <small>({esc(e.get('kind', ''))}, {esc(e.get('source_name', ''))})</small></li>"
+        f"<li>{open_link(e.get('entry_id', ''), esc(e.get('title', '')))} "
+        f"<small>({esc(e.get('kind', ''))}, {esc(e.get('source_name', ''))})</small></li>"
         for e in items
     )
     head = f"Reading {len(items)} entr{'y' if len(items) == 1 else 'ies'}:" if live else "Entries read"
@@ -261,7 +202,8 @@ def _evidence(turn: dict[str, Any], live: bool) -> str:
 
 def _abstention(answer: dict[str, Any]) -> str:
     closest = "".join(
-        f"<li>{esc(p.get('title', ''))} <small>({esc(p.get('kind', ''))})</small></li>"
+        f"<li>{open_link(p.get('entry_id', ''), esc(p.get('title', '')))} "
+        f"<small>({esc(p.get('kind', ''))})</small></li>"
         for p in (answer.get("contexts") or [])[:3]
     )
     hint = f"<div>Closest entries searched (none supports an answer):</div><ul>{closest}</ul>" if closest else ""
@@ -277,12 +219,16 @@ def render_turn(turn: dict[str, Any], number: int) -> str:
     status = turn.get("status")
     answer = turn.get("answer") or {}
     parts = [f'<div class="ra-turn" data-turn="{esc(tid)}" data-status="{esc(status)}">']
-    parts.append(f'<div class="ra-q">{esc(turn.get("question", ""))}</div>')
+    parts.append(
+        f'<div class="ra-q"><span class="ra-q-text">{inline_markdown(esc(turn.get("question", "")))}</span>'
+        f'<button class="ra-edit" data-question="{esc(turn.get("question", ""))}" title="Edit and ask again">'
+        "✎ Edit</button></div>"
+    )
     citations = answer.get("citations") or []
     if status in (QUEUED, READING, WRITING):
         parts.append(_evidence(turn, live=True))
-        if turn.get("text"):
-            parts.append(f'<div class="ra-a">{linked_text(turn["text"], [], tid)}</div>')
+        if turn.get("text"):  # checked sentences so far, shown as each passes verification
+            parts.append(f'<div class="ra-a ra-streaming">{linked_text(turn["text"], [], tid)}</div>')
         parts.append(f'<div class="ra-progress">{esc(turn.get("progress") or "")}</div>')
     elif status == DONE:
         parts.append(f'<div class="ra-a">{linked_text(answer.get("text", ""), citations, tid)}</div>')
@@ -323,11 +269,20 @@ def _footer(turn: dict[str, Any], number: int) -> str:
         )
     voted = turn.get("vote")
     status = f"Feedback saved ({'good' if voted == 'up' else 'bad'})." if voted else ""
+    off = " disabled" if voted else ""
+
+    def vote(value: str, label: str, title: str) -> str:
+        pressed = "true" if voted == value else "false"
+        return (
+            f'<button class="ra-vote" data-turn="{tid}" data-vote="{value}" aria-pressed="{pressed}" title="{title}"'
+            f"{off}>{label}</button>"
+        )
+
     return (
         f'<div class="ra-foot"><span class="ra-route">{esc(facts)}</span>{" ".join(links)}'
-        f'<button class="ra-vote" data-turn="{tid}" data-vote="up" title="This answer is good">▲ Good</button>'
-        f'<button class="ra-vote" data-turn="{tid}" data-vote="down" title="Wrong or unhelpful">▼ Bad</button>'
-        f'<input class="ra-comment" placeholder="Comment (optional), then vote" maxlength="1000">'
+        f'<button class="ra-copy" data-text="{esc(answer.get("text", ""))}" title="Copy the answer">⧉ Copy</button>'
+        f"{vote('up', '▲ Good', 'This answer is good')}{vote('down', '▼ Bad', 'Wrong or unhelpful')}"
+        f'<input class="ra-comment" placeholder="Comment (optional), then vote" maxlength="1000"{off}>'
         f'<span class="ra-vote-status">{esc(status)}</span></div>'
     )
 

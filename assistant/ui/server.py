@@ -14,7 +14,8 @@ from assistant.access import LOOPBACK, LoginGuard, check_exposure
 from assistant.api import Assistant
 from assistant.errors import AssistantError
 from assistant.settings import Settings
-from assistant.ui.app import CSS, build_app
+from assistant.ui.app import build_app
+from assistant.ui.assets import APP_CSS as CSS
 from assistant.ui.guard import UploadGuard, private_upload_dir
 from assistant.ui.turns import Shared
 

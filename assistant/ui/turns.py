@@ -15,6 +15,7 @@ from assistant.llm.base import LLMError
 from assistant.retrieve import Filters
 from assistant.ui.corpus import source_names
 from assistant.ui.session import DONE, ERROR, READING, STOPPED, WRITING, Conversation, GuardedChatModel, run_events
+from assistant.ui.sources import quote_line
 from index.entries import KINDS
 
 log = logging.getLogger(__name__)
@@ -166,8 +167,9 @@ def _evidence(passages: Any, names: dict[str, str]) -> list[dict[str, str]]:
 
 
 def answer_dict(answer: Any, assistant: Assistant, names: dict[str, str]) -> dict[str, Any]:
-    """The answer's JSON form for the UI: citations with the entry's event, place and readable source name;
-    contexts reduced to what is shown (title, kind, source)."""
+    """The answer's JSON form for the UI: citations with the entry's event, place, readable source name and the
+    line of the quote in its file (``quote_line``; a talk's record points at its schedule row, its abstract lies
+    further down); contexts reduced to what is shown (title, kind, source)."""
     data = answer.to_dict()
     entries = assistant.corpus.entries
     for c in data.get("citations") or []:
@@ -177,6 +179,10 @@ def answer_dict(answer: Any, assistant: Assistant, names: dict[str, str]) -> dic
             for key in ("event", "location", "venue"):
                 if getattr(entry, key, None):
                     c[key] = getattr(entry, key)
+            quotes = [q for q in c.get("quotes") or [c.get("quote")] if q]
+            found = quote_line(entry, quotes[0], assistant.settings.index) if quotes and not c.get("page") else None
+            if found is not None:
+                c["quote_line"] = found
     data["contexts"] = [
         {k: p.get(k) for k in ("entry_id", "title", "kind", "source")} for p in data.get("contexts") or []
     ]
@@ -239,7 +245,7 @@ def _follow(
             return
         if what == "tick":
             if turn["status"] == WRITING or time.perf_counter() - started > 1.0:
-                turn.update(status=WRITING, progress=_progress(shared, started))
+                turn.update(status=WRITING, progress=_progress(shared, started, writing=bool(turn["text"])))
                 yield
             continue
         event_kind = getattr(item, "kind", "")
@@ -248,6 +254,7 @@ def _follow(
             turn["progress"] = _progress(shared, started)
         elif event_kind == "text" and getattr(item, "text", ""):
             turn["text"] += item.text
+            turn["progress"] = _progress(shared, started, writing=True)
         elif event_kind == "final":
             answer = getattr(item, "answer", None)
             continue
@@ -272,8 +279,10 @@ def _follow(
     yield
 
 
-def _progress(shared: Shared, started: float) -> str:
+def _progress(shared: Shared, started: float, writing: bool = False) -> str:
     elapsed = time.perf_counter() - started
+    if writing:
+        return f"Checking the next sentence against the sources… {elapsed:.0f} s"
     guard = shared.guard
     estimate = guard.wait_estimate(shared.writers - 1) if guard is not None else ""
     return f"Reading the entries with the model, {elapsed:.0f} s so far. {estimate} Checked sentences appear here."

@@ -17,6 +17,10 @@ log = logging.getLogger(__name__)
 _END = re.compile(r"[.!?:;][\"”’)\]]*$")
 _BAD_TITLE = re.compile(r"^(untitled|microsoft word\b|file:|about:blank)|\.(html?|pdf|docx?|tex|dvi)$", re.I)
 _MAX_TITLE_CHARS = 250
+_LABELLED_AUTHORS = re.compile(r"^\s*(?:authors?|by)\s*[:：]\s*(.+)$", re.I)
+_YEAR = re.compile(r"\b(19[5-9]\d|20[0-4]\d)\b")
+_LABELLED_DATE = re.compile(r"^\s*(?:year|date|published|submitted|accepted|©|\(c\)|copyright)\b", re.I)
+_HEAD_PARAGRAPHS = 12  # title, authors, affiliations, date: the part of page 1 above the abstract
 _STAMP = re.compile(r"^(arxiv:\S+|preprint\b|under review\b|published as\b|accepted (at|to|for)\b|draft\b|\d+$)", re.I)
 
 
@@ -105,7 +109,24 @@ def _title_and_authors(reader, pages: list[str], fallback: str) -> tuple[str, li
         # Only the line right under the title found on the page: a title line itself can look like a name.
         after = next((i + 1 for i, p in enumerate(paragraphs) if clean_title(p).lower() == title.lower()), None)
         authors = split_authors(paragraphs[after]) if after is not None and after < len(paragraphs) else []
+    if not authors:
+        # An "Authors: …" line anywhere at the head of page 1 (a title page with a subtitle or a date first).
+        labelled = (_LABELLED_AUTHORS.match(p) for p in paragraphs[:_HEAD_PARAGRAPHS])
+        authors = next((found for m in labelled if m and (found := split_authors(m.group(1)))), [])
     return title[:_MAX_TITLE_CHARS], authors
+
+
+def _year(pages: list[str]) -> int | None:
+    """The year at the head of page 1: on a labelled line ("Published: March 2021", "© 2019") first, else on a
+    short line of its own (a date or "NeurIPS 2017"); never from the PDF's creation date, which is when the file was
+    made, not the paper."""
+    first = next((p for p in pages if p.strip()), "")
+    head = [p.strip() for p in first.split("\n") if p.strip()][:_HEAD_PARAGRAPHS]
+    for lines in ([p for p in head if _LABELLED_DATE.match(p)], [p for p in head if len(p) <= 40]):
+        for line in lines:
+            if m := _YEAR.search(line):
+                return int(m.group(1))
+    return None
 
 
 def parse(path: Path) -> ParsedDocument:
@@ -126,7 +147,9 @@ def parse(path: Path) -> ParsedDocument:
         starts.append(at)
         parts.append(text)
         at += len(text) + 2
-    entry = paper_entry(title=title, text="\n\n".join(parts), file=name, authors=authors, page_starts=starts)
+    entry = paper_entry(
+        title=title, text="\n\n".join(parts), file=name, authors=authors, page_starts=starts, year=_year(pages)
+    )
     blank = [n for n, text in enumerate(pages, start=1) if not text.strip()]
     warnings = []
     if blank:

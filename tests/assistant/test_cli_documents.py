@@ -57,7 +57,7 @@ def test_remove_and_documents_listing(tmp_path, cli_env, capsys):
     table = capsys.readouterr().out
     assert "Notes on Sparse Routing" in table and "a.md" in table and "markdown" in table
     assert main(["remove", "a.md", *cli_env]) == 0
-    assert capsys.readouterr().out.strip() == "a.md: removed (1 entries)"
+    assert capsys.readouterr().out.strip() == "a.md: removed (1 entry)"
     assert main(["remove", "a.md", *cli_env]) == 1
     err = capsys.readouterr().err
     assert err.startswith("error: a.md: no added document has this entry id, path or file name")

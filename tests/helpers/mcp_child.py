@@ -10,7 +10,7 @@ from assistant.api import Assistant
 from assistant.llm import ScriptedChatModel
 from assistant.mcp_server import serve_mcp
 from index.embed import HashingEmbedder
-from tests.conftest import make_settings
+from tests.helpers import make_settings
 
 
 def main() -> None:

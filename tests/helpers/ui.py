@@ -26,12 +26,14 @@ ARGS = [
 ]
 
 
-def shot(page: Any, name: str) -> None:
+def shot(page: Any, name: str, full_page: bool = True) -> None:
+    """A screenshot in test-output/ (and docs/ with RA_UPDATE_SCREENSHOTS=1); ``full_page=False`` shows what the
+    viewport shows (the input row sticks to its bottom, which a full-page capture draws mid-page)."""
     out = REPO / "test-output"
     out.mkdir(exist_ok=True)
-    page.screenshot(path=str(out / name), full_page=True)
+    page.screenshot(path=str(out / name), full_page=full_page)
     if os.environ.get("RA_UPDATE_SCREENSHOTS") == "1":
-        page.screenshot(path=str(REPO / "docs" / name), full_page=True)
+        page.screenshot(path=str(REPO / "docs" / name), full_page=full_page)
 
 
 def write(folder: Path, name: str, text: str = "A title\nSome text.") -> Path:
@@ -57,3 +59,24 @@ def run(library: Any, paths: Any, settings: Settings, upload_dir: Path, **kw: An
         ([dict(vars(r)) for r in rows], line)
         for rows, line in upload(library, paths, settings, upload_dir=upload_dir, **kw)
     ]
+
+
+def ask(page: Any, question: str, how: str = "enter") -> None:
+    """Type a question into the chat box and send it with Enter or the Ask button."""
+    box = page.locator("#ra-question textarea")
+    box.fill(question)
+    if how == "enter":
+        box.press("Enter")
+    else:
+        page.click("#ra-ask")
+
+
+def turns(page: Any) -> list[str]:
+    """The status of every conversation turn on the page."""
+    return page.evaluate("[...document.querySelectorAll('#ra-conv .ra-turn')].map(t => t.dataset.status)")
+
+
+def wait_done(page: Any, count: int, timeout: float = 60_000) -> None:
+    """Wait until ``count`` turns are done."""
+    done = "[...document.querySelectorAll('#ra-conv .ra-turn')].filter(t => t.dataset.status === 'done')"
+    page.wait_for_function(f"{done}.length >= {count}", timeout=timeout)

@@ -15,7 +15,7 @@ from assistant.settings import Settings
 from index.build import BM25_DIR, MANIFEST, build_index
 from index.embed import HashingEmbedder
 from index.store import ChromaChunkStore
-from tests.conftest import SEEDS, make_settings
+from tests.helpers import SEEDS, make_settings
 
 TUTORIALS = "000_fd45bc4d7915428a.txt"
 

@@ -37,6 +37,13 @@ def pdfs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         "partial": print_pdf(SCAN_HTML.replace("<body>", "<body><h1>A Cover Page With Text</h1>"), d / "part.pdf"),
         "encrypted": encrypt_copy(paper, d / "locked.pdf"),
         "truncated": truncated_copy(paper, d / "cut.pdf"),
+        "labelled": print_pdf(
+            "<html><head><meta charset='utf-8'><title>Sparse Routing Notes</title></head><body>"
+            "<h1>Sparse Routing Notes</h1><p>A working paper on expert routing</p>"
+            "<p>Authors: Ann Lee, Bo Chen</p><p>Published: March 2021</p>"
+            "<h2>Abstract</h2><p>Routing tokens to experts in 2019 and 2020 was costly.</p></body></html>",
+            d / "labelled.pdf",
+        ),
     }
 
 
@@ -52,6 +59,13 @@ def test_pdf_title_authors_and_pages(pdfs):
         assert first in entry.text, first
         assert entry.page_of(first) == page
     assert entry.page_of("a sentence that is not in the paper at all") is None
+
+
+def test_pdf_authors_line_and_year_on_page_one_are_read(pdfs):
+    # issue 29: a labelled "Authors:" line not right under the title, and the year at the head of page 1
+    entry = parse_document(pdfs["labelled"]).entries[0]
+    assert entry.title == "Sparse Routing Notes" and entry.authors == ["Ann Lee", "Bo Chen"] and entry.year == 2021
+    assert parse_document(pdfs["paper"]).entries[0].year is None  # no year on the page: none is made up
 
 
 def test_pdf_title_from_first_page_when_metadata_is_a_file_name(pdfs):

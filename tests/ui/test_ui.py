@@ -26,6 +26,7 @@ from assistant.ui import (
     sortable_date,
     source_names,
 )
+from assistant.ui.corpus import corpus_intro
 from assistant.ui.render import linked_text
 from assistant.ui.session import DONE, ERROR, STOPPED, Conversation, GuardedChatModel, new_turn, run_events
 from assistant.ui.turns import Shared, answer_turn, check_k, check_kind, check_source
@@ -86,9 +87,35 @@ def test_rendered_turn_has_its_own_cards_exports_and_votes() -> None:
     html = render_turn(turn, 1)
     tid = turn["id"]
     assert f'id="ra-c-{tid}-1"' in html and "Symposium agenda (Rovinj 2024)" in html
-    assert "003_c10c96c1afa68c83.txt:84" in html and "<mark>" in html
+    assert "Symposium agenda (Rovinj 2024) · line 84" in html and "<mark>" in html
+    card = html.split('class="ra-card"', 1)[1].split("</dl>", 1)[0]
+    assert "003_c10c96c1afa68c83.txt" not in card  # readable names, not hashed file names
     assert 'class="ra-export-md"' in html and 'class="ra-export-bib"' in html
-    assert html.count('class="ra-vote"') == 2
+    assert html.count('class="ra-vote"') == 2 and 'aria-pressed="true"' not in html and "disabled" not in html
+    assert f'data-entry="{CITATION["entry_id"]}"' in html and 'class="ra-copy"' in html and 'class="ra-edit"' in html
+    # the card names the quote's own line when it was found, and a vote shows pressed and cannot be sent again
+    turn["answer"]["citations"] = [dict(CITATION, quote_line=235)]
+    turn["vote"] = "up"
+    html = render_turn(turn, 1)
+    assert "Symposium agenda (Rovinj 2024) · line 235" in html
+    assert 'data-vote="up" aria-pressed="true"' in html and html.count(" disabled>") == 3  # both votes and the comment
+
+
+def test_markdown_in_questions_and_answers_renders_and_stays_safe() -> None:
+    turn = _done_turn("It is **bold** and *new* [1].", [CITATION], question="Is `x` **really** <b>so</b>?")
+    html = render_turn(turn, 1)
+    assert "<strong>really</strong>" in html and "<code>x</code>" in html and "&lt;b&gt;so&lt;/b&gt;" in html
+    assert 'It is <strong>bold</strong> and <em>new</em> <a class="ra-cite"' in html
+    shown = html.split('class="ra-a"', 1)[1].split("</div>", 1)[0]
+    assert "**" not in shown and 'data-text="It is **bold** and *new* [1]."' in html  # Copy copies the raw text
+
+
+def test_the_first_screen_says_what_the_corpus_is() -> None:
+    entries = [e for f in sorted((ROOT / "seeds").glob("*.txt")) for e in parse_seed_file(f).entries]
+    line = corpus_intro(entries, source_names(entries))
+    assert "25 talks of the 1st Symposium on Machine Learning for Theories" in line and "Rovinj" in line
+    assert "10 tutorials" in line and "70 papers from 2 Daily Papers pages" in line
+    assert "194 papers in a Research Papers library" in line and "chunk" not in line
 
 
 def test_seed_links_in_quotes_are_not_clickable() -> None:

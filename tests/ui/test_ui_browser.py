@@ -29,7 +29,7 @@ from assistant.ui import build_app, launch_kwargs
 from tests.helpers import REPO
 from tests.helpers.bibtex import parse_bibtex
 from tests.helpers.servers import free_port
-from tests.helpers.ui import ARGS, CHROMIUM, shot
+from tests.helpers.ui import ARGS, CHROMIUM, ask, shot, turns, wait_done
 
 ROOT = REPO
 RECORD_Q = "Who talks at 4:20 pm on Wednesday?"
@@ -103,26 +103,8 @@ def browser() -> Iterator[Any]:
 def open_page(browser: Any, url: str, width: int = 1300, height: int = 1000, **options: Any) -> Any:
     page = browser.new_page(viewport={"width": width, "height": height}, **options)
     page.goto(url)
-    page.wait_for_function("document.querySelector('.ra-status')?.innerText.includes('entries')", timeout=120_000)
+    page.wait_for_function("document.querySelector('#ra-intro')?.innerText.includes('talks')", timeout=120_000)
     return page
-
-
-def ask(page: Any, question: str, how: str = "enter") -> None:
-    box = page.locator("#ra-question textarea")
-    box.fill(question)
-    if how == "enter":
-        box.press("Enter")
-    else:
-        page.click("#ra-ask")
-
-
-def turns(page: Any) -> list[str]:
-    return page.evaluate("[...document.querySelectorAll('#ra-conv .ra-turn')].map(t => t.dataset.status)")
-
-
-def wait_done(page: Any, count: int, timeout: float = 60_000) -> None:
-    done = "[...document.querySelectorAll('#ra-conv .ra-turn')].filter(t => t.dataset.status === 'done')"
-    page.wait_for_function(f"{done}.length >= {count}", timeout=timeout)
 
 
 def test_double_submit_two_answers_each_with_its_own_sources(served: dict[str, Any], browser: Any) -> None:
@@ -262,7 +244,8 @@ def test_phone_width_reload_and_vote(served: dict[str, Any], browser: Any) -> No
     page = open_page(browser, served["url"], width=390, height=844, is_mobile=True, device_scale_factor=2)
     ask(page, RECORD_Q)
     wait_done(page, 1)
-    shot(page, "screenshot-phone.png")
+    page.locator("#ra-conv .ra-turn").last.scroll_into_view_if_needed()
+    shot(page, "screenshot-phone.png", full_page=False)
     assert page.evaluate("document.documentElement.scrollWidth") <= 392  # nothing wider than the phone
     card = page.locator("#ra-conv .ra-card").first.bounding_box()
     box = page.locator("#ra-question textarea").bounding_box()
@@ -286,7 +269,7 @@ def test_phone_width_reload_and_vote(served: dict[str, Any], browser: Any) -> No
     page.click("#ra-clear")  # clears the conversation and its sources, also from the browser's storage
     page.wait_for_function("document.querySelectorAll('#ra-conv .ra-turn, #ra-conv .ra-card').length === 0")
     page.reload()
-    page.wait_for_function("document.querySelector('.ra-status')?.innerText.includes('entries')", timeout=60_000)
+    page.wait_for_function("document.querySelector('#ra-intro')?.innerText.includes('talks')", timeout=60_000)
     time.sleep(1)
     assert page.locator("#ra-conv .ra-turn").count() == 0
     page.close()

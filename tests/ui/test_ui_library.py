@@ -215,7 +215,7 @@ def test_a_cited_page_shows_on_the_card_and_in_the_markdown() -> None:
     turn.update(
         status=DONE, answer={"text": "They learn [1].", "citations": [dict(cited, page=3, quote="They learn.")]}
     )
-    assert "<code>deep-nets.pdf</code> · page 3" in render_turn(turn, 1)
+    assert "deep-nets.pdf · page 3" in render_turn(turn, 1)
     assert reference_line(dict(cited, page=3)).endswith("deep-nets.pdf. page 3.")
     assert "[1] “Deep Nets” (paper). deep-nets.pdf. page 3." in answer_markdown(turn)
     assert "page" not in reference_line(cited)

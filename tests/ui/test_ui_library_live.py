@@ -179,6 +179,9 @@ def test_the_library_tab_in_a_browser(tmp_path: Path, minilm: Any) -> None:
             browser = play.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
             page = browser.new_page(viewport={"width": 1300, "height": 1000})
             page.goto(f"http://127.0.0.1:{settings.ui.port}/")
+            intro = f"document.querySelector('#ra-intro')?.innerText.includes('{before} papers')"
+            page.wait_for_function(intro, timeout=60_000)
+            page.get_by_text("Technical details").click()  # the entry count lives there, off the first screen
             page.wait_for_function(f"{status}?.includes('{before} entries')", timeout=60_000)
             page.get_by_role("tab", name="Library").click()
             page.set_input_files("#ra-upload input[type=file]", [str(note), str(note.parent / "run.sh")])
@@ -193,10 +196,67 @@ def test_the_library_tab_in_a_browser(tmp_path: Path, minilm: Any) -> None:
             shot(page, "screenshot-library.png")
             page.click("#ra-remove-choice input")
             page.locator("#ra-remove-choice li[role=option]").first.click()
+            page.once("dialog", lambda dialog: dialog.dismiss())  # asked first: No removes nothing
             page.click("#ra-remove")
-            page.wait_for_function("document.querySelector('#ra-remove-status')?.innerText.includes('removed')")
+            page.wait_for_function("document.querySelector('#ra-remove-status')?.innerText.includes('Nothing')")
+            assert len(assistant.documents()) == 1
+            page.once("dialog", lambda dialog: dialog.accept())
+            page.click("#ra-remove")
+            page.wait_for_function("document.querySelector('#ra-remove-status')?.innerText.includes('removed (')")
+            assert "removed (1 entry)" in page.inner_text("#ra-remove-status")
             page.wait_for_function("document.querySelector('#ra-docs-count')?.innerText.includes('No documents')")
             page.wait_for_function(f"{status}?.includes('{before} entries')")
+            browser.close()
+    finally:
+        app.close()
+    assert assistant.documents() == []
+
+
+@pytest.mark.slow
+def test_removing_a_document_in_the_browser_asks_first(tmp_path: Path, minilm: Any) -> None:
+    """Issue 29: removal asks for confirmation (No removes nothing, the choice stays) and says "1 entry". The document
+    is added through the API, so this holds whatever the upload route does."""
+    from assistant.api import Assistant
+    from assistant.llm import ScriptedChatModel
+    from tests.helpers import SEEDS
+    from tests.helpers.ui import ARGS, CHROMIUM
+
+    if not CHROMIUM.exists():
+        pytest.skip("Debian chromium missing: bash scripts/install-browser.sh")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    settings = config(tmp_path)
+    settings.index.seeds_dir = tmp_path / "seeds"
+    settings.index.seeds_dir.mkdir()
+    lines = (SEEDS / "001_0afc165511f16759.txt").read_text("utf-8").splitlines()
+    (settings.index.seeds_dir / "001.txt").write_text("\n".join([lines[0], "6 papers in library", *lines[2:14]]) + "\n")
+    settings.ui.port = free_port()
+    assistant = Assistant(settings, chat_model=ScriptedChatModel("I don't know."), embedder=minilm)
+    note = tmp_path / "learned-index-notes.md"
+    note.write_text("# Learned Index Notes\n\nAuthors: Ann Lee\n\nLearned indexes predict key positions.\n")
+    assistant.add_documents([note])
+    app = build_app(lambda: assistant, settings)
+    app.launch(**launch_kwargs(settings), prevent_thread_lock=True, quiet=True)
+    try:
+        with sync_api.sync_playwright() as play:
+            browser = play.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
+            page = browser.new_page(viewport={"width": 1300, "height": 1000})
+            page.goto(f"http://127.0.0.1:{settings.ui.port}/")
+            page.wait_for_function(
+                "document.querySelector('#ra-intro')?.innerText.includes('you added')", timeout=60_000
+            )
+            page.get_by_role("tab", name="Library").click()
+            page.wait_for_function("document.querySelector('#ra-docs')?.innerText.includes('Learned Index Notes')")
+            page.click("#ra-remove-choice input")
+            page.locator("#ra-remove-choice li[role=option]").first.click()
+            asked: list[str] = []
+            page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
+            page.click("#ra-remove")
+            page.wait_for_function("document.querySelector('#ra-remove-status')?.innerText.includes('Nothing removed')")
+            assert asked and "Remove this document" in asked[0] and len(assistant.documents()) == 1
+            page.once("dialog", lambda dialog: dialog.accept())
+            page.click("#ra-remove")  # the choice stayed: no need to pick it again
+            page.wait_for_function("document.querySelector('#ra-remove-status')?.innerText.includes('removed (')")
+            assert "removed (1 entry)" in page.inner_text("#ra-remove-status")
             browser.close()
     finally:
         app.close()
