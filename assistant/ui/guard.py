@@ -58,6 +58,7 @@ class _PartScanner:
         self.max_files = max_files
         self.suffixes = None if suffixes is None else {s.lower() for s in suffixes}
         self.files = self.fields = 0
+        self.refused: list[str] = []  # file names of a type not accepted: stored empty, never with their bytes
         self._header, self._value = b"", b""
         self._filename: str | None = None
         self.problem: UploadRefused | None = None
@@ -100,8 +101,7 @@ class _PartScanner:
                 else UploadRefused(403, "this server accepts no uploads (ASSISTANT_UI__UPLOADS=false)", "uploads_off")
             )
         elif self.suffixes is not None and Path(name).suffix.lower() not in self.suffixes:
-            allowed = ", ".join(sorted(self.suffixes))
-            self.problem = UploadRefused(415, f"{name!r}: this type of file is not accepted; allowed: {allowed}")
+            self.refused.append(name)
 
     def feed(self, data: bytes) -> None:
         """Scan the next piece of the body; ``problem`` is set at the first limit broken."""
@@ -152,13 +152,22 @@ class UploadGuard:
                 # The API's documents route names each refused file in its reply (a row per file, like the
                 # Library's), so only counts and bytes are limited there; Gradio's own upload route gets the types too.
                 typed = not path.startswith(API_PREFIX)
-                await self._read(scope, receive, spool, options[b"boundary"], typed)
+                refused = await self._read(scope, receive, spool, options[b"boundary"], typed)
             except UploadRefused as exc:
                 await _answer(send, exc.status, str(exc), api=not typed, code=exc.code)
                 return
             except _Disconnected:
                 return
             spool.seek(0)
+            if refused:
+                # A file of a type not accepted reaches the app by name only, its bytes left out, so the Library
+                # still reports it in its own row ("x.sh: .sh files are not accepted") while nothing of it is kept.
+                body = without_file_bytes(spool.read(), options[b"boundary"], set(refused))
+                spool.seek(0)
+                spool.truncate()
+                spool.write(body)
+                spool.seek(0)
+                scope = {**scope, "headers": _with_length(scope.get("headers", []), len(body))}
             await self.app(scope, _replay(spool, receive), send)
 
     def _serves_upload(self, path: str) -> bool:
@@ -167,9 +176,9 @@ class UploadGuard:
             return Path(target).resolve().is_relative_to(self.upload_dir)
         return True  # a path that cannot be resolved is not served either
 
-    async def _read(self, scope: Scope, receive: Receive, spool: Any, boundary: bytes, typed: bool = True) -> None:
+    async def _read(self, scope: Scope, receive: Receive, spool: Any, boundary: bytes, typed: bool = True) -> list[str]:
         """Read the whole body into ``spool``; raise UploadRefused (after draining what is reasonable) if it breaks
-        a limit."""
+        a limit. Returns the names of files of a type not accepted (checked when ``typed``)."""
         declared = _header(scope, b"content-length")
         too_big = UploadRefused(
             413, f"the upload is larger than {self.max_bytes / 1_000_000:g} MB (ASSISTANT_UI__MAX_UPLOAD_TOTAL_MB)"
@@ -196,6 +205,7 @@ class UploadGuard:
                 break
         if problem is not None:
             raise problem
+        return scanner.refused
 
 
 class _Disconnected(Exception):
@@ -204,6 +214,34 @@ class _Disconnected(Exception):
 
 def _header(scope: Scope, name: bytes) -> bytes:
     return next((v for k, v in scope.get("headers", []) if k.lower() == name), b"")
+
+
+def without_file_bytes(body: bytes, boundary: bytes, names: set[str]) -> bytes:
+    """The multipart ``body`` with the contents of the file parts named ``names`` left empty (headers kept)."""
+    delimiter = b"--" + boundary
+    parts = body.split(delimiter)
+    for i, part in enumerate(parts):
+        head, sep, _ = part.partition(b"\r\n\r\n")
+        if not sep:
+            continue
+        _, options = parse_options_header(_disposition(head))
+        filename = options.get(b"filename")
+        if filename is not None and Path(filename.decode("utf-8", "replace").replace("\\", "/")).name in names:
+            parts[i] = head + sep + b"\r\n"
+    return delimiter.join(parts)
+
+
+def _disposition(head: bytes) -> bytes:
+    for line in head.split(b"\r\n"):
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-disposition":
+            return value.strip()
+    return b""
+
+
+def _with_length(headers: list[tuple[bytes, bytes]], length: int) -> list[tuple[bytes, bytes]]:
+    kept = [(k, v) for k, v in headers if k.lower() != b"content-length"]
+    return [*kept, (b"content-length", str(length).encode())]
 
 
 def _replay(spool: Any, receive: Receive) -> Receive:

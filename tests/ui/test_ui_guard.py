@@ -73,11 +73,17 @@ def test_too_many_bytes_are_refused_whole(live: dict[str, Any]) -> None:
 
 
 @pytest.mark.parametrize("name", ["page.html", "script.js", "noext", "image.svg"])
-def test_disallowed_types_are_refused_and_never_stored(live: dict[str, Any], name: str) -> None:
-    before = _files(live["uploads"])
-    response = _upload(live, [("ok.md", b"# fine\n"), (name, b"<script>alert(1)</script>")])
-    assert response.status_code == 415 and name in response.json()["detail"]
-    assert _files(live["uploads"]) == before
+def test_disallowed_types_reach_the_app_by_name_only_and_their_bytes_are_never_stored(
+    live: dict[str, Any], name: str
+) -> None:
+    before = set(_files(live["uploads"]))
+    fine = f"# fine beside {name}\n".encode()  # its own bytes: Gradio stores identical bytes once
+    response = _upload(live, [("ok.md", fine), (name, b"<script>alert(1)</script>")])
+    assert response.status_code == 200  # the Library names the refused file in its own row
+    new = [p for p in _files(live["uploads"]) if p not in before]
+    assert any(p.read_bytes() == fine for p in new)
+    assert all(b"<script>" not in p.read_bytes() for p in new)
+    assert all(p.stat().st_size == 0 for p in new if p.name == name)
 
 
 def test_an_accepted_upload_is_never_served_back(live: dict[str, Any]) -> None:
@@ -179,3 +185,14 @@ def test_live_login_from_a_second_address_succeeds_during_a_lockout(hashing_inde
         assert login("127.0.0.1", "s3cret") == 200  # another address is let in
     finally:
         app.close()
+
+
+def test_a_refused_files_bytes_are_cut_from_the_body_and_its_headers_kept() -> None:
+    from assistant.ui.guard import without_file_bytes
+
+    body = (
+        b'--B\r\nContent-Disposition: form-data; name="files"; filename="a.md"\r\n\r\n# A\r\n'
+        b'--B\r\nContent-Disposition: form-data; name="files"; filename="x.sh"\r\n\r\necho hi\r\n--B--\r\n'
+    )
+    cut = without_file_bytes(body, b"B", {"x.sh"})
+    assert b"echo hi" not in cut and b'filename="x.sh"' in cut and b"# A" in cut
