@@ -5,7 +5,15 @@ Support means, all at once: every number it states is in the span and stands nex
 name (capitalised word, acronym, URL) is in the span or the entry's own header; most of its content words are in the
 span (words repeated from the question count for nothing); it adds something the question did not already say;
 its negations, directions and certainty words are the span's; two names it relates stand in the same order in one
-span sentence; and its words keep the company they keep in the span (not assembled from scattered words)."""
+span sentence; and its words keep the company they keep in the span (not assembled from scattered words).
+
+What the sentence says is also bound to what the span says (``assistant.verify_binding``): a qualifier or condition
+stays with the result it governs (low/high, before/after, with/without); who does what to whom stays as in the span
+(agent and object around "uses", "outperforms", "is trained on", passives turned round); a relation is no stronger
+than the span's (aligns < matches < equivalent, correlates < causes); a span ending in "..." supports nothing past
+its last complete clause; "by X", "X's group" needs X among the entry's people. A sentence that only announces what
+follows ("evaluated on two tasks") is no answer (``assistant.verify_framing``), and text addressing the assistant or
+the reader (``index.directives``) is never an answer."""
 
 from __future__ import annotations
 
