@@ -166,6 +166,9 @@ _SEGMENT_END = re.compile(
     r"(?<=[.!?])\s+(?=\S)|(?<=:)\s+(?=\S)|(?<=,)\s+(?=(?:which|what|who|whom|whose|when|where|how|is|are|does|do|did|can)\b)",
     re.I,
 )
+_ASKING_START = re.compile(
+    r"^\s*(which|what|who|whom|whose|when|where|why|how|is|are|was|were|does|do|did|can|could|list|name)\b", re.I
+)
 _ASKER = re.compile(r"\b(i|i'm|i've|i'd|me|my|we|we're|our|us)\b", re.I)
 
 
@@ -178,6 +181,8 @@ def without_preamble(text: str, off_topic: Callable[[str], bool]) -> str:
     kept = list(segments)
     while len(kept) > 1:
         head = kept[0]
+        if _ASKING_START.match(head):
+            break  # it asks itself ("How many GPUs train TabPFN: A Transformer …?" splits at the title's colon)
         about_asker = bool(_ASKER.search(head)) or head.rstrip().endswith((":", ","))
         # "Quick question while I'm writing my paper: …": a remark about the asker that hands over with a colon.
         framing = head.rstrip().endswith(":") and bool(_ASKER.search(head))

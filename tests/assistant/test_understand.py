@@ -118,3 +118,10 @@ def test_a_preamble_about_the_asker_is_dropped_and_a_description_kept() -> None:
     described = "I remember a talk on spiking networks with local rules. Who gave it?"
     assert without_preamble(described, off_topic) == described
     assert without_preamble(asked, off_topic) == asked
+
+
+def test_a_question_split_at_a_titles_colon_is_not_a_preamble() -> None:
+    from assistant.understand import without_preamble
+
+    asked = "How many GPUs trained Sparse Coding: A Study in Local Rules?"
+    assert without_preamble(asked, lambda text: True) == asked
