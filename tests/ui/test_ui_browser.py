@@ -114,7 +114,7 @@ def test_double_submit_two_answers_each_with_its_own_sources(served: dict[str, A
     page.wait_for_selector("#ra-conv .ra-turn")
     TIMINGS["first_visible_s"] = round(time.perf_counter() - started, 3)
     ask(page, RECORD_Q, "click")  # while the first answer is still being written
-    page.wait_for_function("document.querySelectorAll('#ra-conv .ra-turn').length === 2", timeout=5_000)
+    page.wait_for_function("document.querySelectorAll('#ra-conv .ra-turn').length === 2", timeout=15_000)
     wait_done(page, 2)
     TIMINGS["two_answers_s"] = round(time.perf_counter() - started, 3)
     assert turns(page) == ["done", "done"]
