@@ -135,7 +135,9 @@ def _names(claim: str) -> list[str]:
     out = []
     for match in _NAME_RE.finditer(claim):
         name = re.sub(r"['’]s$", "", match.group())
-        if match.start() == 0 and not re.search(r"[A-Z0-9]", name[1:]):
+        # "Stanford's X …": a possessive is a name even at the start of the sentence.
+        possessive = name != match.group() or claim[match.end() : match.end() + 2] in ("'s", "’s")
+        if match.start() == 0 and not possessive and not re.search(r"[A-Z0-9]", name[1:]):
             continue
         if fold(name) in STOP_WORDS or len(name) < 2:
             continue

@@ -128,3 +128,13 @@ def test_a_name_is_not_credited_with_what_the_next_sentence_says() -> None:
     )
     assert not _supported(wrong, sentences, ctx)
     assert _supported("ALLORA shows how to compose LoRa adapters by detecting non-commutativity.", sentences, ctx)
+
+
+def test_a_possessive_name_at_the_start_of_a_sentence_must_be_in_the_span():
+    from assistant.verify import span_supports
+
+    span = "Ada Quill applied an information-geometric approach to mechanistic models in data space."
+    assert not span_supports(
+        "Oxbridge's Ada Quill applied an information-geometric approach to mechanistic models.", span
+    )
+    assert span_supports("Ada Quill applied an information-geometric approach to mechanistic models.", span)
