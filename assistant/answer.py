@@ -242,7 +242,9 @@ class Answerer:
     ) -> Iterator[AnswerEvent]:
         """The model's verified sentences (or a quoted span) and the final answer. After record sentences (``after``
         names their route), a content part with nothing verified ends without an event: the record answer stands."""
-        if asks_each(question) and len(named) >= 2:
+        if (asks_each(question) and len(named) >= 2) or 1 <= len(named) <= CONTEXT_ENTRIES:
+            # The entries a question names or refers back to ("what does it introduce?") are read first, whatever
+            # else retrieval ranked above them; a comparison reads every entry it names.
             passages = self._named_first(passages, named[:CONTEXT_ENTRIES])
         entries = [p.entry for p in passages if p.entry is not None]
         with self.search_lock:
