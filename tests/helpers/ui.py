@@ -80,3 +80,11 @@ def wait_done(page: Any, count: int, timeout: float = 60_000) -> None:
     """Wait until ``count`` turns are done."""
     done = "[...document.querySelectorAll('#ra-conv .ra-turn')].filter(t => t.dataset.status === 'done')"
     page.wait_for_function(f"{done}.length >= {count}", timeout=timeout)
+
+
+def open_page(browser: Any, url: str, width: int = 1300, height: int = 1000, **options: Any) -> Any:
+    """A new page of the app at ``url``, waited on until its first screen has rendered."""
+    page = browser.new_page(viewport={"width": width, "height": height}, **options)
+    page.goto(url)
+    page.wait_for_function("document.querySelector('#ra-intro')?.innerText.includes('talks')", timeout=120_000)
+    return page

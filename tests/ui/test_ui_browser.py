@@ -29,7 +29,7 @@ from assistant.ui import build_app, launch_kwargs
 from tests.helpers import REPO
 from tests.helpers.bibtex import parse_bibtex
 from tests.helpers.servers import free_port
-from tests.helpers.ui import ARGS, CHROMIUM, ask, shot, turns, wait_done
+from tests.helpers.ui import CHROMIUM, ask, open_page, shot, turns, wait_done
 
 ROOT = REPO
 RECORD_Q = "Who talks at 4:20 pm on Wednesday?"
@@ -87,24 +87,6 @@ def served(real_index: Settings, minilm: Any) -> Iterator[dict[str, Any]]:
         out = ROOT / "test-output"
         out.mkdir(exist_ok=True)
         (out / "ui-timings.json").write_text(json.dumps(TIMINGS, indent=1))
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
-        try:
-            yield b
-        finally:
-            b.close()
-
-
-def open_page(browser: Any, url: str, width: int = 1300, height: int = 1000, **options: Any) -> Any:
-    page = browser.new_page(viewport={"width": width, "height": height}, **options)
-    page.goto(url)
-    page.wait_for_function("document.querySelector('#ra-intro')?.innerText.includes('talks')", timeout=120_000)
-    return page
 
 
 def test_double_submit_two_answers_each_with_its_own_sources(served: dict[str, Any], browser: Any) -> None:

@@ -18,7 +18,8 @@ from assistant.feedback import feedback_path
 from assistant.llm import ScriptedChatModel
 from assistant.ui import build_app, launch_kwargs
 from tests.helpers.servers import free_port
-from tests.helpers.ui import ARGS, CHROMIUM, ask, shot, turns, wait_done
+from tests.helpers.ui import CHROMIUM, ask, shot, turns, wait_done
+from tests.helpers.ui import open_page as open_ui_page
 
 pytestmark = [
     pytest.mark.slow,
@@ -72,22 +73,8 @@ def served(real_index: Settings, minilm: Any) -> Iterator[dict[str, Any]]:
         app.close()
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
-        try:
-            yield b
-        finally:
-            b.close()
-
-
 def open_page(browser: Any, url: str, width: int = 1440, height: int = 900, **options: Any) -> Any:
-    page = browser.new_page(viewport={"width": width, "height": height}, **options)
-    page.goto(url)
-    page.wait_for_function("document.querySelector('#ra-intro')?.innerText.includes('talks')", timeout=120_000)
-    return page
+    return open_ui_page(browser, url, width, height, **options)
 
 
 def last_turn(page: Any) -> Any:
