@@ -82,10 +82,11 @@ class Answerer:
         intent = read_intent(question)
         linker = self.retriever.corpus.linker
         linked = [e for e in linker.link(question, focus) if filters.accepts(e)]
-        if q.summary and not names_a_title(question, linker.by_title(question)):
+        titled = names_a_title(question, linker.by_title(question))
+        if q.summary and not titled:
             yield from self._summary(run, q, intent, filters)
             return
-        if intent.is_list and not names_a_title(question, linker.by_title(question)):
+        if intent.is_list and not titled:
             yield from self._list(run, question, intent, filters)
             return
         meta = answer_from_metadata(question, linked, focus, q.asks)
@@ -149,11 +150,10 @@ class Answerer:
 
     def _affirms(self, question: str, sentence: AnswerSentence) -> bool:
         """Whether the first answer sentence's evidence affirms a yes/no question about its entry's content."""
-        corpus = self.retriever.corpus
-        refs = [r for r in sentence.spans if r.entry_id in corpus.entries]
+        entries = self.retriever.corpus.entries
+        ref = next((r for r in sentence.spans if r.entry_id in entries), None)
         # Hyphenated words count by their parts ("gold-medal-equivalent" affirms "gold medal level").
-        topic = topic_words(question.replace("-", " "))
-        return bool(refs) and all(affirmed(topic, corpus.entries[r.entry_id], r.quote) for r in refs[:1])
+        return ref is not None and affirmed(topic_words(question.replace("-", " ")), entries[ref.entry_id], ref.quote)
 
     def _other_speaker(self, intent: Intent, linked: list[Entry], filters: Filters) -> Entry | None:
         """The talk or tutorial the question's topic is about when the question names another person for it ("in

@@ -21,7 +21,7 @@ from index.text import content_words, fold, stem_matches, words
 
 MAX_ITEMS = 15
 _EVIDENCE_CHARS = 170
-_KIND_PLURAL = {"talk": "talks", "tutorial": "tutorials", "paper": "papers"}
+KIND_PLURAL = {"talk": "talks", "tutorial": "tutorials", "paper": "papers"}
 
 
 @dataclass
@@ -164,7 +164,7 @@ def find_list(question: str, intent: Intent, ctx: ListContext) -> ListResult:
         pool = [e for e in pool if e.kind in intent.kinds]
     if intent.collection:
         pool = [e for e in pool if e.collection == intent.collection]
-    noun = " or ".join(_KIND_PLURAL[k] for k in intent.kinds) if intent.kinds else "entries"
+    noun = " or ".join(KIND_PLURAL[k] for k in intent.kinds) if intent.kinds else "entries"
     day = parse_day(question, ctx.entries)
     schedule = bool(day or intent.minutes)
     if schedule:

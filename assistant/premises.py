@@ -78,11 +78,6 @@ def contradicted(premise: Premise, entries: Sequence[Entry], said: str) -> list[
     return wrong
 
 
-def verdict(premise: Premise, entries: Sequence[Entry], said: str) -> str:
-    """ "Yes." when the records carry every value the question states, "No." when they contradict one."""
-    return "No." if contradicted(premise, entries, said) else "Yes."
-
-
 def correction(wrong: Sequence[str]) -> str:
     """The phrase put before a record answer whose entry contradicts the question ("Not on Tuesday:")."""
     text = "; ".join(wrong)

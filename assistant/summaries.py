@@ -8,10 +8,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from assistant.evidence import EntryEvidence, SentenceScorer
+from assistant.lists import KIND_PLURAL
 from index.entries import Entry
 
 MAX_SUMMARY_ENTRIES = 6
-_KIND_PLURAL = {"talk": "Talks", "tutorial": "Tutorials", "paper": "Papers"}
 
 
 @dataclass
@@ -41,7 +41,7 @@ def summary_items(
 
 def kind_heading(kind: str) -> str:
     """ "Talks", "Tutorials", "Papers" (the kind itself, capitalised, for any other)."""
-    return _KIND_PLURAL.get(kind, kind.capitalize() + "s")
+    return KIND_PLURAL.get(kind, kind + "s").capitalize()
 
 
 def render_summary_intro(items: Sequence[SummaryItem]) -> str:

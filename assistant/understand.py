@@ -17,10 +17,7 @@ from dataclasses import dataclass
 from index.chat import expand_chat
 from index.text import CLOCK_RE, WEEKDAYS, words
 
-__all__ = ["FIELDS", "Question", "asked_fields", "is_summary", "is_yes_no", "normalise", "understand"]
-
-FIELDS: tuple[str, ...] = ("author_count", "date", "year", "authors", "venue", "affiliation", "when", "people", "title")
-"""Record fields a question can ask for, in the order record answers state them."""
+__all__ = ["Question", "asked_fields", "is_summary", "is_yes_no", "normalise", "understand"]
 
 # Multi-word asks: patterns are certain where they match (the fast path); single words below generalise.
 _PATTERNS: dict[str, re.Pattern[str]] = {
@@ -113,11 +110,6 @@ class Question:
     yes_no: bool = False
     summary: bool = False
     keyword_query: bool = False
-
-    @property
-    def asks_record(self) -> bool:
-        """Whether it asks for at least one record field."""
-        return bool(self.asks)
 
 
 def normalise(text: str, correct: Callable[[str], str] | None = None) -> str:
