@@ -23,14 +23,14 @@ from assistant.answer_types import Answer, AnswerEvent, NoMatchingEntriesError, 
 from assistant.cite import AnswerSentence, Citation
 from assistant.intent import Intent, asks_each, read_intent, topic_words
 from assistant.lists import ListContext, find_list, render_empty, render_intro, render_item
-from assistant.premises import affirmed, contradicted, correction, stated
-from assistant.record_answers import MetadataAnswer, answer_from_metadata, asks_metadata
+from assistant.premises import affirmed, checks_record, contradicted, correction, stated
+from assistant.record_answers import MetadataAnswer, answer_from_metadata, asks_metadata, record_sentence
 from assistant.retrieve import Filters, HybridRetriever, Passage
 from assistant.summaries import MAX_SUMMARY_ENTRIES, render_summary_intro, render_summary_item, summary_items
 from assistant.understand import Question, understand
 from assistant.writing import CONTEXT_ENTRIES, Draft, GroundedWriter
 from index.entries import Entry
-from index.text import normalize_title
+from index.text import content_words, normalize_title, stem_matches
 
 ABSTAIN_TEXT = "The corpus does not say."
 OFF_TOPIC_SIMILARITY = 0.42
@@ -100,10 +100,28 @@ class Answerer:
         if meta is not None and not (meta.abstain and content_parts):
             yield from self._record(run, meta, linked, intent, content_parts, q)
             return
+        checked = self._checked_premise(q, intent, linked) if meta is None and linked else None
+        if checked is not None and q.yes_no and checked[2]:
+            # A yes/no question about a talk's or tutorial's record only ("is X at <institution>?"): the record says.
+            entry = checked[0]
+            yield from self._record(
+                run, MetadataAnswer([(record_sentence(entry), [entry])], intent="premise"), [entry], intent, [], q
+            )
+            return
         query = retrieval_query or question
         with self.search_lock:
             passages = self._retrieve(query, k, filters, intent)
-            other = self._other_speaker(intent, linked, filters) if linked and not focus else None
+            checks = checked is not None and bool(checked[1])
+            other = self._other_speaker(intent, linked, filters) if linked and not focus and not checks else None
+        if checked is not None and checked[1]:
+            # The question states something of the entry's record that is wrong: say what the record says first.
+            entry, wrong, _ = checked
+            linked = [entry, *(e for e in linked if e.id != entry.id)]
+            passages = [record_passage(entry, self.retriever.corpus.first_chunks.get(entry.id))] + [
+                p for p in passages if p.entry_id != entry.id
+            ]
+            lead = f"{correction(wrong)} {record_sentence(entry)}"
+            yield run.say(run.citer.sentence(lead, [(entry, entry.metadata_line())]))
         if other is not None:
             # The question puts a topic in the wrong person's talk: say whose it is, then answer from that entry.
             named_wrongly = linked[0]
@@ -121,7 +139,7 @@ class Answerer:
         # meaning to it (fusion may rank a word-matching entry above the one the question describes).
         shown = passages[:CONTEXT_ENTRIES]
         confident = bool(linked) or max(p.dense_score or 0.0 for p in shown) >= self.quote_min_relevance
-        after = "record:premise" if other is not None else ""
+        after = "record:premise" if other is not None or (checked is not None and checked[1]) else ""
         finished = False
         for event in self._write(run, question, intent, passages, confident, after, [e.id for e in linked], q):
             finished = finished or event.kind == "final"
@@ -174,6 +192,23 @@ class Answerer:
         return (
             self.retriever.corpus.entries[best] if sims[best] - sims.get(named.id, 0.0) >= WRONG_PERSON_MARGIN else None
         )
+
+    def _checked_premise(
+        self, q: Question, intent: Intent, linked: list[Entry]
+    ) -> tuple[Entry, list[str], bool] | None:
+        """For a question naming a talk or tutorial and stating something of its record (a day, a time, an
+        affiliation, another person): the entry that agrees best, what the question gets wrong, and whether the
+        question asks about the record only (its topic words are all names, days or the entry's people)."""
+        candidates = [e for e in linked[:3] if e.kind != "paper" and record_sentence(e)]
+        premise = stated(q.text, self.retriever.corpus.linker.name_words)
+        if not candidates or not checks_record(premise, candidates[0]):
+            return None
+        entry = min(candidates, key=lambda e: len(contradicted(premise, [e], "")))
+        stated_words = set(
+            content_words(" ".join([*premise.names, *premise.organisations, *premise.days, *entry.people]))
+        )
+        rest = [t for t in intent.topic if not stem_matches(t, stated_words)]
+        return entry, contradicted(premise, [entry], ""), not rest
 
     def _described_entry(self, query: str, filters: Filters, intent: Intent) -> Entry | None:
         """The entry a question describes, when retrieval ranks it first and it is close in meaning to the question

@@ -50,6 +50,14 @@ _LIST_RE = re.compile(
     r"\bwho (?:is|are) (?:on|in) the (?:programme|program|schedule|agenda)\b",
     re.I,
 )
+# A query typed as a noun phrase whose head is a plural kind ("Tuesday afternoon talks", "papers on X from 2025",
+# "tutorials with three presenters"): asks for every entry that fits, like "which talks …".
+_NOUN_PHRASE_LIST = re.compile(rf"^\s*(?:[\w:.'-]+\s+){{0,3}}?{_LIST_NOUNS}\b", re.I)
+_ASKING_WORD = re.compile(
+    r"^\s*(?:who|whom|whose|what|which|when|where|why|how|is|are|was|were|do|does|did|can|could|will|would|should|"
+    r"has|have|had|tell|explain|describe|summari[sz]e|give|show|find)\b",
+    re.I,
+)
 _PLURAL_RE = re.compile(rf"\b(which|what|any|all|list|name)\b[^?]*\b{_LIST_NOUNS}\b", re.I)
 _IDENTIFY_RE = re.compile(
     r"^\s*(?:which|what) (?:paper|talk|tutorial|article|work|study|lecture|speaker|presenter|researcher)\b|"
@@ -90,6 +98,7 @@ _TOPIC_FILLER = frozenset(
     """about covering related relate relating involve involves mention mentions held take place scheduled happen
     happening available appear appears research researcher researchers people speak speaks speaking spoke
     conference workshop event day morning afternoon evening before after until between during programme program
+    lunch noon midday break
     schedule agenda angle angles perspective perspectives viewpoint stance contribute contributes contribution
     contributions compare compared comparison contrast special notable noteworthy interesting remarkable unique
     main key argue argues argued build builds built use uses used using apply applies applied employ employs
@@ -160,10 +169,34 @@ def collection_named(question: str) -> str | None:
     return None
 
 
+_RANGE = re.compile(
+    r"\b(?:between|from)\s+(\d{1,2})(?:[:.](\d{2}))?\s*([ap])?\.?m?\.?\s+(?:and|to|until|till|-)\s+"
+    r"(\d{1,2})(?:[:.](\d{2}))?\s*([ap])?\.?m?\.?(?!\w)",
+    re.I,
+)
+
+
+def _clock_minutes(hour: str, minute: str | None, half: str | None) -> int:
+    """Minutes since midnight of a clock time written with or without am/pm: a bare hour below 8 is read as
+    afternoon (a programme runs from morning to evening)."""
+    h = int(hour) % 24
+    if half:
+        h = h % 12 + (12 if half.lower() == "p" else 0)
+    elif h < 8:
+        h += 12
+    return h * 60 + int(minute or 0)
+
+
 def time_window(question: str) -> tuple[int, int] | None:
-    """Minutes since midnight [start, end) that "morning", "afternoon", "evening", "before 11 am", "after lunch"
-    restrict a schedule question to."""
+    """Minutes since midnight [start, end) that "morning", "afternoon", "evening", "before 11 am", "after lunch",
+    "between 9 and 10:30" restrict a schedule question to."""
     low = question.lower()
+    ranged = _RANGE.search(question)
+    if ranged:
+        start = _clock_minutes(ranged.group(1), ranged.group(2), ranged.group(3) or ranged.group(6))
+        end = _clock_minutes(ranged.group(4), ranged.group(5), ranged.group(6))
+        if start < end:
+            return (start, end + 1)  # a talk starting at the range's end is in it
     for name, window in _PART_OF_DAY.items():
         if re.search(rf"\b{name}\b", low):
             return window
@@ -322,6 +355,8 @@ def read_intent(question: str) -> Intent:
     is_list = bool(_LIST_RE.search(question)) and not (len(parts) > 1 and question.lower().startswith("is there"))
     if is_list and parse_time(question) and not _PLURAL_RE.search(question):
         is_list = False  # "who talks at 4:20 pm on Wednesday?" names one slot
+    if not is_list and len(parts) == 1 and _NOUN_PHRASE_LIST.match(question) and not _ASKING_WORD.match(question):
+        is_list = True
     return Intent(
         kinds=kinds_named(question),
         collection=collection_named(question),

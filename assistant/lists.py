@@ -141,7 +141,9 @@ def _affiliated(question: str, pool: Sequence[Entry]) -> list[Entry] | None:
 
 
 _COUNT_NOUNS = frozenset(
-    content_words("author authors presenter presenters speaker speakers people persons researchers instructors single")
+    content_words(
+        "author authors presenter presenters speaker speakers people persons researchers instructors single sole"
+    )
     + content_words("exactly just only")
 )
 
@@ -151,6 +153,33 @@ def _year_of(entry: Entry) -> int | None:
         return entry.year
     found = re.search(r"\b(?:19|20)\d{2}\b", entry.date or "")
     return int(found.group()) if found else None
+
+
+_PEOPLE = r"(?:co-?)?(?:authors?|presenters?|speakers?|people|persons|researchers|instructors)\b"
+_AT_LEAST = re.compile(
+    rf"\b(?:(\d{{1,3}})\s*(?:\+|or more)|at least (\d{{1,3}})|(?:more than|over) (\d{{1,3}}))\s+{_PEOPLE}", re.I
+)
+_AT_MOST = re.compile(
+    rf"\b(?:(\d{{1,3}}) or (?:fewer|less)|at most (\d{{1,3}})|(?:fewer|less) than (\d{{1,3}}))\s+{_PEOPLE}", re.I
+)
+_SOLE = re.compile(r"\b(?:single|sole|solo|one)[\s-]+(?:authors?|authored|presenters?|speakers?)\b", re.I)
+
+
+def people_counts(question: str) -> tuple[int, int] | None:
+    """The range of people counts a list question asks for: "exactly three presenters" (3, 3), "10 or more
+    authors" (10, ∞), "fewer than 4 authors" (0, 3), "single-author papers" (1, 1); None when it states none."""
+    if _SOLE.search(question):
+        return (1, 1)
+    for pattern, strict in ((_AT_LEAST, 1), (_AT_MOST, -1)):
+        found = pattern.search(question)
+        if found:
+            n = int(next(g for g in found.groups() if g))
+            exclusive = found.group(3) is not None
+            if strict == 1:
+                return (n + 1 if exclusive else n, 10**6)
+            return (0, n - 1 if exclusive else n)
+    count = stated(question, ()).count
+    return (count[0], count[0]) if count else None
 
 
 def _people_count(entry: Entry) -> int | None:
@@ -180,10 +209,10 @@ def find_list(question: str, intent: Intent, ctx: ListContext) -> ListResult:
         topic = [t for t in topic if t not in affiliation_stems and t not in _AFFILIATION_WORDS]
     if _TBD_RE.search(question):
         pool, topic, detail = [e for e in pool if e.title.startswith("TBD")], [], "untitled"
-    count = stated(question, ()).count
-    if count:
-        pool, detail = [e for e in pool if _people_count(e) == count[0]], "count"
-        topic = [t for t in topic if t not in _COUNT_NOUNS]
+    counts = people_counts(question)
+    if counts:
+        pool, detail = [e for e in pool if counts[0] <= (_people_count(e) or 0) <= counts[1]], "count"
+        topic = [t for t in topic if not any(part in _COUNT_NOUNS for part in t.split("-"))]
     year = _YEAR.search(question)
     if year:
         pool, detail = [e for e in pool if _year_of(e) == int(year.group(1))], "year"

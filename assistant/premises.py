@@ -20,6 +20,13 @@ _COUNTED = re.compile(
     r"(?:co-?)?(authors?|presenters?|speakers?|people|persons|researchers|instructors)\b",
     re.I,
 )
+# An institution stated in words the corpus may not know ("the University of Amsterdam", "Amsterdam University"):
+# its naming words are checked against the record like any corpus name.
+_ORG_CUE = r"(?i:universit(?:y|ies)|institute|college|school|laborator(?:y|ies)|lab|cent(?:er|re)|polytechnic)"
+_ORGANISATION = re.compile(
+    rf"\b{_ORG_CUE}\s+(?:of|for)\s+(?:the\s+)?([^\W\d_][\w-]+(?:\s+[A-Z][\w-]+)?)|"
+    rf"\b([A-Z][\w-]+(?:\s+[A-Z][\w-]+)?)\s+{_ORG_CUE}\b"
+)
 _COUNT_WORDS = {"single": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5}
 _COUNT_WORDS |= {"six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10}
 
@@ -32,6 +39,8 @@ class Premise:
     time: str | None = None
     count: tuple[int, str] | None = None
     names: tuple[str, ...] = ()
+    organisations: tuple[str, ...] = ()
+    """Institutions as stated, cue word included ("the University of Amsterdam")."""
 
     def is_empty(self) -> bool:
         """Whether the question states nothing a record could check."""
@@ -48,6 +57,12 @@ def stated(question: str, name_words: Collection[str]) -> Premise:
         for t in re.findall(r"[^\W\d_][\w-]*", question)
         if (lower or t[0].isupper()) and len(t) >= 3 and fold(t) in name_words and fold(t) not in STOP_WORDS
     ]
+    organisations = []
+    for found in _ORGANISATION.finditer(question):
+        organisations.append(found.group(0))
+        phrase = found.group(1) or found.group(2)
+        known = {fold(n) for n in names}
+        names += [t for t in re.findall(r"[^\W\d_][\w-]*", phrase) if len(t) >= 3 and fold(t) not in STOP_WORDS | known]
     counted = _COUNTED.search(question)
     count = None
     if counted:
@@ -58,6 +73,7 @@ def stated(question: str, name_words: Collection[str]) -> Premise:
         time=parse_time(question),
         count=count,
         names=tuple(dict.fromkeys(names)),
+        organisations=tuple(organisations),
     )
 
 
@@ -74,8 +90,30 @@ def contradicted(premise: Premise, entries: Sequence[Entry], said: str) -> list[
         counts = {len(e.people) or e.authors_count for e in entries}
         if n not in counts:
             wrong.append(f"not {n} {noun}")
-    wrong += [f"not {n}" for n in premise.names if fold(n) not in record_words]
+    # A name the entry's own text mentions is no contradiction ("joint work with <a co-author>").
+    mentioned = set(words(fold(" ".join(e.text for e in entries))))
+    unknown = [n for n in premise.names if fold(n) not in record_words and fold(n) not in mentioned]
+    wrong += [f"not {n}" for n in _adjacent(unknown, premise.names)]
     return wrong
+
+
+def _adjacent(unknown: Sequence[str], names: Sequence[str]) -> list[str]:
+    """The unknown names, those stated one after another joined ("Aaron Roth", "ETH Zurich")."""
+    runs: list[list[str]] = []
+    for i, name in enumerate(names):
+        if name in unknown:
+            if runs and i > 0 and names[i - 1] == runs[-1][-1]:
+                runs[-1].append(name)
+            else:
+                runs.append([name])
+    return [" ".join(run) for run in runs]
+
+
+def checks_record(premise: Premise, entry: Entry) -> bool:
+    """Whether the premise states something about the entry's record beyond the names that identify it: a day, a
+    time, a people count, or a name or affiliation not among the entry's people."""
+    own = set(words(fold(" ".join(entry.people))))
+    return bool(premise.days or premise.time or premise.count or any(fold(n) not in own for n in premise.names))
 
 
 def correction(wrong: Sequence[str]) -> str:

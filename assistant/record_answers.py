@@ -43,7 +43,8 @@ def _who(e: Entry) -> str:
     return _names(e.presenters) if e.presenters else ""
 
 
-def _speaker_sentence(e: Entry) -> str:
+def record_sentence(e: Entry) -> str:
+    """A talk's or tutorial's record as one sentence: when, who (with affiliation) and the title (empty for papers)."""
     if e.kind == "talk":
         title = "a talk whose title is still TBD" if e.title.startswith("TBD") else f"“{e.title}”"
         return f"On {_when(e)}, {_who(e)} gives {title}."
@@ -143,7 +144,7 @@ def _fields(asks: frozenset[str], first: Entry, linked: Sequence[Entry]) -> list
     if asks & {"title", "people"} and not any(a and a.intent == "when" for a in out):
         talks = [e for e in linked if e.kind in ("talk", "tutorial")]
         if talks:
-            out.append(MetadataAnswer([(_speaker_sentence(e), [e]) for e in talks[:8]], intent="who"))
+            out.append(MetadataAnswer([(record_sentence(e), [e]) for e in talks[:8]], intent="who"))
     return out
 
 

@@ -28,6 +28,19 @@ def test_an_affiliation_the_record_contradicts_is_a_no(fake_assistant):
     assert [c.speaker for c in ans.citations] == ["Sebastian Goldt"]
 
 
+def test_a_yes_no_question_about_an_institution_the_corpus_does_not_know_is_answered_from_the_record(fake_assistant):
+    no = fake_assistant().ask("Is Afonso Bandeira with the University of Oslo?")
+    assert no.text.startswith("No.") and "ETH Zurich" in no.text and no.route == "record:premise"
+    yes = fake_assistant().ask("is afonso bandeira at eth zurich")
+    assert yes.text.startswith("Yes.") and [c.speaker for c in yes.citations] == ["Afonso Bandeira"]
+
+
+def test_a_content_question_stating_a_wrong_day_is_corrected_before_it_is_answered(fake_assistant):
+    ans = fake_assistant().ask("What will Marco Mondelli cover in his Friday talk?")
+    assert ans.text.startswith("Not on Friday:") and "Tuesday" in ans.text
+    assert [c.speaker for c in ans.citations][:1] == ["Marco Mondelli"] and ans.route.startswith("record:premise")
+
+
 def test_a_stated_people_count_is_corrected(fake_assistant):
     ans = fake_assistant().ask("who are the 2 presenters of the unlearning data at scale tutorial")
     assert ans.text.startswith("Not 2 presenters:") and "Ashia Wilson" in ans.text

@@ -30,6 +30,10 @@ def test_kind_words_become_kinds_but_verbs_do_not(question: str, kinds: tuple[st
         ("Which speakers are from EPFL?", True),
         ("Is there a tutorial on making a model forget its training data?", True),
         ("Who talks at 4:20 pm on Wednesday?", False),
+        ("Friday evening keynotes", True),
+        ("tutorials with four presenters?", True),
+        ("papers about graph rewriting from 2023", True),
+        ("explain the talks' common thread", False),
         ("Which tutorial covers theorem proving in Lean?", False),
         ("Is there a tutorial on proofs? Which library does it introduce?", False),
     ],
@@ -43,6 +47,10 @@ def test_times_of_day_and_bounds() -> None:
     assert time_window("Which talks are before 11 am?") == (0, 660)
     assert time_window("Which talks are after 3 pm?") == (901, 1440)
     assert time_window("Which talks are about memory?") is None
+    assert time_window("talks between 11 and 12:45 on Friday") == (660, 766)
+    assert time_window("anything from 2 to 3:30 pm?") == (840, 931)
+    assert time_window("between 13:00 and 14:00") == (780, 841)
+    assert time_window("papers between 2019 and 2021") is None
 
 
 def test_attributes_and_their_presence() -> None:

@@ -9,6 +9,7 @@ from assistant.intent import read_intent
 from assistant.lists import (
     ListContext,
     find_list,
+    people_counts,
     rarity_weights,
     render_empty,
     render_intro,
@@ -166,3 +167,13 @@ def test_a_long_description_needs_any_one_of_its_rarest_words() -> None:
     question = "Which talks ask whether sequence models predict long jumps in a map from odd integers to successors?"
     result = find_list(question, read_intent(question), _over(entries, weights, {"t1": 0.5, "t2": 0.5}))
     assert [i.entry.id for i in result.items] == ["t1"]
+
+
+def test_people_counts_read_exact_counts_bounds_and_sole_authors() -> None:
+    assert people_counts("tutorials with exactly two presenters") == (2, 2)
+    assert people_counts("papers with 12 or more authors") == (12, 10**6)
+    assert people_counts("papers with more than 12 authors") == (13, 10**6)
+    assert people_counts("papers with at most 3 authors") == (0, 3)
+    assert people_counts("papers with fewer than 3 authors") == (0, 2)
+    assert people_counts("sole-author papers") == (1, 1)
+    assert people_counts("papers on sparse coding") is None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from assistant.premises import affirmed, contradicted, correction, stated
+from assistant.premises import affirmed, checks_record, contradicted, correction, stated
 from index.entries import Entry
 
 TALK = Entry(
@@ -59,3 +59,23 @@ def test_a_span_that_negates_what_is_asked_does_not_affirm_it() -> None:
     assert not affirmed(("need", "train"), entry, "The agent is training-free.")
     assert not affirmed(("human", "level"), entry, "Its scores are significantly below human level.")
     assert affirmed(("beat", "baselin"), entry, "It beats baselines.")
+
+
+def test_an_institution_the_corpus_does_not_know_is_stated_and_contradicted_as_one_name() -> None:
+    premise = stated("Is Ada Quill with the University of Nowhere Else?", NAMES)
+    assert "Nowhere" in premise.names and premise.organisations
+    assert contradicted(premise, [TALK], "") == ["not Nowhere Else"]
+    assert contradicted(stated("is ada quill at the university of somewhere", NAMES), [TALK], "") == []
+
+
+def test_a_name_the_entrys_own_text_mentions_is_no_contradiction() -> None:
+    entry = Entry(id="t2", kind="talk", title="T", speaker="Ada Quill", text="Joint work with Cy Moss.")
+    assert contradicted(stated("Did Ada Quill work with Cy Moss on it?", NAMES), [entry], "") == []
+    names = NAMES | {"eve", "stone"}
+    assert contradicted(stated("Did Ada Quill work with Eve Stone on it?", names), [entry], "") == ["not Eve Stone"]
+
+
+def test_a_premise_checks_the_record_when_it_states_more_than_the_entrys_people() -> None:
+    assert checks_record(stated("Is Ada Quill from Oxbridge?", NAMES), TALK)
+    assert checks_record(stated("What does Ada Quill say on Monday?", NAMES), TALK)
+    assert not checks_record(stated("What does Ada Quill say about sparse codes?", NAMES), TALK)
