@@ -13,6 +13,7 @@ in ``Answer.route``:
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -23,7 +24,16 @@ from assistant.answer_types import Answer, AnswerEvent, NoMatchingEntriesError, 
 from assistant.cite import AnswerSentence, Citation
 from assistant.intent import Intent, asks_each, read_intent, topic_words
 from assistant.lists import ListContext, find_list, render_empty, render_intro, render_item
-from assistant.premises import affirmed, checks_record, contradicted, correction, stated
+from assistant.premises import (
+    affirmed,
+    checks_record,
+    contradicted,
+    correction,
+    denied,
+    distinctive_terms,
+    stated,
+    unmentioned,
+)
 from assistant.record_answers import MetadataAnswer, answer_from_metadata, asks_metadata, record_sentence
 from assistant.retrieve import Filters, HybridRetriever, Passage
 from assistant.summaries import MAX_SUMMARY_ENTRIES, render_summary_intro, render_summary_item, summary_items
@@ -135,6 +145,14 @@ class Answerer:
         if not self._relevant(passages, linked):
             yield from self._abstain(run, passages, "no relevant passage")
             return
+        if q.yes_no and not run.sentences:
+            # A yes/no question about something none of the entries it is about mentions: the corpus does not say.
+            about = linked[:CONTEXT_ENTRIES] or linker.by_coined_name(question)[:CONTEXT_ENTRIES]
+            about = about or [p.entry for p in passages[:CONTEXT_ENTRIES] if p.entry is not None]
+            missing = unmentioned(distinctive_terms(question, linker.name_words), about)
+            if missing and not self._other_value(missing, about):
+                yield from self._abstain(run, passages, "not mentioned: " + ", ".join(missing))
+                return
         # Confident when the question names an entry, or when one of the entries the model is shown is close in
         # meaning to it (fusion may rank a word-matching entry above the one the question describes).
         shown = passages[:CONTEXT_ENTRIES]
@@ -166,12 +184,30 @@ class Answerer:
         similarity = self.writer.scorer.similarity(text, list(self.retriever.corpus.entries.values()))
         return max(similarity.values(), default=0.0) < OFF_TOPIC_SIMILARITY
 
-    def _affirms(self, question: str, sentence: AnswerSentence) -> bool:
-        """Whether the first answer sentence's evidence affirms a yes/no question about its entry's content."""
+    def _verdict(self, question: str, sentence: AnswerSentence) -> str:
+        """ "Yes." or "No." when the first answer sentence's evidence affirms or denies a yes/no question about its
+        entry's content; empty when it does neither (the evidence is shown without a verdict)."""
         entries = self.retriever.corpus.entries
         ref = next((r for r in sentence.spans if r.entry_id in entries), None)
+        if ref is None:
+            return ""
         # Hyphenated words count by their parts ("gold-medal-equivalent" affirms "gold medal level").
-        return ref is not None and affirmed(topic_words(question.replace("-", " ")), entries[ref.entry_id], ref.quote)
+        topic = topic_words(question.replace("-", " "))
+        entry = entries[ref.entry_id]
+        if denied(topic, question, entry, ref.quote):
+            return "No."
+        return "Yes." if affirmed(topic, entry, ref.quote, question) else ""
+
+    @staticmethod
+    def _other_value(missing: Sequence[str], entries: Sequence[Entry]) -> bool:
+        """Whether every missing term is a value ("5-layer") of which the entries state another ("3-layer")."""
+        shape = lambda token: re.sub(r"\d+(?:\.\d+)?", "#", token.lower())  # noqa: E731
+        if not all(any(c.isdigit() for c in t) for t in missing):
+            return False
+        text = " ".join(e.text for e in entries).lower()
+        return all(
+            shape(t) != "#" and re.search(re.escape(shape(t)).replace("\\#", r"\d+(?:\.\d+)?"), text) for t in missing
+        )
 
     def _other_speaker(self, intent: Intent, linked: list[Entry], filters: Filters) -> Entry | None:
         """The talk or tutorial the question's topic is about when the question names another person for it ("in
@@ -289,7 +325,7 @@ class Answerer:
         for sentence in writing:
             if not run.sentences:
                 lead = self._source_lead(sentence)
-                verdict = "Yes." if q is not None and q.yes_no and self._affirms(question, sentence) else ""
+                verdict = self._verdict(question, sentence) if q is not None and q.yes_no else ""
                 sentence = led(sentence, " ".join(p for p in (verdict, lead) if p))
             yield run.say(sentence)
         if not run.sentences:

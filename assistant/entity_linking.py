@@ -43,6 +43,9 @@ _ANAPHORA_ENTRY = re.compile(
 )
 
 
+_NAME_TOKEN = re.compile(r"\b(?=[\w-]*[a-z][A-Z]|[\w-]*[A-Za-z]{3}\d)[A-Za-z][\w-]*\b")
+
+
 def _words(text: str) -> list[str]:
     return normalize_title(text).split()
 
@@ -99,6 +102,12 @@ class EntityLinker:
         self._affiliations: list[list[str]] = []
         self._by_affiliation_word: dict[str, set[int]] = {}
         self._day_of_date: dict[str, str] = {}
+        names: dict[str, set[int]] = {}
+        for i, e in enumerate(self.entries):
+            for token in _NAME_TOKEN.findall(e.title):
+                names.setdefault(token.lower(), set()).add(i)
+        # A coined name in exactly one title ("CamelCase", letters with digits) names that entry on its own.
+        self._by_coined_name = {name: next(iter(ids)) for name, ids in names.items() if len(ids) == 1}
         for i, e in enumerate(self.entries):
             people = [(p, [t for t in _words(p) if len(t) > 1]) for p in e.people]
             self._people.append(people)
@@ -198,6 +207,12 @@ class EntityLinker:
                     hits.append((score, e))
         hits.sort(key=lambda x: -x[0])
         return [e for _, e in hits]
+
+    def by_coined_name(self, question: str) -> list[Entry]:
+        """Entries whose coined name (a CamelCase or letters-and-digits word in no other title: "FooNet", "Bar3")
+        the question writes, in any case. Weaker than a title: a question may name a method only to compare."""
+        ids = [self._by_coined_name.get(t.lower()) for t in re.findall(r"[\w-]{4,}", question)]
+        return [self.entries[i] for i in dict.fromkeys(i for i in ids if i is not None)]
 
     def by_affiliation(self, question: str) -> list[Entry]:
         """Talks whose speaker's affiliation the question names ("from EPFL", "at ETH Zurich")."""

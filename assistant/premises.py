@@ -122,7 +122,7 @@ def correction(wrong: Sequence[str]) -> str:
     return text[:1].upper() + text[1:] + ":"
 
 
-def affirmed(topic: Sequence[str], entry: Entry, span: str) -> bool:
+def affirmed(topic: Sequence[str], entry: Entry, span: str, question: str = "") -> bool:
     """Whether a span affirms a yes/no question about an entry's content. Each of the question's topic words beyond
     the entry's title and people either identifies the entry (it stands elsewhere in the entry's text) or is part of
     what is asked; what is asked must stand in the span: at least one word in it, and none missing from both span
@@ -134,7 +134,8 @@ def affirmed(topic: Sequence[str], entry: Entry, span: str) -> bool:
     in_entry = set(content_words(unhyphen(entry.text)))
     said = sum(stem_matches(t, in_span) for t in asked)
     missing = sum(not stem_matches(t, in_span) and not stem_matches(t, in_entry) for t in asked)
-    return said >= 1 and missing <= (1 if len(asked) >= 4 else 0) and not _negated(asked, span)
+    same_polarity = _negated(asked, span) == _negated(asked, question)
+    return said >= 1 and missing <= (1 if len(asked) >= 4 else 0) and same_polarity
 
 
 _NEGATION = frozenset("not no never without neither nor lacks lack fails fail below unlike instead free".split())
@@ -150,3 +151,75 @@ def _negated(asked: Sequence[str], span: str) -> bool:
             if any(stem_matches(t, near) for t in asked):
                 return True
     return False
+
+
+_TOKEN = re.compile(r"[^\W_][\w.+-]*[^\W_]|[^\W_]")
+
+
+def distinctive_terms(question: str, known: Collection[str] = ()) -> list[str]:
+    """Names of things a question asks about, which a text must contain to be about them: tokens with a digit or a
+    capital after their first letter ("QM9", "MovieLens", "GPT-2"), and capitalised words inside a sentence
+    ("... use Lean?"). Stop words, days, months and ``known`` words (the corpus's people) are left out."""
+    terms = []
+    for sentence in re.split(r"(?<=[.!?:;])\s+", question):
+        for i, token in enumerate(_TOKEN.findall(sentence)):
+            inner_capital = any(c.isupper() for c in token[1:])
+            capitalised = i > 0 and token[0].isupper()
+            if not (any(c.isdigit() for c in token) or inner_capital or capitalised):
+                continue
+            folded = fold(token)
+            possessive = folded[:-1] if folded.endswith("s") and token[0].isupper() else folded
+            if folded in STOP_WORDS or folded in _DAYS or possessive in known or folded in known:
+                continue
+            if _MONTH.fullmatch(folded):
+                continue
+            if token.isdigit() and len(token) <= 2:
+                continue
+            terms.append(token)
+    return list(dict.fromkeys(terms))
+
+
+_MONTH = re.compile(
+    r"jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|[a-z]+uary|march|april|june|july|august|[a-z]+ber"
+)
+
+
+def _squeezed(text: str) -> str:
+    return re.sub(r"(?<=\w)[-.](?=\w)", "", fold(text))
+
+
+def unmentioned(terms: Sequence[str], entries: Sequence[Entry]) -> list[str]:
+    """The terms none of the entries mentions (title, text, people, record), hyphens and dots inside words ignored;
+    an all-capitals term also counts as mentioned by the initials of consecutive words ("RL")."""
+    blob = _squeezed(" ".join(f"{e.title} {e.text} {e.metadata_line()}" for e in entries))
+    tokens = words(blob)
+    initials = {"".join(w[0] for w in tokens[i : i + n]) for n in (2, 3, 4) for i in range(len(tokens) - n + 1)}
+    out = []
+    for term in terms:
+        key = _squeezed(term)
+        if re.search(rf"\b{re.escape(key)}", blob):
+            continue
+        if term.isupper() and key in initials:
+            continue
+        out.append(term)
+    return out
+
+
+def denied(topic: Sequence[str], question: str, entry: Entry, span: str) -> bool:
+    """Whether a span answers a yes/no question about an entry's content with no: it carries what is asked but
+    negates or contrasts it close by ("training-free", "cannot learn", "significantly below"), or it states another
+    value of the same measure where the question's value is in no part of the entry ("a 3-layer network" against
+    "a 5-layer network")."""
+    unhyphen = lambda text: text.replace("-", " ")  # noqa: E731
+    named = set(content_words(unhyphen(f"{entry.title} {' '.join(entry.people)}")))
+    asked = [t for t in dict.fromkeys(topic) if not stem_matches(t, named)]
+    in_span = set(content_words(unhyphen(span)))
+    # The span's polarity must differ from the question's own ("is it training-free?" against "training-free").
+    flipped = _negated(asked, span) != _negated(asked, question)
+    if asked and flipped and any(stem_matches(t, in_span) for t in asked):
+        return True
+    shape = lambda token: re.sub(r"\d+(?:\.\d+)?", "#", token.lower())  # noqa: E731
+    stated_values = [t for t in _TOKEN.findall(question) if any(c.isdigit() for c in t) and shape(t) != "#"]
+    missing = unmentioned(stated_values, [entry])
+    span_shapes = {shape(t): t for t in _TOKEN.findall(span) if any(c.isdigit() for c in t)}
+    return any(shape(t) in span_shapes and span_shapes[shape(t)] != t for t in missing)
