@@ -37,7 +37,7 @@ from assistant.premises import (
 from assistant.record_answers import MetadataAnswer, answer_from_metadata, asks_metadata, record_sentence
 from assistant.retrieve import Filters, HybridRetriever, Passage
 from assistant.summaries import MAX_SUMMARY_ENTRIES, render_summary_intro, render_summary_item, summary_items
-from assistant.understand import Question, understand
+from assistant.understand import Question, asking_sentence, understand
 from assistant.writing import CONTEXT_ENTRIES, Draft, GroundedWriter
 from index.entries import Entry
 from index.text import content_words, normalize_title, stem_matches
@@ -146,10 +146,13 @@ class Answerer:
             yield from self._abstain(run, passages, "no relevant passage")
             return
         if q.yes_no and not run.sentences:
-            # A yes/no question about something none of the entries it is about mentions: the corpus does not say.
+            # A yes/no question about something none of the entries it is about mentions (a benchmark, a model, a
+            # value): the corpus does not say. Only the asking sentence counts: a context before it may name anything.
+            # (Tried for every question: content questions name things in words of their own, "5x5" for "5 × 5",
+            # and declined falsely.)
             about = linked[:CONTEXT_ENTRIES] or linker.by_coined_name(question)[:CONTEXT_ENTRIES]
             about = about or [p.entry for p in passages[:CONTEXT_ENTRIES] if p.entry is not None]
-            missing = unmentioned(distinctive_terms(question, linker.name_words), about)
+            missing = unmentioned(distinctive_terms(asking_sentence(question), linker.name_words), about)
             if missing and not self._other_value(missing, about):
                 yield from self._abstain(run, passages, "not mentioned: " + ", ".join(missing))
                 return

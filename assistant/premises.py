@@ -199,6 +199,12 @@ def unmentioned(terms: Sequence[str], entries: Sequence[Entry]) -> list[str]:
         key = _squeezed(term)
         if re.search(rf"\b{re.escape(key)}", blob):
             continue
+        parts = [p for p in re.split(r"[-/]", term) if p and (p != p.lower() or any(c.isdigit() for c in p))]
+        if "-" in term and parts and not unmentioned(parts, entries):
+            continue  # "AI-generated": its distinctive part is what must be mentioned
+        times = re.fullmatch(r"(\d+)\s*[x×]\s*(\d+)", term)
+        if times and re.search(rf"\b{times[1]}\s*(?:x|×|\\times)\s*{times[2]}\b", blob):
+            continue
         if term.isupper() and key in initials:
             continue
         out.append(term)

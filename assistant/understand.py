@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from index.chat import expand_chat
 from index.text import CLOCK_RE, WEEKDAYS, words
 
-__all__ = ["Question", "asked_fields", "is_summary", "is_yes_no", "normalise", "understand"]
+__all__ = ["Question", "asked_fields", "asking_sentence", "is_summary", "is_yes_no", "normalise", "understand"]
 
 # Multi-word asks: patterns are certain where they match (the fast path); single words below generalise.
 _PATTERNS: dict[str, re.Pattern[str]] = {
@@ -39,7 +39,9 @@ _PATTERNS: dict[str, re.Pattern[str]] = {
     ),
     "when": re.compile(r"\bwhen (is|does|will|was|do)\b|what time|which day|what day|at what time|scheduled", re.I),
     "people": re.compile(
-        r"\bwho\b|which speakers?|which presenters?|\bpresenters?\b|\bpresented by\b|\bgiven by\b", re.I
+        r"\bwho\b|which speakers?|which presenters?|\bpresenters?\b|\bpresented by\b|\bgiven by\b|"
+        r"\bhow many (people|persons|speakers|instructors|lecturers)\b(?! (wrote|(co-?)?authored|worked))",
+        re.I,
     ),
     "title": re.compile(
         r"what (is|was) the title|title of|(what|which) (talk|tutorial) (does|do|did|will|is)|"
@@ -140,11 +142,15 @@ def asked_fields(text: str) -> frozenset[str]:
     return frozenset(found)
 
 
+def asking_sentence(text: str) -> str:
+    """The sentence of a question that asks: the last one ending in "?", else the last one."""
+    sentences = [s for s in re.split(r"(?<=[.!?])\s+", text.strip()) if s]
+    return next((s for s in reversed(sentences) if s.endswith("?")), sentences[-1] if sentences else "").strip()
+
+
 def is_yes_no(text: str) -> bool:
     """A question answered by yes or no: its asking sentence starts with an auxiliary verb ("Is …", "Did …")."""
-    sentences = [s for s in re.split(r"(?<=[.!?])\s+", text.strip()) if s]
-    asking = next((s for s in reversed(sentences) if s.endswith("?")), sentences[-1] if sentences else "")
-    asking = asking.strip()
+    asking = asking_sentence(text)
     return bool(_YES_NO_START.match(asking)) and not _REQUEST.match(asking)
 
 

@@ -97,3 +97,13 @@ def test_link_returns_a_fresh_list_each_time(linker: EntityLinker) -> None:
     first = linker.link("What is Mitya Chklovskii's talk about?")
     first.clear()
     assert ids(linker.link("What is Mitya Chklovskii's talk about?")) == ["t1"]
+
+
+def test_a_coined_name_in_one_title_names_that_entry_in_any_case() -> None:
+    coined = Entry(id="p2", kind="paper", title="GraphWeaver: weaving graphs", authors=["A B"])
+    shared = Entry(id="p3", kind="paper", title="Net4 for vision", authors=["C D"])
+    again = Entry(id="p4", kind="paper", title="Net4 for audio", authors=["E F"])
+    linker = EntityLinker([*CORPUS, coined, shared, again])
+    assert [e.id for e in linker.by_coined_name("does graphweaver need labels?")] == ["p2"]
+    assert linker.by_coined_name("what does Net4 do?") == []  # in two titles: names neither
+    assert linker.by_coined_name("pointer networks") == []

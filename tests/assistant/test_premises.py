@@ -91,6 +91,8 @@ def test_distinctive_terms_are_the_names_and_values_a_text_must_contain() -> Non
 def test_unmentioned_terms_ignore_inner_hyphens_and_accept_initials() -> None:
     entry = Entry(id="p", kind="paper", title="Deep nets", text="We train with reinforcement learning on Big-Net3.")
     assert unmentioned(["BigNet3", "RL", "FooBench"], [entry]) == ["FooBench"]
+    maths = Entry(id="m", kind="paper", title="M", text="Multiplying $4\\times 4$ matrices with AI-assisted search.")
+    assert unmentioned(["4x4", "AI-driven", "3x3"], [maths]) == ["3x3"]
 
 
 def test_an_institution_the_corpus_does_not_know_is_stated_and_contradicted_as_one_name() -> None:

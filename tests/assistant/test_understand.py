@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.understand import asked_fields, is_summary, is_yes_no, normalise, understand
+from assistant.understand import asked_fields, asking_sentence, is_summary, is_yes_no, normalise, understand
 from index.chat import expand_chat
 
 
@@ -45,6 +45,7 @@ def test_normalise_folds_repeated_punctuation_and_corrects_words() -> None:
         ("Is the speaker on protein folding from Oxford?", {"affiliation"}),
         ("what day and time is the talk on optimal transport", {"when"}),
         ("how many people authored the survey on pruning", {"author_count"}),
+        ("and how many instructors run that one?", {"people"}),
         ("when did the paper on sparse attention come out", {"date"}),
         ("What does the paper on sparse attention propose?", set()),
     ],
@@ -125,3 +126,8 @@ def test_a_question_split_at_a_titles_colon_is_not_a_preamble() -> None:
 
     asked = "How many GPUs trained Sparse Coding: A Study in Local Rules?"
     assert without_preamble(asked, lambda text: True) == asked
+
+
+def test_the_asking_sentence_is_the_last_question() -> None:
+    assert asking_sentence("We use Foo at work. Is it fast? Thanks.") == "Is it fast?"
+    assert asking_sentence("tell me about foo") == "tell me about foo"
