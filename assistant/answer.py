@@ -30,9 +30,7 @@ from assistant.premises import (
     contradicted,
     correction,
     denied,
-    distinctive_terms,
     stated,
-    unmentioned,
 )
 from assistant.record_answers import MetadataAnswer, answer_from_metadata, asks_metadata, record_sentence
 from assistant.retrieve import Filters, HybridRetriever, Passage
@@ -40,6 +38,7 @@ from assistant.summaries import MAX_SUMMARY_ENTRIES, render_summary_intro, rende
 from assistant.understand import Question, asking_sentence, understand
 from assistant.writing import CONTEXT_ENTRIES, Draft, GroundedWriter
 from index.entries import Entry
+from index.terms import distinctive_terms, unmentioned
 from index.text import content_words, normalize_title, stem_matches
 
 ABSTAIN_TEXT = "The corpus does not say."

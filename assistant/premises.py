@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from assistant.entity_linking import parse_time
 from index.entries import Entry
+from index.terms import TOKEN, unmentioned
 from index.text import STOP_WORDS, WEEKDAYS, content_words, fold, stem_matches, words
 
 _DAYS = frozenset(d.lower() for d in WEEKDAYS)
@@ -153,64 +154,6 @@ def _negated(asked: Sequence[str], span: str) -> bool:
     return False
 
 
-_TOKEN = re.compile(r"[^\W_][\w.+-]*[^\W_]|[^\W_]")
-
-
-def distinctive_terms(question: str, known: Collection[str] = ()) -> list[str]:
-    """Names of things a question asks about, which a text must contain to be about them: tokens with a digit or a
-    capital after their first letter ("QM9", "MovieLens", "GPT-2"), and capitalised words inside a sentence
-    ("... use Lean?"). Stop words, days, months and ``known`` words (the corpus's people) are left out."""
-    terms = []
-    for sentence in re.split(r"(?<=[.!?:;])\s+", question):
-        for i, token in enumerate(_TOKEN.findall(sentence)):
-            inner_capital = any(c.isupper() for c in token[1:])
-            capitalised = i > 0 and token[0].isupper()
-            if not (any(c.isdigit() for c in token) or inner_capital or capitalised):
-                continue
-            folded = fold(token)
-            possessive = folded[:-1] if folded.endswith("s") and token[0].isupper() else folded
-            if folded in STOP_WORDS or folded in _DAYS or possessive in known or folded in known:
-                continue
-            if _MONTH.fullmatch(folded):
-                continue
-            if token.isdigit() and len(token) <= 2:
-                continue
-            terms.append(token)
-    return list(dict.fromkeys(terms))
-
-
-_MONTH = re.compile(
-    r"jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|[a-z]+uary|march|april|june|july|august|[a-z]+ber"
-)
-
-
-def _squeezed(text: str) -> str:
-    return re.sub(r"(?<=\w)[-.](?=\w)", "", fold(text))
-
-
-def unmentioned(terms: Sequence[str], entries: Sequence[Entry]) -> list[str]:
-    """The terms none of the entries mentions (title, text, people, record), hyphens and dots inside words ignored;
-    an all-capitals term also counts as mentioned by the initials of consecutive words ("RL")."""
-    blob = _squeezed(" ".join(f"{e.title} {e.text} {e.metadata_line()}" for e in entries))
-    tokens = words(blob)
-    initials = {"".join(w[0] for w in tokens[i : i + n]) for n in (2, 3, 4) for i in range(len(tokens) - n + 1)}
-    out = []
-    for term in terms:
-        key = _squeezed(term)
-        if re.search(rf"\b{re.escape(key)}", blob):
-            continue
-        parts = [p for p in re.split(r"[-/]", term) if p and (p != p.lower() or any(c.isdigit() for c in p))]
-        if "-" in term and parts and not unmentioned(parts, entries):
-            continue  # "AI-generated": its distinctive part is what must be mentioned
-        times = re.fullmatch(r"(\d+)\s*[x×]\s*(\d+)", term)
-        if times and re.search(rf"\b{times[1]}\s*(?:x|×|\\times)\s*{times[2]}\b", blob):
-            continue
-        if term.isupper() and key in initials:
-            continue
-        out.append(term)
-    return out
-
-
 def denied(topic: Sequence[str], question: str, entry: Entry, span: str) -> bool:
     """Whether a span answers a yes/no question about an entry's content with no: it carries what is asked but
     negates or contrasts it close by ("training-free", "cannot learn", "significantly below"), or it states another
@@ -225,7 +168,7 @@ def denied(topic: Sequence[str], question: str, entry: Entry, span: str) -> bool
     if asked and flipped and any(stem_matches(t, in_span) for t in asked):
         return True
     shape = lambda token: re.sub(r"\d+(?:\.\d+)?", "#", token.lower())  # noqa: E731
-    stated_values = [t for t in _TOKEN.findall(question) if any(c.isdigit() for c in t) and shape(t) != "#"]
+    stated_values = [t for t in TOKEN.findall(question) if any(c.isdigit() for c in t) and shape(t) != "#"]
     missing = unmentioned(stated_values, [entry])
-    span_shapes = {shape(t): t for t in _TOKEN.findall(span) if any(c.isdigit() for c in t)}
+    span_shapes = {shape(t): t for t in TOKEN.findall(span) if any(c.isdigit() for c in t)}
     return any(shape(t) in span_shapes and span_shapes[shape(t)] != t for t in missing)

@@ -9,6 +9,7 @@ stem the corpus knows unless by a spelling of the same word family ("teaches" st
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 import threading
@@ -21,6 +22,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import DamerauLevenshtein
 
 from index.collector import collector_paused
+from index.embed import packaged_minilm_path
 from index.text import CORPUS_WORDS, KIND_WORDS, MONTHS, STOP_WORDS, WEEKDAYS, fold, stems, words
 
 ENABLED = True
@@ -39,15 +41,20 @@ _EXTRA_WORDS = (
 class Speller:
     """Corrects words against one vocabulary (folded words with their counts, and which words follow which)."""
 
-    def __init__(self, counts: Counter[str], pairs: Counter[tuple[str, str]] | None = None) -> None:
+    def __init__(
+        self, counts: Counter[str], pairs: Counter[tuple[str, str]] | None = None, english: frozenset[str] = frozenset()
+    ) -> None:
         self.counts = counts
         self.pairs = pairs or Counter()
+        self.english = english
+        """Words of the language that are never corrected, whatever the corpus lacks ("catch", "course")."""
         self.vocabulary = [w for w in counts if len(w) >= MIN_LENGTH - 1]
         self.stems = set(stems(list(counts)))
 
     @classmethod
-    def from_texts(cls, texts: Iterable[str]) -> Speller:
-        """A speller whose vocabulary is every word of ``texts`` plus common question words."""
+    def from_texts(cls, texts: Iterable[str], english: frozenset[str] = frozenset()) -> Speller:
+        """A speller whose vocabulary is every word of ``texts`` plus common question words; ``english`` words are
+        left as they are."""
         counts: Counter[str] = Counter()
         pairs: Counter[tuple[str, str]] = Counter()
         with collector_paused():  # millions of words at 100x the seed corpus (see index.collector)
@@ -58,12 +65,14 @@ class Speller:
         extra = [*STOP_WORDS, *CORPUS_WORDS, *KIND_WORDS, *_EXTRA_WORDS.split()]
         extra += [m.lower() for m in MONTHS] + [d.lower() for d in WEEKDAYS]
         counts.update({w: 1 for w in extra if w not in counts})
-        return cls(counts, pairs)
+        return cls(counts, pairs, english)
 
     def candidates(self, word: str) -> list[tuple[str, int]]:
         """Vocabulary words that may replace ``word`` (folded) with their edit distance; [] to keep it."""
         folded = fold(word)
         if len(folded) < MIN_LENGTH or not folded.isalpha() or folded in self.counts or folded in STOP_WORDS:
+            return []
+        if folded in self.english:
             return []
         stem = stems([folded])[0]
         limit = 2 if len(folded) >= 8 else 1
@@ -128,10 +137,23 @@ def speller_for(corpus: Any) -> Speller:
     for e in entries.values():
         texts += [e.title, e.text, " ".join(e.people), e.affiliation or "", e.event or "", e.location or ""]
         texts.append(e.collection)
-    speller = Speller.from_texts(texts)
+    speller = Speller.from_texts(texts, english_words())
     with _lock:
         _cache[corpus] = (id(entries), speller)
     return speller
+
+
+@functools.cache
+def english_words() -> frozenset[str]:
+    """Whole words of letters in the packaged MiniLM's WordPiece vocabulary (about 20,000 common English words):
+    a question word found there is a word, not a typo, even when the corpus never uses it. Empty if the model
+    package has no vocabulary file."""
+    path = packaged_minilm_path() / "vocab.txt"
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return frozenset()
+    return frozenset(w for w in lines if len(w) >= MIN_LENGTH and w.isalpha() and w.islower())
 
 
 def correct_query(query: str, corpus: Any) -> str:

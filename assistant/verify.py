@@ -37,6 +37,7 @@ from assistant.verify_binding import (
 )
 from assistant.verify_framing import announces_only
 from index.directives import is_directive
+from index.terms import unmentioned_in, value_terms
 from index.text import (
     CORPUS_WORDS,
     FRAME_WORDS,
@@ -312,7 +313,9 @@ def check_claim(claim: str, span_sentences: Sequence[str], ctx: ClaimContext = C
     missing_numbers = {n for n in stated - numbers(span) if not _approximates(claim, n, numbers(span))}
     if missing_numbers:
         return Verdict(False, 0.0, f"number {sorted(missing_numbers)[0]} is not in the span")
-    name = _names_missing(claim, f"{span}\n{given}")
+    name = _names_missing(claim, f"{span}\n{given}") or next(
+        iter(unmentioned_in(value_terms(claim), f"{span}\n{given}")), None
+    )
     if name:
         return Verdict(False, 0.0, f"'{name}' is not in the span")
     needed = _claim_words(claim, ctx)

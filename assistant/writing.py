@@ -253,8 +253,11 @@ class GroundedWriter:
             or (intent.attribute is None and _restates(dropped, pointed[1].text, question))
         ):
             return pointed[0].entry, pointed[1]
-        _, asked = _asked_topic(question, intent)
+        _, question_words = _asked_topic(question, intent)
         for ev in evidence[:CONTEXT_ENTRIES]:
+            # What the question adds to naming the entry is what the quoted span must carry.
+            named = _named_words(ev.entry)
+            asked = [t for t in question_words if not stem_matches(t, named)] or list(question_words)
             # A value asked for (a number, a year) must come from the span most about the ask: some other sentence
             # that happens to hold a number is no answer. Otherwise nearly-as-relevant sentences are tried too, and
             # of those that answer, the one carrying most of what is asked wins (the best-scoring sentence often
@@ -276,7 +279,7 @@ def _most_covering(ev: EntryEvidence, asked: Sequence[str]) -> list[Span]:
     rare words ("Llama2", a method's name) often stand in a sentence less close in meaning than the best one."""
     covered = [(_covered(asked, sentence), i) for i, sentence in enumerate(ev.sentences)]
     most = max((n for n, _ in covered), default=0)
-    return [ev.span_of([i]) for n, i in covered if n == most and n >= 2][:2]
+    return [ev.span_of([i]) for n, i in covered if n == most and n >= min(2, len(asked))][:2]
 
 
 def _named_words(entry: Entry) -> set[str]:

@@ -8,9 +8,7 @@ from assistant.premises import (
     contradicted,
     correction,
     denied,
-    distinctive_terms,
     stated,
-    unmentioned,
 )
 from index.entries import Entry
 
@@ -80,19 +78,6 @@ def test_a_span_denies_by_contrary_polarity_or_another_value_of_the_asked_measur
     assert not denied(("train", "free"), "Is the agent training-free?", entry, "The agent is training-free.")
     assert denied(("stage", "loop"), "Does it use a 6-stage loop?", entry, "It uses a 4-stage loop.")
     assert not denied(("stage", "loop"), "Does it use a 4-stage loop?", entry, "It uses a 4-stage loop.")
-
-
-def test_distinctive_terms_are_the_names_and_values_a_text_must_contain() -> None:
-    terms = distinctive_terms("Does the Ada Quill talk compare against BigNet-3 on the FooBench suite in March?", NAMES)
-    assert terms == ["BigNet-3", "FooBench"]  # the speaker is known, the month and capitalised start are not terms
-    assert distinctive_terms("does it beat resnet on imagenet", ("quill",)) == []
-
-
-def test_unmentioned_terms_ignore_inner_hyphens_and_accept_initials() -> None:
-    entry = Entry(id="p", kind="paper", title="Deep nets", text="We train with reinforcement learning on Big-Net3.")
-    assert unmentioned(["BigNet3", "RL", "FooBench"], [entry]) == ["FooBench"]
-    maths = Entry(id="m", kind="paper", title="M", text="Multiplying $4\\times 4$ matrices with AI-assisted search.")
-    assert unmentioned(["4x4", "AI-driven", "3x3"], [maths]) == ["3x3"]
 
 
 def test_an_institution_the_corpus_does_not_know_is_stated_and_contradicted_as_one_name() -> None:

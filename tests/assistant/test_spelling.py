@@ -68,3 +68,10 @@ def test_retrieval_finds_the_entry_despite_typos(fake_assistant: Any, monkeypatc
     assert a.retrieve(question, k=3)[0].title == "Pointer Networks"
     monkeypatch.setattr(spelling, "ENABLED", False)
     assert "Pointer Networks" not in [p.title for p in a.retrieve(question, k=3)]
+
+
+def test_words_of_the_language_are_never_corrected_towards_the_corpus() -> None:
+    speller = Speller.from_texts(["we train on large batches of patches"], english=frozenset({"catch", "watches"}))
+    assert speller.correct("which talks should I catch") == "which talks should I catch"
+    assert speller.correct("big bathces") == "big batches"  # not a word: corrected
+    assert "catch" in spelling.english_words() and "pointr" not in spelling.english_words()

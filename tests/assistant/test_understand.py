@@ -19,6 +19,7 @@ from index.chat import expand_chat
         ("wat time is the keynote", "what time is the keynote"),
         ("how many ppl wrote it", "how many people wrote it"),
         ("is it w/ a GPU demo", "is it with a GPU demo"),
+        ("wats the loss fn w/o the prior", "what is the loss function without the prior"),
     ],
 )
 def test_chat_abbreviations_become_words(typed: str, full: str) -> None:

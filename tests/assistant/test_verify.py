@@ -138,3 +138,9 @@ def test_a_possessive_name_at_the_start_of_a_sentence_must_be_in_the_span():
         "Oxbridge's Ada Quill applied an information-geometric approach to mechanistic models.", span
     )
     assert span_supports("Ada Quill applied an information-geometric approach to mechanistic models.", span)
+
+
+def test_a_value_joining_letters_and_digits_must_be_in_the_span() -> None:
+    span = ["The network learns to compute planar convex hulls from examples alone."]
+    assert not check_claim("The network learns to compute 3D convex hulls from examples alone.", span).supported
+    assert check_claim("The network learns to compute planar convex hulls from examples alone.", span).supported

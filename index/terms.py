@@ -1,0 +1,88 @@
+"""Names and values a text must contain to be about them ("QM9", "GPT-2", "5x5", "FooNet"), and whether texts
+mention them. Part of the product's text vocabulary (``index.text``), kept in its own module for size."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Sequence
+from typing import Protocol
+
+from index.text import STOP_WORDS, WEEKDAYS, fold, words
+
+_DAYS = frozenset(d.lower() for d in WEEKDAYS)
+
+
+class _Texts(Protocol):
+    title: str
+    text: str
+
+    def metadata_line(self) -> str: ...
+
+
+TOKEN = re.compile(r"[^\W_][\w.+-]*[^\W_]|[^\W_]")
+
+
+def distinctive_terms(question: str, known: Collection[str] = ()) -> list[str]:
+    """Names of things a question asks about, which a text must contain to be about them: tokens with a digit or a
+    capital after their first letter ("QM9", "MovieLens", "GPT-2"), and capitalised words inside a sentence
+    ("... use Lean?"). Stop words, days, months and ``known`` words (the corpus's people) are left out."""
+    terms = []
+    for sentence in re.split(r"(?<=[.!?:;])\s+", question):
+        for i, token in enumerate(TOKEN.findall(sentence)):
+            inner_capital = any(c.isupper() for c in token[1:])
+            capitalised = i > 0 and token[0].isupper()
+            if not (any(c.isdigit() for c in token) or inner_capital or capitalised):
+                continue
+            folded = fold(token)
+            possessive = folded[:-1] if folded.endswith("s") and token[0].isupper() else folded
+            if folded in STOP_WORDS or folded in _DAYS or possessive in known or folded in known:
+                continue
+            if _MONTH.fullmatch(folded):
+                continue
+            if token.isdigit() and len(token) <= 2:
+                continue
+            terms.append(token)
+    return list(dict.fromkeys(terms))
+
+
+_MONTH = re.compile(
+    r"jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|[a-z]+uary|march|april|june|july|august|[a-z]+ber"
+)
+
+
+def _squeezed(text: str) -> str:
+    return re.sub(r"(?<=\w)[-.](?=\w)", "", fold(text))
+
+
+def unmentioned(terms: Sequence[str], entries: Sequence[_Texts]) -> list[str]:
+    """The terms none of the entries mentions (title, text, people, record); see :func:`unmentioned_in`."""
+    return unmentioned_in(terms, " ".join(f"{e.title} {e.text} {e.metadata_line()}" for e in entries))
+
+
+def unmentioned_in(terms: Sequence[str], text: str) -> list[str]:
+    """The terms the text does not mention, hyphens and dots inside words ignored ("Big-Net3" mentions "BigNet3");
+    "5x5" is mentioned by "5 × 5" or "5\\times 5"; a hyphenated term by its distinctive parts ("AI-driven" by
+    "AI"); an all-capitals term also by the initials of consecutive words ("RL")."""
+    blob = _squeezed(text)
+    tokens = words(blob)
+    initials = {"".join(w[0] for w in tokens[i : i + n]) for n in (2, 3, 4) for i in range(len(tokens) - n + 1)}
+    out = []
+    for term in terms:
+        key = _squeezed(term)
+        if re.search(rf"\b{re.escape(key)}", blob):
+            continue
+        parts = [p for p in re.split(r"[-/]", term) if p and (p != p.lower() or any(c.isdigit() for c in p))]
+        if "-" in term and parts and not unmentioned_in(parts, text):
+            continue
+        times = re.fullmatch(r"(\d+)\s*[x×]\s*(\d+)", term)
+        if times and re.search(rf"\b{times[1]}\s*(?:x|×|\\times)\s*{times[2]}\b", blob):
+            continue
+        if term.isupper() and key in initials:
+            continue
+        out.append(term)
+    return out
+
+
+def value_terms(text: str) -> list[str]:
+    """Tokens that join letters and digits ("3D", "5-layer", "GPT-4", "Llama2"): values and model names."""
+    return [t for t in TOKEN.findall(text) if re.search(r"\d", t) and re.search(r"[^\W\d_]", t)]

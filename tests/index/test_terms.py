@@ -1,0 +1,26 @@
+"""Names and values a text must contain to be about them (hand-made texts)."""
+
+from __future__ import annotations
+
+from index.entries import Entry
+from index.terms import distinctive_terms, unmentioned, unmentioned_in, value_terms
+
+NAMES = frozenset({"ada", "quill"})
+
+
+def test_distinctive_terms_are_the_names_and_values_a_text_must_contain() -> None:
+    terms = distinctive_terms("Does the Ada Quill talk compare against BigNet-3 on the FooBench suite in March?", NAMES)
+    assert terms == ["BigNet-3", "FooBench"]  # the speaker is known, the month and capitalised start are not terms
+    assert distinctive_terms("does it beat resnet on imagenet", ("quill",)) == []
+
+
+def test_unmentioned_terms_ignore_inner_hyphens_and_accept_initials() -> None:
+    entry = Entry(id="p", kind="paper", title="Deep nets", text="We train with reinforcement learning on Big-Net3.")
+    assert unmentioned(["BigNet3", "RL", "FooBench"], [entry]) == ["FooBench"]
+    maths = Entry(id="m", kind="paper", title="M", text="Multiplying $4\\times 4$ matrices with AI-assisted search.")
+    assert unmentioned(["4x4", "AI-driven", "3x3"], [maths]) == ["3x3"]
+
+
+def test_value_terms_join_letters_and_digits() -> None:
+    assert value_terms("A 3D hull, a 5-layer MLP and GPT-4 beat 12 baselines in 2024.") == ["3D", "5-layer", "GPT-4"]
+    assert unmentioned_in(["3D", "GPT-4"], "We compute planar hulls with GPT-4.") == ["3D"]
