@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from assistant.entity_linking import parse_time
+from assistant.understand import asking_sentence
 from index.entries import Entry
 from index.text import (
     CLOCK_PATTERN,
@@ -17,6 +18,7 @@ from index.text import (
     MONTHS,
     NUMBER_WORDS,
     REPORTING_WORDS,
+    STOP_WORDS,
     WEEKDAYS,
     content_words,
     fold,
@@ -98,7 +100,7 @@ _TOPIC_FILLER = frozenset(
     """about covering related relate relating involve involves mention mentions held take place scheduled happen
     happening available appear appears research researcher researchers people speak speaks speaking spoke
     conference workshop event day morning afternoon evening before after until between during programme program
-    lunch noon midday break
+    lunch noon midday break try tries tried trying look looks looked looking something anything thing things stuff
     schedule agenda angle angles perspective perspectives viewpoint stance contribute contributes contribution
     contributions compare compared comparison contrast special notable noteworthy interesting remarkable unique
     main key argue argues argued build builds built use uses used using apply applies applied employ employs
@@ -270,6 +272,7 @@ def has_attribute(text: str, attribute: str | None, counted: Sequence[str] = (),
     artists a dataset has."""
     if attribute is None:
         return True
+    text = text.replace("\\%", "%")  # abstracts keep LaTeX's escaped per cent sign
     if attribute == "quantity":
         if measure is not None:
             # A measure is stated by its word or its unit: "230x speedup", "an accuracy of 91%", "91% accuracy".
@@ -291,7 +294,7 @@ def topic_words(question: str) -> tuple[str, ...]:
     """Stems of what the question is about: its content words without question, kind, corpus and schedule words."""
     out: list[str] = []
     for stem in content_words(_TIME_RE.sub(" ", question)):
-        if stem in _SKIP_STEMS or stem.isdigit() or stem in out:
+        if stem in _SKIP_STEMS or stem in STOP_WORDS or stem.isdigit() or stem in out:  # "what's" stems to "what"
             continue
         out.append(stem)
     return tuple(out)
@@ -362,7 +365,7 @@ def read_intent(question: str) -> Intent:
         collection=collection_named(question),
         is_list=is_list,
         minutes=time_window(question),
-        attribute=attribute_asked(question),
+        attribute=attribute_asked(asking_sentence(question)),  # a context before the ask may mention anything
         topic=topic_words(question),
         topic_phrase=topic_phrase(question),
         parts=parts,

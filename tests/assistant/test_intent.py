@@ -59,6 +59,16 @@ def test_attributes_and_their_presence() -> None:
     assert read_intent("What does the tutorial cover?").attribute is None
     assert has_attribute("a 5 700times speedup when using a GPU", "hardware")
     assert not has_attribute("competitive with boosted trees", "quantity")
+    # Only the asking sentence says what kind of value is asked for: a context may mention hardware.
+    assert read_intent("We train on GPUs all day. What model did the paper on sparse coding train?").attribute is None
+    assert has_attribute("it is right on 91.5\\% of them", "quantity", measure="fraction")
+
+
+def test_light_verbs_and_question_words_are_no_topic() -> None:
+    assert read_intent("what's the sparse coding paper about, what did they try and look at?").topic == (
+        "spars",
+        "code",
+    )
 
 
 def test_topic_leaves_out_question_kind_and_schedule_words() -> None:
