@@ -20,6 +20,9 @@ class SummaryItem:
 
     entry: Entry
     quote: str
+    """The span quoted from the entry's text; for an entry without text (a tutorial listed without an abstract),
+    its record line, shown as the record rather than quoted."""
+    from_record: bool = False
 
 
 def summary_items(
@@ -33,6 +36,8 @@ def summary_items(
         span = ev.best_span()
         if span is not None and span.text.strip():
             items.append(SummaryItem(ev.entry, span.text))
+        elif not ev.entry.text.strip():
+            items.append(SummaryItem(ev.entry, ev.entry.metadata_line(), from_record=True))
     first_seen: dict[str, int] = {}
     for i, item in enumerate(items):
         first_seen.setdefault(item.entry.kind, i)
@@ -57,4 +62,7 @@ def render_summary_intro(items: Sequence[SummaryItem]) -> str:
 def render_summary_item(item: SummaryItem) -> str:
     """One line of a summary: the entry's title and people, and its quoted span."""
     who = f" ({', '.join(item.entry.people)})" if item.entry.people else ""
-    return f"- {kind_heading(item.entry.kind)[:-1]} “{item.entry.title}”{who}: “{item.quote}”"
+    head = f"- {kind_heading(item.entry.kind)[:-1]} “{item.entry.title}”{who}"
+    if item.from_record:
+        return f"{head}: listed without an abstract."
+    return f"{head}: “{item.quote}”"
