@@ -60,6 +60,12 @@ _ASKING_WORD = re.compile(
     r"has|have|had|tell|explain|describe|summari[sz]e|give|show|find)\b",
     re.I,
 )
+# An existence question that refers back to a description given before it ("… Is there anything like that?").
+_EXISTS = re.compile(
+    r"^\s*(?:so\s+|and\s+)?(?:is|are) there (?:one|any|anything|something|some|such)\b|"
+    r"^\s*(?:does|do) (?:one|any) exist",
+    re.I,
+)
 _PLURAL_RE = re.compile(rf"\b(which|what|any|all|list|name)\b[^?]*\b{_LIST_NOUNS}\b", re.I)
 _IDENTIFY_RE = re.compile(
     r"^\s*(?:which|what) (?:paper|talk|tutorial|article|work|study|lecture|speaker|presenter|researcher)\b|"
@@ -360,6 +366,9 @@ def read_intent(question: str) -> Intent:
         is_list = False  # "who talks at 4:20 pm on Wednesday?" names one slot
     if not is_list and len(parts) == 1 and _NOUN_PHRASE_LIST.match(question) and not _ASKING_WORD.match(question):
         is_list = True
+    asking = asking_sentence(question)
+    if not is_list and asking != question.strip() and _EXISTS.match(asking):
+        is_list = True  # "<what I look for>. Is there one?": the entries that fit the description before it
     return Intent(
         kinds=kinds_named(question),
         collection=collection_named(question),

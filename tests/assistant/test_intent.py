@@ -31,6 +31,8 @@ def test_kind_words_become_kinds_but_verbs_do_not(question: str, kinds: tuple[st
         ("Is there a tutorial on making a model forget its training data?", True),
         ("Who talks at 4:20 pm on Wednesday?", False),
         ("Friday evening keynotes", True),
+        ("I need a gentle start on optimal transport, with code. Is there anything like that?", True),
+        ("Is there anything on optimal transport?", False),
         ("tutorials with four presenters?", True),
         ("papers about graph rewriting from 2023", True),
         ("explain the talks' common thread", False),
