@@ -28,6 +28,7 @@ from assistant.verify_binding import (
     asks_only,
     attribution_invented,
     completes_truncation,
+    hedge_dropped,
     order_reversed,
     pairs_crossed,
     pole_flipped,
@@ -350,6 +351,7 @@ def check_claim(claim: str, span_sentences: Sequence[str], ctx: ClaimContext = C
         or asks_only(claim, span_sentences)
         or completes_truncation(claim, span_sentences)
         or attribution_invented(claim, span, ctx.title, ctx.people)
+        or hedge_dropped(claim, span_sentences)
     )
     if bound:
         return Verdict(False, score, bound)

@@ -284,3 +284,29 @@ def pairs_crossed(claim: str, span_sentences: Sequence[str], ignore: frozenset[s
                 own_first, own_second = mixing[0]
                 return f"pairs '{sorted(own_first)[0]}' with '{sorted(own_second)[0]}', which the span keeps apart"
     return None
+
+
+_HEDGES = frozenset(
+    """could may might potential potentially promise promising hope hopes hoped suggest suggests suggesting
+    suggestion suggestions possibly perhaps outstanding discussed whether aim aims goal towards toward""".split()
+)
+
+
+def hedge_dropped(claim: str, span_sentences: Sequence[str]) -> str | None:
+    """A finding stated plainly that the span only hedges ("could pave the way", "holds the potential", "there are
+    suggestions that", a question, "an outstanding problem"): most of the sentence's span words come from hedged
+    span clauses, and the sentence itself hedges nothing."""
+    c_tokens = words(claim)
+    if set(c_tokens) & _HEDGES or set(stems(c_tokens)) & _ASKING:
+        return None
+    hedged: set[str] = set()
+    plain: set[str] = set()
+    for sentence in span_sentences:
+        for clause in _clauses(sentence):
+            target = hedged if set(clause) & _HEDGES or sentence.rstrip().endswith("?") else plain
+            target |= _content(clause)
+    claim_stems = _content(c_tokens)
+    only_hedged = claim_stems & hedged - plain
+    if len(only_hedged) >= 2 and len(only_hedged) >= len(claim_stems & plain):
+        return "states plainly what the span only hedges"
+    return None

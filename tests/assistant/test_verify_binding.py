@@ -9,6 +9,7 @@ from assistant.verify import ClaimContext, check_claim
 from assistant.verify_binding import (
     attribution_invented,
     completes_truncation,
+    hedge_dropped,
     pairs_crossed,
     pole_flipped,
     qualifier_moved,
@@ -188,3 +189,11 @@ def test_steps_told_in_the_other_order_are_rejected() -> None:
         "The pipeline prunes redundant samples at random and then clusters the samples by training loss.", span
     )
     assert _ok("The pipeline clusters the samples by training loss and then prunes redundant samples at random.", span)
+
+
+def test_a_finding_the_span_only_hedges_is_not_stated_plainly() -> None:
+    span = ["These sparse solvers could pave the way for real-time weather emulation on laptops."]
+    assert hedge_dropped("Sparse solvers enable real-time weather emulation on laptops.", span)
+    assert hedge_dropped("Sparse solvers could enable real-time weather emulation on laptops.", span) is None
+    plain = ["These sparse solvers run real-time weather emulation on laptops."]
+    assert hedge_dropped("Sparse solvers run real-time weather emulation on laptops.", plain) is None
