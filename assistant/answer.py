@@ -22,6 +22,7 @@ from typing import Any
 
 from assistant.answer_types import Answer, AnswerEvent, NoMatchingEntriesError, Run
 from assistant.cite import AnswerSentence, Citation
+from assistant.entity_linking import picks_among
 from assistant.intent import Intent, asks_each, read_intent, topic_words
 from assistant.lists import ListContext, find_list, render_empty, render_intro, render_item
 from assistant.premises import (
@@ -92,6 +93,11 @@ class Answerer:
         linker = self.retriever.corpus.linker
         linked = [e for e in linker.link(question, focus) if filters.accepts(e)]
         titled = names_a_title(question, linker.by_title(question))
+        if len(focus) >= 2 and picks_among(question):
+            # "which of those …" after a list: the list question, asked of the previous answer's entries only.
+            within = {e.id for e in focus}
+            yield from self._list(run, question, intent, Filters(), lambda e: filters.accepts(e) and e.id in within)
+            return
         if q.summary and not titled:
             yield from self._summary(run, q, intent, filters)
             return
@@ -223,6 +229,10 @@ class Answerer:
         topic = " ".join(w for w in intent.topic_phrase.split() if normalize_title(w) not in names and "'" not in w)
         if len(topic.split()) < 2:
             return None
+        own = set(content_words(named.text))
+        asked = content_words(topic)
+        if sum(stem_matches(t, own) for t in asked) >= len(asked) / 2:
+            return None  # the named person's own abstract speaks of it: no wrong person
         sims = self.writer.scorer.similarity(topic, pool)
         best = max(sims, key=sims.__getitem__, default=None)
         if best is None or best == named.id or sims[best] < self.quote_min_relevance:
@@ -389,8 +399,18 @@ class Answerer:
                 return
         yield AnswerEvent("final", answer=run.answer(route, contexts))
 
-    def _list(self, run: Run, question: str, intent: Intent, filters: Filters) -> Iterator[AnswerEvent]:
-        result = find_list(question, intent, self._list_context(filters))
+    def _list(
+        self,
+        run: Run,
+        question: str,
+        intent: Intent,
+        filters: Filters,
+        accepts: Callable[[Entry], bool] | None = None,
+    ) -> Iterator[AnswerEvent]:
+        context = self._list_context(filters)
+        if accepts is not None:
+            context = replace(context, accepts=accepts)
+        result = find_list(question, intent, context)
         contexts = [record_passage(it.entry) for it in result.items]
         yield AnswerEvent("evidence", passages=contexts)
         if not result.items:

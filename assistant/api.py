@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from assistant.answer import Answer, Answerer, AnswerEvent
+from assistant.entity_linking import picks_among
 from assistant.errors import AssistantError, LanguageModelError
 from assistant.evidence import SentenceScorer, vectors_path
 from assistant.lists import rarity_weights
@@ -248,9 +249,11 @@ class Assistant:
         last_user, last_reply, cited = _last_turn(history)
         focus: list[Entry] = []
         query = None
-        if last_user and _is_follow_up(question):
+        among = picks_among(question)
+        if last_user and (among or _is_follow_up(question)):
             # The previous answer's citations are the conversation's focus; its words only when none came along.
-            focus = [self.corpus.entries[i] for i in cited if i in self.corpus.entries][:4]
+            # "Which of those …" picks among all of them (a list), other follow-ups refer to the first few.
+            focus = [self.corpus.entries[i] for i in cited if i in self.corpus.entries][: None if among else 4]
             focus = focus or self.corpus.linker.link(f"{last_user} {last_reply}")[:4]
             query = f"{last_user} {question}"
         wanted = _filters(filters, kind=kind, source=source, speaker=speaker, day=day)

@@ -36,6 +36,19 @@ _AFFIL_STOP = {
 _TITLE_SEP = re.compile(r":| — | – | - ")
 _OTHER = re.compile(r"\b(the other|other one|another one|the second one|not the first)\b", re.IGNORECASE)
 _ANAPHORA_DAY = re.compile(r"\b(that|the same|this) day\b", re.IGNORECASE)
+# A follow-up that picks among the entries of the previous answer ("which of those …", "the one that …").
+_AMONG = re.compile(
+    r"\b(?:of|among|from) (?:those|these|them|the above)\b|\bwhich ones?\b|"
+    r"\bthe ones? (?:that|which|who|with|by|from|where|about|on)\b",
+    re.IGNORECASE,
+)
+
+
+def picks_among(question: str) -> bool:
+    """Whether a follow-up picks among the previous answer's entries ("which of those is …", "the one that …")."""
+    return bool(_AMONG.search(question))
+
+
 _ANAPHORA_ENTRY = re.compile(
     r"\b(that|this|the same) (talk|paper|tutorial|one|work)\b|\b(it|its|he|she|his|her|they|"
     r"their|them)\b",

@@ -107,6 +107,7 @@ _TOPIC_FILLER = frozenset(
     happening available appear appears research researcher researchers people speak speaks speaking spoke
     conference workshop event day morning afternoon evening before after until between during programme program
     lunch noon midday break try tries tried trying look looks looked looking something anything thing things stuff
+    someone somebody anyone anybody get gets got getting
     schedule agenda angle angles perspective perspectives viewpoint stance contribute contributes contribution
     contributions compare compared comparison contrast special notable noteworthy interesting remarkable unique
     main key argue argues argued build builds built use uses used using apply applies applied employ employs

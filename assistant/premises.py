@@ -139,7 +139,9 @@ def affirmed(topic: Sequence[str], entry: Entry, span: str, question: str = "") 
     return said >= 1 and missing <= (1 if len(asked) >= 4 else 0) and same_polarity
 
 
-_NEGATION = frozenset("not no never without neither nor lacks lack fails fail below unlike instead free".split())
+_NEGATION = frozenset(
+    "not no never without neither nor lacks lack fails fail below unlike instead free cannot unable impossible".split()
+)
 
 
 def _negated(asked: Sequence[str], span: str) -> bool:

@@ -95,3 +95,24 @@ def test_history_may_be_a_list_of_answers(fake_assistant):
     first: Answer = a.ask("What is Yue M. Lu's affiliation?")
     follow = a.chat([first], "when does he speak?")
     assert "Yue M. Lu" in follow.text and follow.route.startswith("record")
+
+
+def test_a_follow_up_picking_among_a_lists_entries_filters_only_those(fake_assistant):
+    a = fake_assistant()
+    first = a.ask("Which talks are on Wednesday?")
+    assert len(first.citations) > 4
+    history = [
+        {"role": "user", "content": "Which talks are on Wednesday?"},
+        {"role": "assistant", "content": first.text, "answer": first},
+    ]
+    picked = a.chat(history, "which of those is by someone from the University of Washington?")
+    assert [c.speaker for c in picked.citations] == ["Steven Brunton"] and picked.route.startswith("list")
+    # Not among them: a Thursday speaker's institution finds nothing in the Wednesday list.
+    none = a.chat(history, "which of those is by someone from the University of Basel?")
+    assert not none.citations
+
+
+def test_a_topic_the_named_persons_own_abstract_speaks_of_is_no_wrong_person(fake_assistant):
+    ans = fake_assistant().ask("Does Steven Brunton's talk get into sparse identification of nonlinear dynamics?")
+    assert "not Steven Brunton" not in ans.text
+    assert {c.speaker for c in ans.citations} <= {"Steven Brunton"}

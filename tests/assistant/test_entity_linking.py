@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.entity_linking import EntityLinker
+from assistant.entity_linking import EntityLinker, picks_among
 from index.entries import Entry
 
 
@@ -107,3 +107,17 @@ def test_a_coined_name_in_one_title_names_that_entry_in_any_case() -> None:
     assert [e.id for e in linker.by_coined_name("does graphweaver need labels?")] == ["p2"]
     assert linker.by_coined_name("what does Net4 do?") == []  # in two titles: names neither
     assert linker.by_coined_name("pointer networks") == []
+
+
+@pytest.mark.parametrize(
+    ("question", "picks"),
+    [
+        ("which of those is on Friday?", True),
+        ("and the one that covers proofs?", True),
+        ("which ones have slides?", True),
+        ("what is it about?", False),
+        ("who else spoke that day?", False),
+    ],
+)
+def test_a_follow_up_picking_among_the_previous_entries(question: str, picks: bool) -> None:
+    assert picks_among(question) is picks
