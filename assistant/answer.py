@@ -13,7 +13,6 @@ in ``Answer.route``:
 
 from __future__ import annotations
 
-import re
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -23,16 +22,16 @@ from typing import Any
 from assistant.answer_types import Answer, AnswerEvent, NoMatchingEntriesError, Run
 from assistant.cite import AnswerSentence, Citation
 from assistant.entity_linking import picks_among
-from assistant.intent import Intent, asks_each, read_intent, topic_words
+from assistant.intent import Intent, asks_each, read_intent
 from assistant.lists import ListContext, find_list, render_empty, render_intro, render_item
-from assistant.premises import (
-    affirmed,
-    checks_record,
-    contradicted,
-    correction,
-    denied,
-    stated,
+from assistant.premise_checks import (
+    checked_premise,
+    count_premise,
+    other_speaker,
+    other_value,
+    verdict,
 )
+from assistant.premises import contradicted, correction, stated
 from assistant.record_answers import MetadataAnswer, answer_from_metadata, asks_metadata, record_sentence
 from assistant.retrieve import Filters, HybridRetriever, Passage
 from assistant.summaries import MAX_SUMMARY_ENTRIES, render_summary_intro, render_summary_item, summary_items
@@ -40,16 +39,13 @@ from assistant.understand import Question, asking_sentence, understand
 from assistant.writing import CONTEXT_ENTRIES, Draft, GroundedWriter
 from index.entries import Entry
 from index.terms import distinctive_terms, unmentioned
-from index.text import content_words, normalize_title, stem_matches
+from index.text import normalize_title
 
 ABSTAIN_TEXT = "The corpus does not say."
 OFF_TOPIC_SIMILARITY = 0.42
 """Below this best similarity (MiniLM cosine) to any entry's title or sentence, a leading remark about the asker
 ("my advisor mentioned this", "for a reading group next week") describes nothing in the corpus; descriptions of an
 entry in the asker's own words score 0.45-0.7."""
-WRONG_PERSON_MARGIN = 0.15
-"""How much closer in meaning (cosine) another entry's best sentence must be to a question's topic than the entry of
-the person the question names, for the question to have put the topic in the wrong person's talk."""
 __all__ = ["ABSTAIN_TEXT", "Answer", "AnswerEvent", "Answerer", "Citation", "NoMatchingEntriesError"]
 
 
@@ -115,7 +111,11 @@ class Answerer:
         if meta is not None and not (meta.abstain and content_parts):
             yield from self._record(run, meta, linked, intent, content_parts, q)
             return
-        checked = self._checked_premise(q, intent, linked) if meta is None and linked else None
+        checked = (
+            checked_premise(q.text, intent, linked, self.retriever.corpus.linker.name_words)
+            if meta is None and linked
+            else None
+        )
         if checked is not None and q.yes_no and checked[2]:
             # A yes/no question about a talk's or tutorial's record only ("is X at <institution>?"): the record says.
             entry = checked[0]
@@ -158,14 +158,25 @@ class Answerer:
             about = linked[:CONTEXT_ENTRIES] or linker.by_coined_name(question)[:CONTEXT_ENTRIES]
             about = about or [p.entry for p in passages[:CONTEXT_ENTRIES] if p.entry is not None]
             missing = unmentioned(distinctive_terms(asking_sentence(question), linker.name_words), about)
-            if missing and not self._other_value(missing, about):
+            if missing and not other_value(missing, about):
                 yield from self._abstain(run, passages, "not mentioned: " + ", ".join(missing))
+                return
+        counted = count_premise(q.text, linked, passages) if not run.sentences else None
+        if counted is not None:
+            # The question counts something the entry counts otherwise ("the four parts" of a three-part tutorial).
+            entry, phrase, sentence = counted
+            opening = "No. According to" if q.yes_no else f"Not {phrase}: according to"
+            lead = f"{opening} “{entry.title}”: “{sentence}”"
+            yield run.say(run.citer.sentence(lead, [(entry, sentence)]))
+            if q.yes_no:
+                yield AnswerEvent("final", answer=run.answer("premise", passages[:1]))
                 return
         # Confident when the question names an entry, or when one of the entries the model is shown is close in
         # meaning to it (fusion may rank a word-matching entry above the one the question describes).
         shown = passages[:CONTEXT_ENTRIES]
         confident = bool(linked) or max(p.dense_score or 0.0 for p in shown) >= self.quote_min_relevance
         after = "record:premise" if other is not None or (checked is not None and checked[1]) else ""
+        after = after or ("premise" if counted is not None else "")
         finished = False
         for event in self._write(run, question, intent, passages, confident, after, [e.id for e in linked], q):
             finished = finished or event.kind == "final"
@@ -193,70 +204,11 @@ class Answerer:
         return max(similarity.values(), default=0.0) < OFF_TOPIC_SIMILARITY
 
     def _verdict(self, question: str, sentence: AnswerSentence) -> str:
-        """ "Yes." or "No." when the first answer sentence's evidence affirms or denies a yes/no question about its
-        entry's content; empty when it does neither (the evidence is shown without a verdict)."""
-        entries = self.retriever.corpus.entries
-        ref = next((r for r in sentence.spans if r.entry_id in entries), None)
-        if ref is None:
-            return ""
-        # Hyphenated words count by their parts ("gold-medal-equivalent" affirms "gold medal level").
-        topic = topic_words(question.replace("-", " "))
-        entry = entries[ref.entry_id]
-        if denied(topic, question, entry, ref.quote):
-            return "No."
-        return "Yes." if affirmed(topic, entry, ref.quote, question) else ""
-
-    @staticmethod
-    def _other_value(missing: Sequence[str], entries: Sequence[Entry]) -> bool:
-        """Whether every missing term is a value ("5-layer") of which the entries state another ("3-layer")."""
-        shape = lambda token: re.sub(r"\d+(?:\.\d+)?", "#", token.lower())  # noqa: E731
-        if not all(any(c.isdigit() for c in t) for t in missing):
-            return False
-        text = " ".join(e.text for e in entries).lower()
-        return all(
-            shape(t) != "#" and re.search(re.escape(shape(t)).replace("\\#", r"\d+(?:\.\d+)?"), text) for t in missing
-        )
+        return verdict(question, sentence, self.retriever.corpus.entries)
 
     def _other_speaker(self, intent: Intent, linked: list[Entry], filters: Filters) -> Entry | None:
-        """The talk or tutorial the question's topic is about when the question names another person for it ("in
-        X's talk on <topic>" where <topic> is Y's): the entry of that kind whose text is much closer in meaning to
-        the topic than the named person's entry, by :data:`WRONG_PERSON_MARGIN`."""
-        named = linked[0]
-        if named.kind == "paper" or not named.people or not intent.topic_phrase or len(intent.topic) < 3:
-            return None
-        pool = [e for e in self.retriever.corpus.entries.values() if e.kind == named.kind and filters.accepts(e)]
-        names = {w for person in named.people for w in normalize_title(person).split()}
-        topic = " ".join(w for w in intent.topic_phrase.split() if normalize_title(w) not in names and "'" not in w)
-        if len(topic.split()) < 2:
-            return None
-        own = set(content_words(named.text))
-        asked = content_words(topic)
-        if sum(stem_matches(t, own) for t in asked) >= len(asked) / 2:
-            return None  # the named person's own abstract speaks of it: no wrong person
-        sims = self.writer.scorer.similarity(topic, pool)
-        best = max(sims, key=sims.__getitem__, default=None)
-        if best is None or best == named.id or sims[best] < self.quote_min_relevance:
-            return None
-        return (
-            self.retriever.corpus.entries[best] if sims[best] - sims.get(named.id, 0.0) >= WRONG_PERSON_MARGIN else None
-        )
-
-    def _checked_premise(
-        self, q: Question, intent: Intent, linked: list[Entry]
-    ) -> tuple[Entry, list[str], bool] | None:
-        """For a question naming a talk or tutorial and stating something of its record (a day, a time, an
-        affiliation, another person): the entry that agrees best, what the question gets wrong, and whether the
-        question asks about the record only (its topic words are all names, days or the entry's people)."""
-        candidates = [e for e in linked[:3] if e.kind != "paper" and record_sentence(e)]
-        premise = stated(q.text, self.retriever.corpus.linker.name_words)
-        if not candidates or not checks_record(premise, candidates[0]):
-            return None
-        entry = min(candidates, key=lambda e: len(contradicted(premise, [e], "")))
-        stated_words = set(
-            content_words(" ".join([*premise.names, *premise.organisations, *premise.days, *entry.people]))
-        )
-        rest = [t for t in intent.topic if not stem_matches(t, stated_words)]
-        return entry, contradicted(premise, [entry], ""), not rest
+        pool = [e for e in self.retriever.corpus.entries.values() if e.kind == linked[0].kind and filters.accepts(e)]
+        return other_speaker(intent, linked[0], pool, self.writer.scorer.similarity, self.quote_min_relevance)
 
     def _described_entry(self, query: str, filters: Filters, intent: Intent) -> Entry | None:
         """The entry a question describes, when retrieval ranks it first and it is close in meaning to the question

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from assistant.entity_linking import parse_time
 from index.entries import Entry
-from index.terms import TOKEN, unmentioned
+from index.terms import TOKEN, count_contradicted, unmentioned
 from index.text import STOP_WORDS, WEEKDAYS, content_words, fold, stem_matches, words
 
 _DAYS = frozenset(d.lower() for d in WEEKDAYS)
@@ -169,6 +169,8 @@ def denied(topic: Sequence[str], question: str, entry: Entry, span: str) -> bool
     flipped = _negated(asked, span) != _negated(asked, question)
     if asked and flipped and any(stem_matches(t, in_span) for t in asked):
         return True
+    if count_contradicted(question, span):
+        return True  # "does it have four parts?" against "it has three parts"
     shape = lambda token: re.sub(r"\d+(?:\.\d+)?", "#", token.lower())  # noqa: E731
     stated_values = [t for t in TOKEN.findall(question) if any(c.isdigit() for c in t) and shape(t) != "#"]
     missing = unmentioned(stated_values, [entry])

@@ -141,7 +141,10 @@ class GroundedWriter:
         question (from the entries the question ``named``, by id, when it names any); for a comparison, a quoted
         span of each named entry the answer has not drawn on. ``draft`` collects the route, dropped sentences and
         prompt."""
-        messages = self.prompts.answer_messages(question, self.sources(evidence))
+        # A question naming one entry is about that entry: the model reads it alone (prompt processing, ~60 tokens a
+        # second here, is most of an answer's time; the other entry's ~50 tokens would only distract).
+        about_one = len(named) == 1 and bool(evidence) and evidence[0].entry.id == named[0]
+        messages = self.prompts.answer_messages(question, self.sources(evidence[:1] if about_one else evidence))
         draft.prompt = [dict(m) for m in messages]  # type: ignore[misc]
         contexts = [_context(question, ev.entry) for ev in evidence]
         # When the question asks for a kind of value (a number, a year, hardware), hold sentences back until one of

@@ -7,7 +7,7 @@ import re
 from collections.abc import Collection, Sequence
 from typing import Protocol
 
-from index.text import STOP_WORDS, WEEKDAYS, fold, words
+from index.text import NUMBER_WORDS, STOP_WORDS, WEEKDAYS, fold, split_sentences, stems, words
 
 _DAYS = frozenset(d.lower() for d in WEEKDAYS)
 
@@ -86,3 +86,44 @@ def unmentioned_in(terms: Sequence[str], text: str) -> list[str]:
 def value_terms(text: str) -> list[str]:
     """Tokens that join letters and digits ("3D", "5-layer", "GPT-4", "Llama2"): values and model names."""
     return [t for t in TOKEN.findall(text) if re.search(r"\d", t) and re.search(r"[^\W\d_]", t)]
+
+
+_COUNT = re.compile(
+    r"\b(\d+|" + "|".join(w for w in NUMBER_WORDS if w not in ("half", "single", "double", "twice")) + r")\s+"
+    r"([^\W\d_][\w-]*)(?:\s+([^\W\d_][\w-]*))?",
+    re.I,
+)
+
+
+def counts_stated(text: str) -> dict[str, set[str]]:
+    """What the text counts and how many, by the stem of the word after the number or the one after that
+    ("three main parts" → {"main": {"3"}, "part": {"3"}})."""
+    out: dict[str, set[str]] = {}
+    for found in _COUNT.finditer(text):
+        n = found.group(1).lower()
+        value = NUMBER_WORDS.get(n, n)
+        for word in (found.group(2), found.group(3)):
+            if word and fold(word) not in STOP_WORDS:
+                out.setdefault(stems([fold(word)])[0], set()).add(value)
+    return out
+
+
+def count_contradicted(question: str, text: str) -> tuple[str, str] | None:
+    """A count the question states that the text states otherwise ("the four parts" against "three parts"): the
+    question's phrase and the text's sentence that gives the other count; None when they agree or the text is
+    silent."""
+    sentences = [(sentence, counts_stated(sentence)) for sentence in split_sentences(text)]
+    for found in _COUNT.finditer(question):
+        n = found.group(1).lower()
+        if n == "one":
+            continue  # "one model writes, a second one checks": a determiner more often than a count
+        value = NUMBER_WORDS.get(n, n)
+        named = [w for w in (found.group(2), found.group(3)) if w and fold(w) not in STOP_WORDS]
+        phrase = " ".join([found.group(1), *(w for w in (found.group(2), found.group(3)) if w)])
+        phrase = phrase[: phrase.rindex(named[-1]) + len(named[-1])] if named else phrase
+        for word in named:
+            stem = stems([fold(word)])[0]
+            for sentence, given in sentences:
+                if stem in given and value not in given[stem]:
+                    return phrase, sentence
+    return None

@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 from index.entries import Entry
-from index.terms import distinctive_terms, unmentioned, unmentioned_in, value_terms
+from index.terms import (
+    count_contradicted,
+    counts_stated,
+    distinctive_terms,
+    unmentioned,
+    unmentioned_in,
+    value_terms,
+)
 
 NAMES = frozenset({"ada", "quill"})
 
@@ -24,3 +31,19 @@ def test_unmentioned_terms_ignore_inner_hyphens_and_accept_initials() -> None:
 def test_value_terms_join_letters_and_digits() -> None:
     assert value_terms("A 3D hull, a 5-layer MLP and GPT-4 beat 12 baselines in 2024.") == ["3D", "5-layer", "GPT-4"]
     assert unmentioned_in(["3D", "GPT-4"], "We compute planar hulls with GPT-4.") == ["3D"]
+
+
+def test_counts_stated_and_contradicted() -> None:
+    assert counts_stated("It has three main stages and 12 layers.") == {
+        "main": {"3"},
+        "stage": {"3"},
+        "layer": {"12"},
+    }
+    text = "The course runs in two blocks. Each block has four labs."
+    assert count_contradicted("What happens in the three blocks of the course?", text) == (
+        "three blocks",
+        "The course runs in two blocks.",
+    )
+    assert count_contradicted("What is in the two blocks?", text) is None
+    assert count_contradicted("Which one lab comes first?", text) is None  # "one" is read as a determiner
+    assert count_contradicted("What are the five quizzes?", text) is None  # the text counts no quizzes

@@ -1,0 +1,101 @@
+"""Checks of what a question assumes, run before and while it is answered: the record premises of a question naming a
+talk or tutorial, a count the entry gives otherwise, a topic put in the wrong person's talk, and the Yes./No. verdict
+of a yes/no question from the span its first answer sentence rests on."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Collection, Mapping, Sequence
+
+from assistant.cite import AnswerSentence
+from assistant.intent import Intent, topic_words
+from assistant.premises import affirmed, checks_record, contradicted, denied, stated
+from assistant.record_answers import record_sentence
+from assistant.retrieve import Passage
+from assistant.understand import asking_sentence
+from index.entries import Entry
+from index.terms import count_contradicted
+from index.text import content_words, normalize_title, stem_matches
+
+WRONG_PERSON_MARGIN = 0.15
+"""How much closer in meaning (MiniLM cosine) another talk must be to the question's topic than the named person's
+own talk before the question is taken to have put the topic in the wrong person's talk."""
+
+
+def verdict(question: str, sentence: AnswerSentence, entries: Mapping[str, Entry]) -> str:
+    """ "Yes." or "No." when the first answer sentence's evidence affirms or denies a yes/no question about its
+    entry's content; empty when it does neither (the evidence is shown without a verdict)."""
+    ref = next((r for r in sentence.spans if r.entry_id in entries), None)
+    if ref is None:
+        return ""
+    # Hyphenated words count by their parts ("gold-medal-equivalent" affirms "gold medal level").
+    topic = topic_words(question.replace("-", " "))
+    entry = entries[ref.entry_id]
+    if denied(topic, question, entry, ref.quote):
+        return "No."
+    return "Yes." if affirmed(topic, entry, ref.quote, question) else ""
+
+
+def other_value(missing: Sequence[str], entries: Sequence[Entry]) -> bool:
+    """Whether every missing term is a value ("5-layer") of which the entries state another ("3-layer")."""
+    shape = lambda token: re.sub(r"\d+(?:\.\d+)?", "#", token.lower())  # noqa: E731
+    if not all(any(c.isdigit() for c in t) for t in missing):
+        return False
+    text = " ".join(e.text for e in entries).lower()
+    return all(
+        shape(t) != "#" and re.search(re.escape(shape(t)).replace("\\#", r"\d+(?:\.\d+)?"), text) for t in missing
+    )
+
+
+def other_speaker(
+    intent: Intent,
+    named: Entry,
+    pool: Sequence[Entry],
+    similarity: Callable[[str, list[Entry]], dict[str, float]],
+    min_relevance: float,
+) -> Entry | None:
+    """The talk or tutorial the question's topic is about when the question names another person for it ("in
+    X's talk on <topic>" where <topic> is Y's): the entry of that kind whose text is much closer in meaning to
+    the topic than the named person's entry, by :data:`WRONG_PERSON_MARGIN`."""
+    if named.kind == "paper" or not named.people or not intent.topic_phrase or len(intent.topic) < 3:
+        return None
+    names = {w for person in named.people for w in normalize_title(person).split()}
+    topic = " ".join(w for w in intent.topic_phrase.split() if normalize_title(w) not in names and "'" not in w)
+    if len(topic.split()) < 2:
+        return None
+    own = set(content_words(named.text))
+    asked = content_words(topic)
+    if sum(stem_matches(t, own) for t in asked) >= len(asked) / 2:
+        return None  # the named person's own abstract speaks of it: no wrong person
+    sims = similarity(topic, list(pool))
+    best = max(sims, key=sims.__getitem__, default=None)
+    if best is None or best == named.id or sims[best] < min_relevance:
+        return None
+    by_id = {e.id: e for e in pool}
+    return by_id.get(best) if sims[best] - sims.get(named.id, 0.0) >= WRONG_PERSON_MARGIN else None
+
+
+def checked_premise(
+    question: str, intent: Intent, linked: Sequence[Entry], name_words: Collection[str]
+) -> tuple[Entry, list[str], bool] | None:
+    """For a question naming a talk or tutorial and stating something of its record (a day, a time, an
+    affiliation, another person): the entry that agrees best, what the question gets wrong, and whether the
+    question asks about the record only (its topic words are all names, days or the entry's people)."""
+    candidates = [e for e in linked[:3] if e.kind != "paper" and record_sentence(e)]
+    premise = stated(question, name_words)
+    if not candidates or not checks_record(premise, candidates[0]):
+        return None
+    entry = min(candidates, key=lambda e: len(contradicted(premise, [e], "")))
+    stated_words = set(content_words(" ".join([*premise.names, *premise.organisations, *premise.days, *entry.people])))
+    rest = [t for t in intent.topic if not stem_matches(t, stated_words)]
+    return entry, contradicted(premise, [entry], ""), not rest
+
+
+def count_premise(question: str, linked: Sequence[Entry], passages: Sequence[Passage]) -> tuple[Entry, str, str] | None:
+    """The entry the question is about (named, else ranked first), the count the question states, and the
+    entry's sentence that counts otherwise, when they disagree."""
+    entry = linked[0] if linked else next((p.entry for p in passages[:1] if p.entry is not None), None)
+    if entry is None:
+        return None
+    found = count_contradicted(asking_sentence(question), entry.text)
+    return (entry, *found) if found else None
