@@ -111,26 +111,22 @@ class Answerer:
         if meta is not None and not (meta.abstain and content_parts):
             yield from self._record(run, meta, linked, intent, content_parts, q)
             return
-        checked = (
-            checked_premise(q.text, intent, linked, self.retriever.corpus.linker.name_words)
-            if meta is None and linked
-            else None
-        )
-        if checked is not None and q.yes_no and checked[2]:
+        checked = checked_premise(q.text, intent, linked, linker.name_words) if meta is None and linked else None
+        if checked is not None and q.yes_no and checked.record_only:
             # A yes/no question about a talk's or tutorial's record only ("is X at <institution>?"): the record says.
-            entry = checked[0]
+            entry = checked.entry
             yield from self._record(
                 run, MetadataAnswer([(record_sentence(entry), [entry])], intent="premise"), [entry], intent, [], q
             )
             return
+        corrected = checked is not None and bool(checked.wrong)
         query = retrieval_query or question
         with self.search_lock:
             passages = self._retrieve(query, k, filters, intent)
-            checks = checked is not None and bool(checked[1])
-            other = self._other_speaker(intent, linked, filters) if linked and not focus and not checks else None
-        if checked is not None and checked[1]:
+            other = self._other_speaker(intent, linked, filters) if linked and not focus and not corrected else None
+        if checked is not None and corrected:
             # The question states something of the entry's record that is wrong: say what the record says first.
-            entry, wrong, _ = checked
+            entry, wrong = checked.entry, checked.wrong
             linked = [entry, *(e for e in linked if e.id != entry.id)]
             passages = [record_passage(entry, self.retriever.corpus.first_chunks.get(entry.id))] + [
                 p for p in passages if p.entry_id != entry.id
@@ -175,7 +171,7 @@ class Answerer:
         # meaning to it (fusion may rank a word-matching entry above the one the question describes).
         shown = passages[:CONTEXT_ENTRIES]
         confident = bool(linked) or max(p.dense_score or 0.0 for p in shown) >= self.quote_min_relevance
-        after = "record:premise" if other is not None or (checked is not None and checked[1]) else ""
+        after = "record:premise" if other is not None or corrected else ""
         after = after or ("premise" if counted is not None else "")
         finished = False
         for event in self._write(run, question, intent, passages, confident, after, [e.id for e in linked], q):

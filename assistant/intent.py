@@ -375,7 +375,7 @@ def read_intent(question: str) -> Intent:
         collection=collection_named(question),
         is_list=is_list,
         minutes=time_window(question),
-        attribute=attribute_asked(asking_sentence(question)),  # a context before the ask may mention anything
+        attribute=attribute_asked(asking),  # a context before the ask may mention anything
         topic=topic_words(question),
         topic_phrase=topic_phrase(question),
         parts=parts,

@@ -15,7 +15,7 @@ from functools import lru_cache
 from assistant.entity_linking import EntityLinker, parse_day, parse_time
 from assistant.evidence import entry_sentences
 from assistant.intent import Intent, minutes_of, schedule_key
-from assistant.premises import stated
+from assistant.premises import PEOPLE_NOUN, stated
 from index.entries import Entry
 from index.text import content_words, fold, stem_matches, words
 
@@ -155,7 +155,7 @@ def _year_of(entry: Entry) -> int | None:
     return int(found.group()) if found else None
 
 
-_PEOPLE = r"(?:co-?)?(?:authors?|presenters?|speakers?|people|persons|researchers|instructors)\b"
+_PEOPLE = rf"(?:co-?)?{PEOPLE_NOUN}\b"
 _AT_LEAST = re.compile(
     rf"\b(?:(\d{{1,3}})\s*(?:\+|or more)|at least (\d{{1,3}})|(?:more than|over) (\d{{1,3}}))\s+{_PEOPLE}", re.I
 )

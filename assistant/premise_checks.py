@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Collection, Mapping, Sequence
+from typing import NamedTuple
 
 from assistant.cite import AnswerSentence
 from assistant.intent import Intent, topic_words
@@ -14,7 +15,7 @@ from assistant.record_answers import record_sentence
 from assistant.retrieve import Passage
 from assistant.understand import asking_sentence
 from index.entries import Entry
-from index.terms import count_contradicted
+from index.terms import count_contradicted, value_shape
 from index.text import content_words, normalize_title, stem_matches
 
 WRONG_PERSON_MARGIN = 0.15
@@ -38,12 +39,12 @@ def verdict(question: str, sentence: AnswerSentence, entries: Mapping[str, Entry
 
 def other_value(missing: Sequence[str], entries: Sequence[Entry]) -> bool:
     """Whether every missing term is a value ("5-layer") of which the entries state another ("3-layer")."""
-    shape = lambda token: re.sub(r"\d+(?:\.\d+)?", "#", token.lower())  # noqa: E731
     if not all(any(c.isdigit() for c in t) for t in missing):
         return False
     text = " ".join(e.text for e in entries).lower()
     return all(
-        shape(t) != "#" and re.search(re.escape(shape(t)).replace("\\#", r"\d+(?:\.\d+)?"), text) for t in missing
+        value_shape(t) != "#" and re.search(re.escape(value_shape(t)).replace("\\#", r"\d+(?:\.\d+)?"), text)
+        for t in missing
     )
 
 
@@ -75,20 +76,30 @@ def other_speaker(
     return by_id.get(best) if sims[best] - sims.get(named.id, 0.0) >= WRONG_PERSON_MARGIN else None
 
 
+class RecordCheck(NamedTuple):
+    """What a question stating something of a talk's or tutorial's record gets right and wrong."""
+
+    entry: Entry
+    """The named entry whose record agrees best with the question."""
+    wrong: list[str]
+    """What the question states that the record does not have ("not on Tuesday"), empty when it agrees."""
+    record_only: bool
+    """Whether the question asks about the record only (its topic words are all names, days or the entry's people)."""
+
+
 def checked_premise(
     question: str, intent: Intent, linked: Sequence[Entry], name_words: Collection[str]
-) -> tuple[Entry, list[str], bool] | None:
+) -> RecordCheck | None:
     """For a question naming a talk or tutorial and stating something of its record (a day, a time, an
-    affiliation, another person): the entry that agrees best, what the question gets wrong, and whether the
-    question asks about the record only (its topic words are all names, days or the entry's people)."""
+    affiliation, another person): see :class:`RecordCheck`; None when it states nothing of a record."""
     candidates = [e for e in linked[:3] if e.kind != "paper" and record_sentence(e)]
     premise = stated(question, name_words)
     if not candidates or not checks_record(premise, candidates[0]):
         return None
-    entry = min(candidates, key=lambda e: len(contradicted(premise, [e], "")))
+    wrong, entry = min(((contradicted(premise, [e], ""), e) for e in candidates), key=lambda pair: len(pair[0]))
     stated_words = set(content_words(" ".join([*premise.names, *premise.organisations, *premise.days, *entry.people])))
     rest = [t for t in intent.topic if not stem_matches(t, stated_words)]
-    return entry, contradicted(premise, [entry], ""), not rest
+    return RecordCheck(entry, wrong, not rest)
 
 
 def count_premise(question: str, linked: Sequence[Entry], passages: Sequence[Passage]) -> tuple[Entry, str, str] | None:

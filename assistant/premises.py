@@ -10,15 +10,17 @@ from dataclasses import dataclass
 
 from assistant.entity_linking import parse_time
 from index.entries import Entry
-from index.terms import TOKEN, count_contradicted, unmentioned
+from index.terms import TOKEN, count_contradicted, unmentioned, value_shape
 from index.text import STOP_WORDS, WEEKDAYS, content_words, fold, stem_matches, words
 
 _DAYS = frozenset(d.lower() for d in WEEKDAYS)
 
 
+PEOPLE_NOUN = r"(?:authors?|presenters?|speakers?|people|persons|researchers|instructors)"
+"""The words an entry's people are counted in ("three presenters", "10 or more authors")."""
 _COUNTED = re.compile(
     r"\b(?:exactly |just |only |a )?(single|one|two|three|four|five|six|seven|eight|nine|ten|\d{1,2})\s+"
-    r"(?:co-?)?(authors?|presenters?|speakers?|people|persons|researchers|instructors)\b",
+    rf"(?:co-?)?({PEOPLE_NOUN})\b",
     re.I,
 )
 # An institution stated in words the corpus may not know ("the University of Amsterdam", "Amsterdam University"):
@@ -123,16 +125,25 @@ def correction(wrong: Sequence[str]) -> str:
     return text[:1].upper() + text[1:] + ":"
 
 
+def _unhyphen(text: str) -> str:
+    """Hyphenated words by their parts ("gold-medal-equivalent" is gold, medal, equivalent)."""
+    return text.replace("-", " ")
+
+
+def _asked_beyond(topic: Sequence[str], entry: Entry) -> list[str]:
+    """The question's topic words beyond the entry's title and people: what a yes/no question asks of it."""
+    named = set(content_words(_unhyphen(f"{entry.title} {' '.join(entry.people)}")))
+    return [t for t in dict.fromkeys(topic) if not stem_matches(t, named)]
+
+
 def affirmed(topic: Sequence[str], entry: Entry, span: str, question: str = "") -> bool:
     """Whether a span affirms a yes/no question about an entry's content. Each of the question's topic words beyond
     the entry's title and people either identifies the entry (it stands elsewhere in the entry's text) or is part of
     what is asked; what is asked must stand in the span: at least one word in it, and none missing from both span
     and entry (one may be, among four or more: a question's own verb or filler)."""
-    unhyphen = lambda text: text.replace("-", " ")  # noqa: E731  ("gold-medal-equivalent" is gold, medal, …)
-    named = set(content_words(unhyphen(f"{entry.title} {' '.join(entry.people)}")))
-    asked = [t for t in dict.fromkeys(topic) if not stem_matches(t, named)]
-    in_span = set(content_words(unhyphen(span)))
-    in_entry = set(content_words(unhyphen(entry.text)))
+    asked = _asked_beyond(topic, entry)
+    in_span = set(content_words(_unhyphen(span)))
+    in_entry = set(content_words(_unhyphen(entry.text)))
     said = sum(stem_matches(t, in_span) for t in asked)
     missing = sum(not stem_matches(t, in_span) and not stem_matches(t, in_entry) for t in asked)
     same_polarity = _negated(asked, span) == _negated(asked, question)
@@ -161,18 +172,15 @@ def denied(topic: Sequence[str], question: str, entry: Entry, span: str) -> bool
     negates or contrasts it close by ("training-free", "cannot learn", "significantly below"), or it states another
     value of the same measure where the question's value is in no part of the entry ("a 3-layer network" against
     "a 5-layer network")."""
-    unhyphen = lambda text: text.replace("-", " ")  # noqa: E731
-    named = set(content_words(unhyphen(f"{entry.title} {' '.join(entry.people)}")))
-    asked = [t for t in dict.fromkeys(topic) if not stem_matches(t, named)]
-    in_span = set(content_words(unhyphen(span)))
+    asked = _asked_beyond(topic, entry)
+    in_span = set(content_words(_unhyphen(span)))
     # The span's polarity must differ from the question's own ("is it training-free?" against "training-free").
     flipped = _negated(asked, span) != _negated(asked, question)
     if asked and flipped and any(stem_matches(t, in_span) for t in asked):
         return True
     if count_contradicted(question, span):
         return True  # "does it have four parts?" against "it has three parts"
-    shape = lambda token: re.sub(r"\d+(?:\.\d+)?", "#", token.lower())  # noqa: E731
-    stated_values = [t for t in TOKEN.findall(question) if any(c.isdigit() for c in t) and shape(t) != "#"]
+    stated_values = [t for t in TOKEN.findall(question) if any(c.isdigit() for c in t) and value_shape(t) != "#"]
     missing = unmentioned(stated_values, [entry])
-    span_shapes = {shape(t): t for t in TOKEN.findall(span) if any(c.isdigit() for c in t)}
-    return any(shape(t) in span_shapes and span_shapes[shape(t)] != t for t in missing)
+    span_shapes = {value_shape(t): t for t in TOKEN.findall(span) if any(c.isdigit() for c in t)}
+    return any(value_shape(t) in span_shapes and span_shapes[value_shape(t)] != t for t in missing)

@@ -82,8 +82,7 @@ def answers_topic(intent: Intent, entry: Entry, span_text: str) -> bool:
     it is ("which paper shows …?") is answered by the entry itself: one topic word in the span is enough."""
     if not has_attribute(span_text, intent.attribute, intent.counted, intent.measure):
         return False
-    named = _named_words(entry)
-    rest = [t for t in intent.topic if not stem_matches(t, named)]
+    rest = _beyond_named(intent.topic, entry)
     if not rest:
         return True
     span_words = set(content_words(span_text))
@@ -259,8 +258,7 @@ class GroundedWriter:
         _, question_words = _asked_topic(question, intent)
         for ev in evidence[:CONTEXT_ENTRIES]:
             # What the question adds to naming the entry is what the quoted span must carry.
-            named = _named_words(ev.entry)
-            asked = [t for t in question_words if not stem_matches(t, named)] or list(question_words)
+            asked = _beyond_named(question_words, ev.entry) or list(question_words)
             # A value asked for (a number, a year) must come from the span most about the ask: some other sentence
             # that happens to hold a number is no answer. Otherwise nearly-as-relevant sentences are tried too, and
             # of those that answer, the one carrying most of what is asked wins (the best-scoring sentence often
@@ -288,6 +286,12 @@ def _most_covering(ev: EntryEvidence, asked: Sequence[str]) -> list[Span]:
 def _named_words(entry: Entry) -> set[str]:
     """Stems of the entry's title and people."""
     return set(content_words(f"{entry.title} {' '.join(entry.people)}"))
+
+
+def _beyond_named(topic: Sequence[str], entry: Entry) -> list[str]:
+    """The topic words that are not words of the entry's title or people: what a question adds to naming it."""
+    named = _named_words(entry)
+    return [t for t in topic if not stem_matches(t, named)]
 
 
 def _quotation(citer: Citer, entry: Entry, span: Span) -> AnswerSentence:

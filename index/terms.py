@@ -7,7 +7,7 @@ import re
 from collections.abc import Collection, Sequence
 from typing import Protocol
 
-from index.text import NUMBER_WORDS, STOP_WORDS, WEEKDAYS, fold, split_sentences, stems, words
+from index.text import NUMBER_WORDS, STOP_WORDS, WEEKDAYS, fold, month_number, split_sentences, stems, words
 
 _DAYS = frozenset(d.lower() for d in WEEKDAYS)
 
@@ -37,17 +37,12 @@ def distinctive_terms(question: str, known: Collection[str] = ()) -> list[str]:
             possessive = folded[:-1] if folded.endswith("s") and token[0].isupper() else folded
             if folded in STOP_WORDS or folded in _DAYS or possessive in known or folded in known:
                 continue
-            if _MONTH.fullmatch(folded):
+            if month_number(folded) is not None:
                 continue
             if token.isdigit() and len(token) <= 2:
                 continue
             terms.append(token)
     return list(dict.fromkeys(terms))
-
-
-_MONTH = re.compile(
-    r"jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|[a-z]+uary|march|april|june|july|august|[a-z]+ber"
-)
 
 
 def _squeezed(text: str) -> str:
@@ -63,24 +58,38 @@ def unmentioned_in(terms: Sequence[str], text: str) -> list[str]:
     """The terms the text does not mention, hyphens and dots inside words ignored ("Big-Net3" mentions "BigNet3");
     "5x5" is mentioned by "5 × 5" or "5\\times 5"; a hyphenated term by its distinctive parts ("AI-driven" by
     "AI"); an all-capitals term also by the initials of consecutive words ("RL")."""
+    if not terms:
+        return []  # the verifier asks this of every sentence, most of which state no such term
     blob = _squeezed(text)
-    tokens = words(blob)
-    initials = {"".join(w[0] for w in tokens[i : i + n]) for n in (2, 3, 4) for i in range(len(tokens) - n + 1)}
-    out = []
-    for term in terms:
+    initials: set[str] | None = None
+
+    def mentioned(term: str) -> bool:
+        nonlocal initials
         key = _squeezed(term)
         if re.search(rf"\b{re.escape(key)}", blob):
-            continue
+            return True
         parts = [p for p in re.split(r"[-/]", term) if p and (p != p.lower() or any(c.isdigit() for c in p))]
-        if "-" in term and parts and not unmentioned_in(parts, text):
-            continue
+        if "-" in term and parts and all(mentioned(p) for p in parts):
+            return True
         times = re.fullmatch(r"(\d+)\s*[x×]\s*(\d+)", term)
         if times and re.search(rf"\b{times[1]}\s*(?:x|×|\\times)\s*{times[2]}\b", blob):
-            continue
-        if term.isupper() and key in initials:
-            continue
-        out.append(term)
-    return out
+            return True
+        if term.isupper():
+            if initials is None:
+                tokens = words(blob)
+                initials = {
+                    "".join(w[0] for w in tokens[i : i + n]) for n in (2, 3, 4) for i in range(len(tokens) - n + 1)
+                }
+            return key in initials
+        return False
+
+    return [term for term in terms if not mentioned(term)]
+
+
+def value_shape(token: str) -> str:
+    """A token with its numbers replaced by "#" ("5-layer" → "#-layer", "1.2x" → "#x"): two values of one measure
+    share a shape."""
+    return re.sub(r"\d+(?:\.\d+)?", "#", token.lower())
 
 
 def value_terms(text: str) -> list[str]:
@@ -112,8 +121,9 @@ def count_contradicted(question: str, text: str) -> tuple[str, str] | None:
     """A count the question states that the text states otherwise ("the four parts" against "three parts"): the
     question's phrase and the text's sentence that gives the other count; None when they agree or the text is
     silent."""
-    sentences = [(sentence, counts_stated(sentence)) for sentence in split_sentences(text)]
-    for found in _COUNT.finditer(question):
+    asked = list(_COUNT.finditer(question))
+    sentences = [(sentence, counts_stated(sentence)) for sentence in split_sentences(text)] if asked else []
+    for found in asked:
         n = found.group(1).lower()
         if n == "one":
             continue  # "one model writes, a second one checks": a determiner more often than a count
