@@ -26,18 +26,9 @@ from assistant import Assistant
 from assistant.settings import load_settings
 from assistant.ui import build_app, launch_kwargs
 from evals.bench.answer_bench import _CallCounter, pct
+from evals.bench.browser import ARGS, CHROMIUM
 from evals.gold import load_gold
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 # In the page: the last turn's state, polled every 20 ms by the page itself, so that the times are the browser's.
 WATCH = """async (index) => {
   const t0 = performance.now();
@@ -107,7 +98,7 @@ def main() -> None:
     rows: list[dict[str, Any]] = []
     try:
         with sync_playwright() as play:
-            browser = play.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+            browser = play.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
             page = browser.new_page(viewport={"width": 1440, "height": 900})
             page.goto(f"http://127.0.0.1:{settings.ui.port}/")
             page.wait_for_function("document.querySelector('#ra-intro')?.innerText.includes('Ask')", timeout=600_000)

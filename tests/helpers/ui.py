@@ -10,20 +10,9 @@ from typing import Any
 
 from assistant import Settings
 from assistant.ui.library import upload
+from evals.bench.browser import ARGS as ARGS  # re-exported: the browser tests take them from here
+from evals.bench.browser import CHROMIUM as CHROMIUM
 from tests.helpers import REPO
-
-CHROMIUM = Path("/usr/bin/chromium")
-
-
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 def shot(page: Any, name: str, full_page: bool = True) -> None:

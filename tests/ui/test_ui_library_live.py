@@ -18,9 +18,20 @@ from assistant.ui import build_app, launch_kwargs, render_turn
 from assistant.ui.export import answer_markdown
 from assistant.ui.library import FAILED, discard_uploads, document_rows, remove, staging_dir
 from assistant.ui.session import DONE, new_turn
-from tests.helpers import REPO
+from tests.helpers import REPO, SEEDS
 from tests.helpers.servers import free_port
 from tests.helpers.ui import config, run, write
+
+
+def _six_paper_settings(tmp_path: Path) -> Settings:
+    """Settings over six papers of the library seed file (a quick build) and a free port, for a live browser test."""
+    settings = config(tmp_path)
+    settings.index.seeds_dir = tmp_path / "seeds"
+    settings.index.seeds_dir.mkdir()
+    lines = (SEEDS / "001_0afc165511f16759.txt").read_text("utf-8").splitlines()
+    (settings.index.seeds_dir / "001.txt").write_text("\n".join([lines[0], "6 papers in library", *lines[2:14]]) + "\n")
+    settings.ui.port = free_port()
+    return settings
 
 
 @pytest.fixture
@@ -153,18 +164,12 @@ def test_the_library_tab_in_a_browser(tmp_path: Path, minilm: Any) -> None:
     browser's file filter says), see them listed and counted in the status line, remove the added one."""
     from assistant.api import Assistant
     from assistant.llm import ScriptedChatModel
-    from tests.helpers import SEEDS
     from tests.helpers.ui import ARGS, CHROMIUM, shot
 
     if not CHROMIUM.exists():
         pytest.skip("Debian chromium missing: bash scripts/install-browser.sh")
     sync_api = pytest.importorskip("playwright.sync_api")
-    settings = config(tmp_path)
-    settings.index.seeds_dir = tmp_path / "seeds"
-    settings.index.seeds_dir.mkdir()
-    lines = (SEEDS / "001_0afc165511f16759.txt").read_text("utf-8").splitlines()  # six papers: a quick build
-    (settings.index.seeds_dir / "001.txt").write_text("\n".join([lines[0], "6 papers in library", *lines[2:14]]) + "\n")
-    settings.ui.port = free_port()
+    settings = _six_paper_settings(tmp_path)
     assistant = Assistant(settings, chat_model=ScriptedChatModel("I don't know."), embedder=minilm)
     before = len(assistant.entries)
     note = tmp_path / "pick" / "learned-index-notes.md"
@@ -218,18 +223,12 @@ def test_removing_a_document_in_the_browser_asks_first(tmp_path: Path, minilm: A
     is added through the API, so this holds whatever the upload route does."""
     from assistant.api import Assistant
     from assistant.llm import ScriptedChatModel
-    from tests.helpers import SEEDS
     from tests.helpers.ui import ARGS, CHROMIUM
 
     if not CHROMIUM.exists():
         pytest.skip("Debian chromium missing: bash scripts/install-browser.sh")
     sync_api = pytest.importorskip("playwright.sync_api")
-    settings = config(tmp_path)
-    settings.index.seeds_dir = tmp_path / "seeds"
-    settings.index.seeds_dir.mkdir()
-    lines = (SEEDS / "001_0afc165511f16759.txt").read_text("utf-8").splitlines()
-    (settings.index.seeds_dir / "001.txt").write_text("\n".join([lines[0], "6 papers in library", *lines[2:14]]) + "\n")
-    settings.ui.port = free_port()
+    settings = _six_paper_settings(tmp_path)
     assistant = Assistant(settings, chat_model=ScriptedChatModel("I don't know."), embedder=minilm)
     note = tmp_path / "learned-index-notes.md"
     note.write_text("# Learned Index Notes\n\nAuthors: Ann Lee\n\nLearned indexes predict key positions.\n")
