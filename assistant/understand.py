@@ -15,9 +15,18 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from index.chat import expand_chat
-from index.text import CLOCK_RE, WEEKDAYS, words
+from index.text import CLOCK_RE, STOP_WORDS, WEEKDAYS, words
 
-__all__ = ["Question", "asked_fields", "asking_sentence", "is_summary", "is_yes_no", "normalise", "understand"]
+__all__ = [
+    "Question",
+    "asked_fields",
+    "asking_sentence",
+    "asks_for_names",
+    "is_summary",
+    "is_yes_no",
+    "normalise",
+    "understand",
+]
 
 # Multi-word asks: patterns are certain where they match (the fast path); single words below generalise.
 _PATTERNS: dict[str, re.Pattern[str]] = {
@@ -124,6 +133,20 @@ def normalise(text: str, correct: Callable[[str], str] | None = None) -> str:
 def is_keyword_query(text: str) -> bool:
     """A query typed as keywords: no question word, no question mark."""
     return "?" not in text and not (set(words(text)) & _QUESTION_WORDS)
+
+
+def asks_for_names(text: str) -> bool:
+    """Whether the asking sentence asks for members of a class ("which benchmarks …", "what datasets …", a keyword
+    query "X datasets") rather than for a description ("what is X about") or a yes/no: such an answer names them."""
+    if is_yes_no(text):
+        return False
+    if is_keyword_query(text):
+        return True
+    tokens = words(text)
+    return any(
+        tok in ("what", "which") and i + 1 < len(tokens) and tokens[i + 1] not in STOP_WORDS
+        for i, tok in enumerate(tokens)
+    )
 
 
 def asked_fields(text: str) -> frozenset[str]:

@@ -13,12 +13,15 @@ from assistant.evidence import MAX_SPAN_SENTENCES, EntryEvidence, SentenceScorer
 from assistant.intent import Intent, ask_part, asks_each, has_attribute, topic_words
 from assistant.llm.base import ChatMessage, ChatModel
 from assistant.prompts import PromptSet, SourceBlock
+from assistant.understand import asks_for_names
 from assistant.verify import ClaimContext, best_support
 from index.entries import Entry
+from index.terms import TOKEN, distinctive_terms
 from index.text import (
     SENTENCE_BOUNDARY,
     content_words,
     ends_with_abbreviation,
+    fold,
     split_sentences,
     stem_matches,
     strip_markers,
@@ -271,7 +274,11 @@ class GroundedWriter:
                 if answers_topic(intent, ev.entry, span.text)
             ]
             if answering:
-                return ev.entry, max(answering, key=lambda span: _covered(asked, span.text))
+                given = f"{question} {ev.entry.title} {' '.join(ev.entry.people)}"
+                naming = asks_for_names(question)
+                return ev.entry, max(
+                    answering, key=lambda span: (_covered(asked, span.text), naming and _names(span.text, given))
+                )
         return None
 
 
@@ -291,7 +298,14 @@ def _named_words(entry: Entry) -> set[str]:
 def _beyond_named(topic: Sequence[str], entry: Entry) -> list[str]:
     """The topic words that are not words of the entry's title or people: what a question adds to naming it."""
     named = _named_words(entry)
-    return [t for t in topic if not stem_matches(t, named)]
+    return [t for t in topic if not (t in named or any(_variant(t, n) for n in named))]
+
+
+def _variant(word: str, named: str) -> bool:
+    """Whether two stems are one word's forms (one extends the other by at most two letters: "classifi"/"classif"),
+    not a compound built on a title word ("kernelgym" in an entry titled "… Kernel …" is a new name)."""
+    short, long = sorted((word, named), key=len)
+    return len(short) >= 5 and long.startswith(short) and len(long) - len(short) <= 2
 
 
 def _quotation(citer: Citer, entry: Entry, span: Span) -> AnswerSentence:
@@ -312,6 +326,14 @@ def _widened(ev: EntryEvidence, span: Span | None) -> list[Span]:
     if span.end < len(ev.sentences):
         out.append(ev.span_of([span.start, span.end]))
     return [s for s in out if len(s.sentences) <= MAX_SPAN_SENTENCES]
+
+
+def _names(text: str, given: str) -> int:
+    """How many names and values the text states that ``given`` (the question, the entry's title and people) does
+    not: of two spans carrying what is asked, the one naming its members ("two benchmarks: Real and Join") answers,
+    the one pointing at them ("these benchmarks") does not."""
+    known = {fold(t) for t in TOKEN.findall(given)}
+    return sum(fold(t) not in known for t in distinctive_terms(text))
 
 
 def _covered(asked: Sequence[str], text: str) -> int:

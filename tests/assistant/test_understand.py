@@ -132,3 +132,13 @@ def test_a_question_split_at_a_titles_colon_is_not_a_preamble() -> None:
 def test_the_asking_sentence_is_the_last_question() -> None:
     assert asking_sentence("We use Foo at work. Is it fast? Thanks.") == "Is it fast?"
     assert asking_sentence("tell me about foo") == "tell me about foo"
+
+
+def test_a_question_asking_for_members_of_a_class_is_told_from_a_description_or_a_yes_no() -> None:
+    from assistant.understand import asks_for_names
+
+    assert asks_for_names("which corpora did the road-graph study train on?")
+    assert asks_for_names("road graph message passing baselines")  # a keyword query
+    assert asks_for_names("I build routing software. What baselines does the road-graph paper compare with?")
+    assert not asks_for_names("what is the road-graph paper about?")
+    assert not asks_for_names("Does the road-graph paper use Metroville?")

@@ -116,3 +116,29 @@ def split_sentences_of(entry: Entry) -> list[str]:
     from assistant.evidence import entry_sentences
 
     return entry_sentences(entry)
+
+
+def test_asked_for_members_the_quote_is_the_span_that_names_them_not_the_one_pointing_at_them() -> None:
+    from assistant.evidence import EntryEvidence
+
+    entry = Entry(
+        id="graphs",
+        kind="paper",
+        title="Sparse Message Passing for Road Networks",
+        text="We study message passing on sparse road graphs. "
+        "Since no public suite fits, we assemble two benchmarks from city maps: Metroville and Harborline. "
+        "Experiments on these benchmarks confirm that the method is robust.",
+    )
+    question = "sparse message passing road networks: what benchmarks"
+    intent = read_intent(question)
+    ev = EntryEvidence(entry, split_sentences_of(entry), [0.5, 0.7, 0.9], 0)
+    quoted = _writer(_CountingModel("I don't know.")).quote(question, intent, [ev])
+    assert quoted is not None and "Metroville" in quoted[1].text
+
+
+def test_a_word_built_on_a_title_word_is_a_new_name_that_the_quote_must_carry() -> None:
+    from assistant.writing import _beyond_named
+
+    entry = Entry(id="k", kind="paper", title="Fast Kernel Search with Learned Classifiers", text="")
+    assert _beyond_named(["kernelzoo", "kernel"], entry) == ["kernelzoo"]
+    assert _beyond_named(["classifi", "search"], entry) == []  # one word's forms: "classifies" and "classifiers"
