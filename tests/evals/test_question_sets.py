@@ -11,7 +11,7 @@ from evals.questions import load_questions
 from index.corpus import load_corpus
 from tests.helpers import REPO
 
-SETS = ["evals/tune_set.jsonl", "evals/tune_set_b.jsonl", "evals/sealed/sealed.jsonl"]
+SETS = ["evals/tune_set.jsonl", "evals/tune_set_b.jsonl", "evals/tune_set_c.jsonl", "evals/sealed/sealed.jsonl"]
 
 
 @pytest.mark.parametrize("name", SETS)
