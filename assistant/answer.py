@@ -111,6 +111,9 @@ class Answerer:
         if meta is not None and not (meta.abstain and content_parts):
             yield from self._record(run, meta, linked, intent, content_parts, q)
             return
+        if meta is None and not linked and not stated(q.text, ()).of_paper().is_empty():
+            # A count or a year stated of an entry the question describes ("the four-author paper on X")
+            linked = [e for e in [self._described_entry(retrieval_query or question, filters, intent)] if e]
         checked = checked_premise(q.text, intent, linked, linker.name_words) if meta is None and linked else None
         if checked is not None and q.yes_no and checked.record_only:
             # A yes/no question about a talk's or tutorial's record only ("is X at <institution>?"): the record says.

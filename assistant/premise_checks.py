@@ -16,7 +16,10 @@ from assistant.retrieve import Passage
 from assistant.understand import asking_sentence
 from index.entries import Entry
 from index.terms import count_contradicted, value_shape
-from index.text import content_words, normalize_title, stem_matches
+from index.text import NUMBER_WORDS, content_words, normalize_title, stem_matches
+
+RECORD_WORDS = ("author", "authors", "published", "publication", "released", "date", "year")
+"""Words that ask about a paper's record and nothing else ("was it released in 2018?", "does it have five authors?")."""
 
 WRONG_PERSON_MARGIN = 0.15
 """How much closer in meaning (MiniLM cosine) another talk must be to the question's topic than the named person's
@@ -90,16 +93,28 @@ class RecordCheck(NamedTuple):
 def checked_premise(
     question: str, intent: Intent, linked: Sequence[Entry], name_words: Collection[str]
 ) -> RecordCheck | None:
-    """For a question naming a talk or tutorial and stating something of its record (a day, a time, an
-    affiliation, another person): see :class:`RecordCheck`; None when it states nothing of a record."""
-    candidates = [e for e in linked[:3] if e.kind != "paper" and record_sentence(e)]
+    """For a question naming an entry and stating something of its record (of a talk or tutorial a day, a time, an
+    affiliation, another person; of a paper its author count or year): see :class:`RecordCheck`; None when it
+    states nothing of a record."""
+    candidates = [e for e in linked[:3] if record_sentence(e)]
     premise = stated(question, name_words)
+    if candidates and candidates[0].kind == "paper":
+        premise = premise.of_paper()
+        candidates = [e for e in candidates if e.kind == "paper"]
     if not candidates or not checks_record(premise, candidates[0]):
         return None
     wrong, entry = min(((contradicted(premise, [e], ""), e) for e in candidates), key=lambda pair: len(pair[0]))
-    stated_words = set(content_words(" ".join([*premise.names, *premise.organisations, *premise.days, *entry.people])))
-    rest = [t for t in intent.topic if not stem_matches(t, stated_words)]
+    said = [*premise.names, *premise.organisations, *premise.days, *entry.people, *RECORD_WORDS]
+    if entry.kind == "paper":
+        said.append(entry.title)  # a paper is named by its title; its record has no people to name it by
+    stated_words = set(content_words(" ".join(said)))
+    # A count stated as one word ("four-author") is record words by its parts.
+    rest = [t for t in intent.topic if not all(_said(part, stated_words) for part in t.split("-"))]
     return RecordCheck(entry, wrong, not rest)
+
+
+def _said(word: str, stated_words: Collection[str]) -> bool:
+    return word.isdigit() or word in NUMBER_WORDS or stem_matches(word, stated_words)
 
 
 def count_premise(question: str, linked: Sequence[Entry], passages: Sequence[Passage]) -> tuple[Entry, str, str] | None:

@@ -19,7 +19,7 @@ _DAYS = frozenset(d.lower() for d in WEEKDAYS)
 PEOPLE_NOUN = r"(?:authors?|presenters?|speakers?|people|persons|researchers|instructors)"
 """The words an entry's people are counted in ("three presenters", "10 or more authors")."""
 _COUNTED = re.compile(
-    r"\b(?:exactly |just |only |a )?(single|one|two|three|four|five|six|seven|eight|nine|ten|\d{1,2})\s+"
+    r"\b(?:exactly |just |only |a )?(single|one|two|three|four|five|six|seven|eight|nine|ten|\d{1,2})[\s-]+"
     rf"(?:co-?)?({PEOPLE_NOUN})\b",
     re.I,
 )
@@ -30,6 +30,7 @@ _ORGANISATION = re.compile(
     rf"\b{_ORG_CUE}\s+(?:of|for)\s+(?:the\s+)?([^\W\d_][\w-]+(?:\s+[A-Z][\w-]+)?)|"
     rf"\b([A-Z][\w-]+(?:\s+[A-Z][\w-]+)?)\s+{_ORG_CUE}\b"
 )
+_YEAR = re.compile(r"\b((?:19|20)\d{2})\b")
 _COUNT_WORDS = {"single": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5}
 _COUNT_WORDS |= {"six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10}
 
@@ -44,10 +45,15 @@ class Premise:
     names: tuple[str, ...] = ()
     organisations: tuple[str, ...] = ()
     """Institutions as stated, cue word included ("the University of Amsterdam")."""
+    years: tuple[str, ...] = ()
 
     def is_empty(self) -> bool:
         """Whether the question states nothing a record could check."""
-        return not (self.days or self.time or self.count or self.names)
+        return not (self.days or self.time or self.count or self.names or self.years)
+
+    def of_paper(self) -> Premise:
+        """What a paper's record can check: its author count and its year (papers have no day, time or speaker)."""
+        return Premise(count=self.count, years=self.years)
 
 
 def stated(question: str, name_words: Collection[str]) -> Premise:
@@ -77,6 +83,7 @@ def stated(question: str, name_words: Collection[str]) -> Premise:
         count=count,
         names=tuple(dict.fromkeys(names)),
         organisations=tuple(organisations),
+        years=tuple(dict.fromkeys(_YEAR.findall(question))),
     )
 
 
@@ -86,13 +93,15 @@ def contradicted(premise: Premise, entries: Sequence[Entry], said: str) -> list[
     record = fold(" ".join([said, *(e.metadata_line() for e in entries), *(" ".join(e.people) for e in entries)]))
     record_words = set(words(record))
     wrong = [f"not on {d.capitalize()}" for d in premise.days if d not in record_words]
+    titles = set(words(fold(" ".join(e.title for e in entries))))
+    wrong += [f"not {y}" for y in premise.years if y not in record_words and y not in titles]
     if premise.time and premise.time not in {parse_time(e.time or "") for e in entries}:
         wrong.append(f"not at {premise.time}")
     if premise.count is not None and entries:
         n, noun = premise.count
         counts = {len(e.people) or e.authors_count for e in entries}
         if n not in counts:
-            wrong.append(f"not {n} {noun}")
+            wrong.append(f"not {n} {noun.rstrip('s')}{'' if n == 1 else 's'}")
     # A name the entry's own text mentions is no contradiction ("joint work with <a co-author>").
     mentioned = set(words(fold(" ".join(e.text for e in entries))))
     unknown = [n for n in premise.names if fold(n) not in record_words and fold(n) not in mentioned]
@@ -116,6 +125,8 @@ def checks_record(premise: Premise, entry: Entry) -> bool:
     """Whether the premise states something about the entry's record beyond the names that identify it: a day, a
     time, a people count, or a name or affiliation not among the entry's people."""
     own = set(words(fold(" ".join(entry.people))))
+    if premise.years and not set(premise.years) <= set(words(fold(entry.title))):
+        return True
     return bool(premise.days or premise.time or premise.count or any(fold(n) not in own for n in premise.names))
 
 

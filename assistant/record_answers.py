@@ -44,13 +44,19 @@ def _who(e: Entry) -> str:
 
 
 def record_sentence(e: Entry) -> str:
-    """A talk's or tutorial's record as one sentence: when, who (with affiliation) and the title (empty for papers)."""
+    """An entry's record as one sentence: for a talk or tutorial when, who (with affiliation) and the title; for a
+    paper its author count and publication date (empty when its record has neither)."""
     if e.kind == "talk":
         title = "a talk whose title is still TBD" if e.title.startswith("TBD") else f"“{e.title}”"
         return f"On {_when(e)}, {_who(e)} gives {title}."
     if e.kind == "tutorial":
         return f"The tutorial “{e.title}” is presented by {_who(e)}."
-    return ""
+    facts = []
+    if (count := len(e.people) or e.authors_count) is not None:
+        facts.append(f"has {count} author{'s' if count != 1 else ''}")
+    if e.date or e.year:
+        facts.append(f"was published on {e.date}" if e.date else f"was published in {e.year}")
+    return f"“{e.title}” {' and '.join(facts)}." if facts else ""
 
 
 def answer_from_metadata(

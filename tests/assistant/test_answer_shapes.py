@@ -116,3 +116,10 @@ def test_a_topic_the_named_persons_own_abstract_speaks_of_is_no_wrong_person(fak
     ans = fake_assistant().ask("Does Steven Brunton's talk get into sparse identification of nonlinear dynamics?")
     assert "not Steven Brunton" not in ans.text
     assert {c.speaker for c in ans.citations} <= {"Steven Brunton"}
+
+
+def test_a_papers_author_count_and_year_are_checked_against_its_record(fake_assistant):
+    no = fake_assistant().ask("was order matters: sequence to sequence for sets published in 2017")
+    assert no.text.startswith("No.") and "Nov 19, 2015" in no.text and no.route == "record:premise"
+    yes = fake_assistant().ask("Does the Neural Tangent Kernel paper have three authors?")
+    assert yes.text.startswith("Yes.") and "3 authors" in yes.text

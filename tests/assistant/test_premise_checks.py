@@ -47,3 +47,31 @@ def test_a_topic_in_the_named_persons_own_abstract_is_no_wrong_person() -> None:
     assert other_speaker(mine, TALK, [TALK, other], lambda text, pool: similarity, 0.45) is None
     theirs = read_intent("What does Ada Quill say about rewiring graphs for message passing?")
     assert other_speaker(theirs, TALK, [TALK, other], lambda text, pool: similarity, 0.45) is other
+
+
+PAPER = Entry(
+    id="p2",
+    kind="paper",
+    title="Sparse Routing for Mixtures",
+    authors_count=3,
+    date="Mar 4, 2021",
+    text="We route tokens to experts sparsely.",
+)
+
+
+def test_a_papers_record_checks_its_author_count_and_year_and_nothing_else() -> None:
+    for question, wrong in [
+        ("Does the Sparse Routing for Mixtures paper have six authors?", ["not 6 authors"]),
+        ("Is Sparse Routing for Mixtures a three-author paper from 2021?", []),
+        ("Was Sparse Routing for Mixtures released in 2019?", ["not 2019"]),
+    ]:
+        entry, found, record_only = checked_premise(question, read_intent(question), [PAPER], frozenset())
+        assert entry is PAPER and found == wrong and record_only, question
+    content = "What does the two-author Sparse Routing for Mixtures paper route to experts?"
+    entry, found, record_only = checked_premise(content, read_intent(content), [PAPER], frozenset())
+    assert found == ["not 2 authors"] and not record_only
+    # A weekday or a person says nothing of a paper's record.
+    assert (
+        checked_premise("Is Sparse Routing for Mixtures by Ada Quill on Monday?", read_intent("x"), [PAPER], {"ada"})
+        is None
+    )
