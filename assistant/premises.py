@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from assistant.entity_linking import parse_time
 from index.entries import Entry
-from index.terms import TOKEN, count_contradicted, unmentioned, value_shape
+from index.terms import TOKEN, count_contradicted, unmentioned, unmentioned_in, value_shape
 from index.text import STOP_WORDS, WEEKDAYS, content_words, fold, stem_matches, words
 
 _DAYS = frozenset(d.lower() for d in WEEKDAYS)
@@ -30,6 +30,7 @@ _ORGANISATION = re.compile(
     rf"\b{_ORG_CUE}\s+(?:of|for)\s+(?:the\s+)?([^\W\d_][\w-]+(?:\s+[A-Z][\w-]+)?)|"
     rf"\b([A-Z][\w-]+(?:\s+[A-Z][\w-]+)?)\s+{_ORG_CUE}\b"
 )
+_INITIALS_AFFILIATION = re.compile(r"\b(?:from|at)\s+(?:the\s+)?([A-Z]{2,6})\b(?!-)|\b([A-Z]{2,6})['’]s\s+[A-Z]")
 _YEAR = re.compile(r"\b((?:19|20)\d{2})\b")
 _COUNT_WORDS = {"single": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5}
 _COUNT_WORDS |= {"six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10}
@@ -72,6 +73,8 @@ def stated(question: str, name_words: Collection[str]) -> Premise:
         phrase = found.group(1) or found.group(2)
         known = {fold(n) for n in names}
         names += [t for t in re.findall(r"[^\W\d_][\w-]*", phrase) if len(t) >= 3 and fold(t) not in STOP_WORDS | known]
+    # An institution given by its initials ("from MIT", "MIT's X"): checked against the record, initials included.
+    names += [a or b for a, b in _INITIALS_AFFILIATION.findall(question) if fold(a or b) not in STOP_WORDS]
     counted = _COUNTED.search(question)
     count = None
     if counted:
@@ -105,6 +108,7 @@ def contradicted(premise: Premise, entries: Sequence[Entry], said: str) -> list[
     # A name the entry's own text mentions is no contradiction ("joint work with <a co-author>").
     mentioned = set(words(fold(" ".join(e.text for e in entries))))
     unknown = [n for n in premise.names if fold(n) not in record_words and fold(n) not in mentioned]
+    unknown = [n for n in unknown if not (n.isupper() and not unmentioned_in([n], record))]  # "NYU": New York Univ.
     wrong += [f"not {n}" for n in _adjacent(unknown, premise.names)]
     return wrong
 

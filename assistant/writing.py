@@ -291,8 +291,10 @@ def _most_covering(ev: EntryEvidence, asked: Sequence[str]) -> list[Span]:
 
 
 def _named_words(entry: Entry) -> set[str]:
-    """Stems of the entry's title and people."""
-    return set(content_words(f"{entry.title} {' '.join(entry.people)}"))
+    """Stems of the entry's title, people and affiliation, and the affiliation's initials ("nyu")."""
+    affiliation = entry.affiliation or ""
+    initials = "".join(w[0] for w in re.findall(r"[A-Z][\w-]*", affiliation)).lower()
+    return set(content_words(f"{entry.title} {' '.join(entry.people)} {affiliation}")) | ({initials} - {""})
 
 
 def _beyond_named(topic: Sequence[str], entry: Entry) -> list[str]:

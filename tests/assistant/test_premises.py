@@ -98,3 +98,12 @@ def test_a_premise_checks_the_record_when_it_states_more_than_the_entrys_people(
     assert checks_record(stated("Is Ada Quill from Oxbridge?", NAMES), TALK)
     assert checks_record(stated("What does Ada Quill say on Monday?", NAMES), TALK)
     assert not checks_record(stated("What does Ada Quill say about sparse codes?", NAMES), TALK)
+
+
+def test_an_institution_given_by_its_initials_is_checked_against_the_record_initials_included() -> None:
+    from assistant.premises import contradicted, stated
+
+    talk = Entry(id="t", kind="talk", title="Codes", speaker="Ada Quill", affiliation="Northern Lakes University")
+    assert contradicted(stated("What did Ada Quill from NLU present?", ()), [talk], "") == []
+    assert contradicted(stated("What is ETHZ's Ada Quill presenting?", ()), [talk], "") == ["not ETHZ"]
+    assert stated("Ada Quill talks about GPU kernels at the symposium", ()).names == ()

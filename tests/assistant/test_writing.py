@@ -142,3 +142,12 @@ def test_a_word_built_on_a_title_word_is_a_new_name_that_the_quote_must_carry() 
     entry = Entry(id="k", kind="paper", title="Fast Kernel Search with Learned Classifiers", text="")
     assert _beyond_named(["kernelzoo", "kernel"], entry) == ["kernelzoo"]
     assert _beyond_named(["classifi", "search"], entry) == []  # one word's forms: "classifies" and "classifiers"
+
+
+def test_an_affiliation_by_its_initials_names_the_entry_rather_than_asking_something_of_it() -> None:
+    from assistant.writing import _beyond_named
+
+    talk = Entry(
+        id="t", kind="talk", title="Codes", speaker="Ada Quill", affiliation="Northern Lakes University", text=""
+    )
+    assert _beyond_named(["ada", "quill", "nlu", "sparsiti"], talk) == ["sparsiti"]
