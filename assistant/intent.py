@@ -91,6 +91,13 @@ _ATTRIBUTES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("dataset", re.compile(r"\b(which|what) (datasets?|benchmarks?|corpora|corpus)\b", re.I)),
 )
 _HOW_MANY = re.compile(r"\bhow many\b", re.I)
+# "how long", "how fast": the adjective asks for a value; it is not what the question is about.
+# Only before a verb or at the end: in "how small transformers count" the adjective is part of the topic.
+_HOW_SO = re.compile(
+    r"\bhow (?:long|much|fast|big|large|small|often|well|far)\b"
+    r"(?=\s+(?:does|do|did|is|are|was|were|will|would|can|could|has|have|had)\b|\s*[?.!]|\s*$)",
+    re.I,
+)
 _HARDWARE_WORDS = re.compile(r"\b(gpus?|tpus?|cpus?|fpgas?|a100|h100|v100|nvidia|accelerators?|hardware)\b", re.I)
 _YEAR_RE = re.compile(r"\b(19|20)\d{2}\b")
 _PART_SPLIT = re.compile(
@@ -242,11 +249,20 @@ def attribute_asked(question: str) -> str | None:
 _MEASURE = re.compile(
     r"\bwhat (?:is the |was the )?(?:[\w-]+ )?(percentage|fraction|proportion|speed-?up|accuracy|error rate)\b", re.I
 )
+DURATION = "duration"
+_HOW_LONG = re.compile(r"\bhow long\b|\bhow much time\b", re.I)
+_DURATION = re.compile(
+    r"\b(?:\d[\d.,]*|one|two|three|four|five|six|ten|a few|several)\s*-?\s*"
+    r"(?:seconds?|secs?|minutes?|mins?|hours?|hrs?|days?|weeks?|months?|years?|GPU[- ]hours?)\b",
+    re.I,
+)
 _MEASURE_UNITS = {"percentag": "%", "fraction": "%", "proport": "%", "accuraci": "%", "error": "%"}
 
 
 def measured_word(question: str) -> str | None:
     """The stem of the measure a question asks for ("What classification accuracy does X reach?" → "accuraci")."""
+    if _HOW_LONG.search(question):
+        return DURATION
     match = _MEASURE.search(question)
     if match is None:
         return None
@@ -281,6 +297,8 @@ def has_attribute(text: str, attribute: str | None, counted: Sequence[str] = (),
         return True
     text = text.replace("\\%", "%")  # abstracts keep LaTeX's escaped per cent sign
     if attribute == "quantity":
+        if measure == DURATION:
+            return bool(_DURATION.search(text))
         if measure is not None:
             # A measure is stated by its word or its unit: "230x speedup", "an accuracy of 91%", "91% accuracy".
             unit = _MEASURE_UNITS.get(measure)
@@ -300,7 +318,7 @@ def has_attribute(text: str, attribute: str | None, counted: Sequence[str] = (),
 def topic_words(question: str) -> tuple[str, ...]:
     """Stems of what the question is about: its content words without question, kind, corpus and schedule words."""
     out: list[str] = []
-    for stem in content_words(_TIME_RE.sub(" ", question)):
+    for stem in content_words(_HOW_SO.sub(" ", _TIME_RE.sub(" ", question))):
         if stem in _SKIP_STEMS or stem in STOP_WORDS or stem.isdigit() or stem in out:  # "what's" stems to "what"
             continue
         out.append(stem)

@@ -279,7 +279,22 @@ class GroundedWriter:
                 return ev.entry, max(
                     answering, key=lambda span: (_covered(asked, span.text), naming and _names(span.text, given))
                 )
+        return _only_statement(intent, evidence[:1])
+
+
+def _only_statement(intent: Intent, evidence: Sequence[EntryEvidence]) -> tuple[Entry, Span] | None:
+    """For a question asking for a specific measure (a duration, an accuracy, a speed-up): the one sentence of the
+    entry it is about that states such a value, when exactly one does. The question's other
+    words may be the asker's paraphrase ("produce" for "generating"); a value of that kind stated once is the answer."""
+    if intent.measure is None:
         return None
+    for ev in evidence:
+        stating = [
+            i for i, s in enumerate(ev.sentences) if has_attribute(s, intent.attribute, intent.counted, intent.measure)
+        ]
+        if len(stating) == 1:
+            return ev.entry, ev.span_of(stating)
+    return None
 
 
 def _most_covering(ev: EntryEvidence, asked: Sequence[str]) -> list[Span]:

@@ -155,3 +155,14 @@ def test_what_an_entry_does_with_its_topic_is_not_the_topic() -> None:
         "agent",
     )
     assert "use" not in read_intent("Which papers use LLMs to optimise GPU kernels?").topic_phrase.split()
+
+
+def test_how_long_asks_for_a_duration_and_the_adjective_is_not_the_topic() -> None:
+    from assistant.intent import DURATION, has_attribute
+
+    intent = read_intent("How long does the solver need to mesh one wing?")
+    assert intent.measure == DURATION and "long" not in intent.topic
+    assert has_attribute("Meshing a wing takes about 3.5 hours on a laptop.", intent.attribute, (), intent.measure)
+    assert not has_attribute("The solver is 4x faster than the baseline.", intent.attribute, (), intent.measure)
+    # "how small" before a noun is part of what is asked about.
+    assert "small" in read_intent("Why does the study look at how small networks count?").topic

@@ -151,3 +151,20 @@ def test_an_affiliation_by_its_initials_names_the_entry_rather_than_asking_somet
         id="t", kind="talk", title="Codes", speaker="Ada Quill", affiliation="Northern Lakes University", text=""
     )
     assert _beyond_named(["ada", "quill", "nlu", "sparsiti"], talk) == ["sparsiti"]
+
+
+def test_a_measure_stated_once_in_the_entry_answers_a_question_worded_otherwise() -> None:
+    from assistant.evidence import EntryEvidence
+
+    entry = Entry(
+        id="mesh",
+        kind="paper",
+        title="WingMesh: Agentic Meshing",
+        text="WingMesh meshes aircraft parts with agents. Building one wing mesh takes about 3.5 hours. "
+        "It beats hand-made meshes on 4 of 5 cases.",
+    )
+    question = "How long does WingMesh need to produce a single mesh?"
+    intent = read_intent(question)
+    ev = EntryEvidence(entry, split_sentences_of(entry), [0.9, 0.5, 0.6], 0)
+    quoted = _writer(_CountingModel("I don't know.")).quote(question, intent, [ev])
+    assert quoted is not None and "3.5 hours" in quoted[1].text
