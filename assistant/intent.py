@@ -256,6 +256,8 @@ _DURATION = re.compile(
     r"(?:seconds?|secs?|minutes?|mins?|hours?|hrs?|days?|weeks?|months?|years?|GPU[- ]hours?)\b",
     re.I,
 )
+_LENGTH = re.compile(r"\b(length|duration|how long)\b", re.I)
+_LENGTH_STEMS = frozenset({"length", "durat"})
 _MEASURE_UNITS = {"percentag": "%", "fraction": "%", "proport": "%", "accuraci": "%", "error": "%"}
 
 
@@ -388,16 +390,21 @@ def read_intent(question: str) -> Intent:
     asking = asking_sentence(question)
     if not is_list and asking != question.strip() and _EXISTS.match(asking):
         is_list = True  # "<what I look for>. Is there one?": the entries that fit the description before it
+    kinds = kinds_named(question)
+    measure = measured_word(question)
+    attribute = attribute_asked(asking)  # a context before the ask may mention anything
+    if measure is None and {"talk", "tutorial"} & set(kinds) and _LENGTH.search(asking):
+        measure, attribute = DURATION, "quantity"  # a talk's or tutorial's length is its duration
     return Intent(
-        kinds=kinds_named(question),
+        kinds=kinds,
         collection=collection_named(question),
         is_list=is_list,
         minutes=time_window(question),
-        attribute=attribute_asked(asking),  # a context before the ask may mention anything
-        topic=topic_words(question),
+        attribute=attribute,
+        topic=tuple(t for t in topic_words(question) if not (measure == DURATION and t in _LENGTH_STEMS)),
         topic_phrase=topic_phrase(question),
         parts=parts,
         identifies=bool(_IDENTIFY_RE.search(question)) and not is_list,
         counted=counted_words(question),
-        measure=measured_word(question),
+        measure=measure,
     )

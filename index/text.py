@@ -19,7 +19,8 @@ STOP_WORDS: frozenset[str] = frozenset(
     has have had not no nor so than then too very can could would should will shall may might must about into
     over under also such each both all any some more most other only own same just i you we he she his her our
     your my me us according says say said inside within across among amongst via through throughout toward towards
-    beyond upon onto outside along amid versus per between http https www com org html
+    beyond upon onto outside along amid versus vs per between behind around near beside besides
+    http https www com org html
     """.split()
 )
 """English function words, and the scaffolding of a web address: never evidence of support, never highlighted."""

@@ -166,3 +166,10 @@ def test_how_long_asks_for_a_duration_and_the_adjective_is_not_the_topic() -> No
     assert not has_attribute("The solver is 4x faster than the baseline.", intent.attribute, (), intent.measure)
     # "how small" before a noun is part of what is asked about.
     assert "small" in read_intent("Why does the study look at how small networks count?").topic
+
+
+def test_a_tutorials_length_is_a_duration_and_a_papers_context_length_is_not() -> None:
+    from assistant.intent import DURATION
+
+    assert read_intent("graph rewiring tutorial length").measure == DURATION
+    assert read_intent("What context length does the rewiring paper train with?").measure is None
