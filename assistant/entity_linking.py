@@ -211,7 +211,8 @@ class EntityLinker:
             if t in q:
                 hits.append((100.0 + len(t), e))
                 continue
-            if has_sep and len(head) >= 6 and head in q and re.search(rf"\b{re.escape(head)}\b", q):
+            # A head followed by a version number names a successor ("FlashAttention-2"), not this entry.
+            if has_sep and len(head) >= 6 and head in q and re.search(rf"\b{re.escape(head)}\b(?! \d+\b)", q):
                 hits.append((95.0, e))
                 continue
             for qt in quoted:

@@ -21,14 +21,14 @@ from assistant.evidence_store import VectorFiles
 from index.directives import contains_url, is_directive
 from index.embed import Embedder
 from index.entries import Entry
-from index.text import content_words, split_sentences
+from index.text import content_words, readable, split_sentences
 
 MAX_SPAN_SENTENCES = 3
 _MARKUP = re.compile(r"\*\*|__|(?<!\w)\*(?=\w)|(?<=\w)\*(?!\w)|^\s*[-•*]\s+|^#+\s*", re.M)
 _CHROME = re.compile(r"^(show more|view full details|read more)$", re.I)
 ADDED_COLLECTION = "added documents"  # index.documents.common.paper_entry: every entry of an added file
 # Which sentences count as evidence; part of the vector files' name, since vectors are stored per sentence.
-SENTENCE_RULES = "2"
+SENTENCE_RULES = "3"
 
 
 @dataclass(frozen=True)
@@ -58,7 +58,7 @@ def entry_sentences(entry: Entry) -> list[str]:
     seen: set[str] = set()
     added = is_added(entry)
     for raw in split_sentences(entry.text or ""):
-        sentence = _MARKUP.sub("", raw).strip()
+        sentence = readable(_MARKUP.sub("", raw)).strip()
         if not sentence or _CHROME.match(sentence) or sentence in seen or is_planted(sentence, added):
             continue
         seen.add(sentence)

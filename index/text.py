@@ -147,6 +147,26 @@ def _stemmer() -> Stemmer.Stemmer:
     return Stemmer.Stemmer("english")
 
 
+_LATEX_WRAPPED = re.compile(r"\\(?:emph|textbf|textit|texttt|mathrm|mathbf)\{([^{}]*)\}")
+_LATEX_CITE = re.compile(r"~?\\cite[tp]?\{[^{}]*\}")
+_LATEX_TIMES = re.compile(r"\$?\s*\\times\s*\$?")
+_GLUED_TIMES = re.compile(r"(?<=\d)times\b")
+_INLINE_MATH = re.compile(r"\$([^$\s][^$]{0,40}?)\$")
+
+
+def readable(text: str) -> str:
+    """Text as a reader should see it, where an abstract kept LaTeX or lost it on the way: "97.6\\%" is "97.6%",
+    "5$\\times$" and a glued "1.68times" are "×", "\\emph{x}" is "x", citations ("~\\cite{key}") are left out and
+    inline math loses its dollar signs ("$O(n)$")."""
+    if "\\" not in text and "$" not in text and "times" not in text:
+        return text
+    text = _LATEX_CITE.sub("", text.replace("\\%", "%"))
+    text = _LATEX_WRAPPED.sub(r"\1", text)
+    text = _LATEX_TIMES.sub("×", text)
+    text = _GLUED_TIMES.sub("×", text)
+    return re.sub(r"(?<=\S) {2,}(?=\S)", " ", _INLINE_MATH.sub(r"\1", text))
+
+
 def fold(text: str) -> str:
     """Lower-case, accents removed ("Stéphane" → "stephane"): the form every comparison of words uses."""
     if text.isascii():  # NFKD and the ASCII filter leave ASCII text as it is

@@ -121,3 +121,13 @@ def test_a_coined_name_in_one_title_names_that_entry_in_any_case() -> None:
 )
 def test_a_follow_up_picking_among_the_previous_entries(question: str, picks: bool) -> None:
     assert picks_among(question) is picks
+
+
+def test_a_title_head_followed_by_a_version_number_names_a_successor_not_the_entry() -> None:
+    from assistant.entity_linking import EntityLinker
+
+    entry = Entry(id="f", kind="paper", title="QuickNorm: Faster Normalisation for Deep Networks", text="")
+    linker = EntityLinker([entry])
+    assert linker.link("QuickNorm memory use") == [entry]
+    assert linker.link("is it faster than QuickNorm-2?") == []
+    assert linker.link("QuickNorm-7B results") == [entry]  # a model size of the entry's own method

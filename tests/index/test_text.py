@@ -61,3 +61,20 @@ def test_sentence_pieces_join_back_into_the_text_and_cut_where_split_sentences_d
     assert "".join(pieces) == text
     assert [p.strip() for p in pieces] == split_sentences(text)
     assert pieces[0] == "We use e.g. kernels, as Smith et al. show.  "
+
+
+@pytest.mark.parametrize(
+    ("raw", "shown"),
+    [
+        ("reaches 91.5\\% recall", "reaches 91.5% recall"),
+        ("a 3.2times speedup over the baseline", "a 3.2× speedup over the baseline"),
+        ("two $7\\times 7$ grids", "two 7×7 grids"),
+        ("as argued before~\\cite{smith2020} we use \\emph{sparse} codes", "as argued before we use sparse codes"),
+        ("it runs in $O(n)$ time", "it runs in O(n) time"),
+        ("sometimes the job times out", "sometimes the job times out"),
+    ],
+)
+def test_latex_left_in_an_abstract_is_shown_as_a_reader_would_write_it(raw: str, shown: str) -> None:
+    from index.text import readable
+
+    assert readable(raw) == shown
