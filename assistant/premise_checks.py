@@ -63,6 +63,8 @@ def other_speaker(
     the topic than the named person's entry, by :data:`WRONG_PERSON_MARGIN`."""
     if named.kind == "paper" or not named.people or not intent.topic_phrase or len(intent.topic) < 3:
         return None
+    if not named.text.strip():
+        return None  # the named talk has no abstract (title TBD): nothing says the topic is not theirs
     names = {w for person in named.people for w in normalize_title(person).split()}
     topic = " ".join(w for w in intent.topic_phrase.split() if normalize_title(w) not in names and "'" not in w)
     if len(topic.split()) < 2:

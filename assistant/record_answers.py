@@ -72,6 +72,9 @@ def answer_from_metadata(
         linked = [e for e in linked if e.id not in focus_ids] or list(linked)
     linked = _narrowed(question, linked)
     first = linked[0]
+    if len(asks) >= 2 and first.people and all(normalize_title(p) in normalize_title(question) for p in first.people):
+        # "Which university is X, the tutorial's presenter, at?": the people are given, the other field is asked.
+        asks = asks - {"people"}
     if len(linked) >= 2 and _COMPARE.search(question):
         compared = _compare(question, linked[:4], asks)
         if compared is not None:

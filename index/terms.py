@@ -65,6 +65,8 @@ def unmentioned_in(terms: Sequence[str], text: str) -> list[str]:
 
     def mentioned(term: str) -> bool:
         nonlocal initials
+        if re.fullmatch(r"[A-Z]{2,}s", term):
+            return mentioned(term[:-1])  # "LLMs" by "LLM" or "large language models"
         key = _squeezed(term)
         if re.search(rf"\b{re.escape(key)}", blob):
             return True

@@ -75,3 +75,10 @@ def test_a_papers_record_checks_its_author_count_and_year_and_nothing_else() -> 
         checked_premise("Is Sparse Routing for Mixtures by Ada Quill on Monday?", read_intent("x"), [PAPER], {"ada"})
         is None
     )
+
+
+def test_a_talk_without_an_abstract_is_never_the_wrong_person_for_a_topic() -> None:
+    tbd = Entry(id="x", kind="talk", title="TBD — Ada Quill", speaker="Ada Quill", text="")
+    other = Entry(id="o", kind="talk", title="Graph rewiring", speaker="Cy Moss", text="Rewiring graphs helps.")
+    intent = read_intent("Is Ada Quill's talk about rewiring graphs for message passing?")
+    assert other_speaker(intent, tbd, [tbd, other], lambda text, pool: {"x": 0.1, "o": 0.9}, 0.45) is None

@@ -40,3 +40,9 @@ def test_what_a_talk_is_called_is_its_record() -> None:
     tutorial = Entry(id="u", kind="tutorial", title="Spectral Filtering", presenters=["Elad Hazan", "Annie Marsden"])
     answer = answer_from_metadata("Which tutorial do Elad Hazan and Annie Marsden present?", [tutorial])
     assert answer is not None and "Spectral Filtering" in answer.sentences[0][0]
+
+
+def test_people_the_question_already_names_are_not_asked_for_beside_another_field() -> None:
+    course = Entry(id="c", kind="tutorial", title="Kernels", presenters=["Bo Lind"])
+    answer = answer_from_metadata("Which institute is Bo Lind, the kernels tutorial presenter, at?", [course])
+    assert answer is not None and answer.abstain  # the record has no affiliation; the presenter was not asked

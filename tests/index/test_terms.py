@@ -47,3 +47,9 @@ def test_counts_stated_and_contradicted() -> None:
     assert count_contradicted("What is in the two blocks?", text) is None
     assert count_contradicted("Which one lab comes first?", text) is None  # "one" is read as a determiner
     assert count_contradicted("What are the five quizzes?", text) is None  # the text counts no quizzes
+
+
+def test_a_plural_acronym_is_mentioned_by_its_singular_or_its_initials() -> None:
+    assert unmentioned_in(["GNNs"], "A GNN aggregates messages.") == []
+    assert unmentioned_in(["LLMs"], "We prompt large language models.") == []
+    assert unmentioned_in(["CNNs"], "We prompt large language models.") == ["CNNs"]
