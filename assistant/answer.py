@@ -100,6 +100,10 @@ class Answerer:
         if intent.is_list and not titled:
             yield from self._list(run, question, intent, filters)
             return
+        if q.asks and intent.kind and linked and all(e.kind != intent.kind for e in linked):
+            # "<a paper I use>. Who runs the tutorial on X?": the entry asked about is of the kind named (a person
+            # named with the wrong kind, "X's tutorial" for a talk, still names X's entry).
+            linked = linker.by_person(question)
         meta = answer_from_metadata(question, linked, focus, q.asks)
         if meta is None and q.asks and not linked:
             # A record question that describes its entry instead of naming it: the entry retrieval is confident in.

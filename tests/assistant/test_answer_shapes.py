@@ -123,3 +123,13 @@ def test_a_papers_author_count_and_year_are_checked_against_its_record(fake_assi
     assert no.text.startswith("No.") and "Nov 19, 2015" in no.text and no.route == "record:premise"
     yes = fake_assistant().ask("Does the Neural Tangent Kernel paper have three authors?")
     assert yes.text.startswith("Yes.") and "3 authors" in yes.text
+
+
+def test_a_record_question_about_a_kind_is_not_answered_for_an_entry_of_another_kind_named_in_passing(
+    real_retrieval_assistant,
+):
+    ans = real_retrieval_assistant.ask(
+        "Our group builds on Pointer Networks for routing. Who teaches the tutorial on calibration for decisions?"
+    )
+    assert ans.route.startswith("record") and "Aaron Roth" in ans.text
+    assert [c.kind for c in ans.citations] == ["tutorial"]
