@@ -34,7 +34,13 @@ from assistant.premise_checks import (
 from assistant.premises import contradicted, correction, stated
 from assistant.record_answers import MetadataAnswer, answer_from_metadata, asks_metadata, record_sentence
 from assistant.retrieve import Filters, HybridRetriever, Passage
-from assistant.summaries import MAX_SUMMARY_ENTRIES, render_summary_intro, render_summary_item, summary_items
+from assistant.summaries import (
+    MAX_SUMMARY_ENTRIES,
+    either_topic,
+    render_summary_intro,
+    render_summary_item,
+    summary_items,
+)
 from assistant.understand import Question, asking_sentence, understand
 from assistant.writing import CONTEXT_ENTRIES, Draft, GroundedWriter
 from index.entries import Entry
@@ -227,7 +233,7 @@ class Answerer:
         """The entries about the topic (found as a list answer finds them: close in meaning and carrying the topic's
         distinctive words), the most relevant two to six, each with its best-matching span quoted, grouped by kind."""
         with self.search_lock:
-            result = find_list(q.text, intent, self._list_context(filters))
+            result = find_list(either_topic(q.text), intent, self._list_context(filters))
             entries = [item.entry for item in sorted(result.items, key=lambda it: -it.score)][:MAX_SUMMARY_ENTRIES]
             items = summary_items(q.text, intent.topic, entries, self.writer.scorer) if entries else []
         contexts = [record_passage(e, self.retriever.corpus.first_chunks.get(e.id)) for e in entries]

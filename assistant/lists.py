@@ -9,7 +9,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 from assistant.entity_linking import EntityLinker, parse_day, parse_time
@@ -200,7 +200,12 @@ def find_list(question: str, intent: Intent, ctx: ListContext) -> ListResult:
         pool = [e for e in pool if e.kind != "paper" and (not day or (e.day or "").lower() == day.lower())]
         pool = [e for e in pool if _in_window(e, intent.minutes)]
         noun = noun if intent.kinds else "talks"
-    topic = list(intent.topic)
+    # Where the entries took place ("at the Rovinj symposium") says which entries, not what they are about.
+    places = {t for e in pool if e.location for t in content_words(e.location)}
+    topic = [t for t in intent.topic if t not in places]
+    if places & set(intent.topic):
+        phrase = " ".join(w for w in intent.topic_phrase.split() if not set(content_words(w)) & places)
+        intent = replace(intent, topic=tuple(topic), topic_phrase=phrase)
     detail = "schedule" if schedule else "all"
     affiliated = _affiliated(question, pool)
     if affiliated is not None:

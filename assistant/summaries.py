@@ -4,6 +4,7 @@ with its sentence that best matches the topic, quoted (the quotation is the evid
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -23,6 +24,11 @@ class SummaryItem:
     """The span quoted from the entry's text; for an entry without text (a tutorial listed without an abstract),
     its record line, shown as the record rather than quoted."""
     from_record: bool = False
+
+
+def either_topic(question: str) -> str:
+    """The question with its topics joined by "or": a summary of "X and Y" covers what is about either."""
+    return re.sub(r"\band\b", "or", question)
 
 
 def summary_items(

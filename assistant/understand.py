@@ -101,10 +101,12 @@ _YES_NO_START = re.compile(
 # "Can you list …", "could you give me …": a request phrased as a question, not a yes/no question.
 _REQUEST = re.compile(r"^(?:\w+[,:]?\s+)?(can|could|would|will)\s+(you|u)\b", re.I)
 _SUMMARY = re.compile(
-    r"\b(summari[sz]e|summari[sz]ing|summary|summaries|overview|rundown|run-down|recap|round-?up|landscape)\b|"
+    r"\b(summari[sz]e|summari[sz]ing|summary|summaries|overview|rundown|run-down|recap|round-?up|landscape|tl;?dr)\b|"
+    r"\bwhat (?:the |this )?(?:corpus|library|collection) (?:has|says|offers|covers)\b|"
     r"\bwhat (?:does|do) (?:the |this )?(?:corpus|library|collection|sources|documents|papers|talks|tutorials|"
     r"daily papers|symposium|programme|program|conference)\b[^?]*\b(?:say|offer|cover|have|tell)\b|"
-    r"\bwhat(?:'s| is) (?:there |in the (?:corpus|library|collection) )(?:on|about)\b|"
+    r"\bwhat(?:'s| is) (?:there |in the (?:[^?]{0,30}? )?(?:corpus|library|collection|papers|talks|tutorials) )"
+    r"(?:on|about)\b|"
     r"\btell me (?:about|what) (?:the |all )?(?:\w+ )?(?:talks|papers|tutorials|work|works|research)\b",
     re.I,
 )

@@ -177,3 +177,15 @@ def test_people_counts_read_exact_counts_bounds_and_sole_authors() -> None:
     assert people_counts("papers with fewer than 3 authors") == (0, 2)
     assert people_counts("sole-author papers") == (1, 1)
     assert people_counts("papers on sparse coding") is None
+
+
+def test_where_entries_took_place_is_not_their_topic() -> None:
+    from assistant.intent import read_intent
+    from assistant.lists import ListContext, find_list
+
+    here = Entry(id="a", kind="talk", title="Sparse codes", speaker="A B", location="Lakeside, Norland", text="x")
+    far = Entry(id="b", kind="talk", title="Graph rewiring", speaker="C D", location="Lakeside, Norland", text="y")
+    sims = {"a": 0.5, "b": 0.1}
+    ctx = ListContext([here, far], EntityLinker([here, far]), lambda e: True, lambda t, pool: sims)
+    question = "which talks at Lakeside are about sparse codes?"
+    assert [i.entry.id for i in find_list(question, read_intent(question), ctx).items] == ["a"]

@@ -142,3 +142,18 @@ def test_a_question_asking_for_members_of_a_class_is_told_from_a_description_or_
     assert asks_for_names("I build routing software. What baselines does the road-graph paper compare with?")
     assert not asks_for_names("what is the road-graph paper about?")
     assert not asks_for_names("Does the road-graph paper use Metroville?")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "tl;dr on graph rewiring",
+        "tldr of what the collection has on sparse codes",
+        "what the library says on optimal transport",
+        "what's in the autumn daily papers about sparse codes",
+    ],
+)
+def test_more_ways_of_asking_for_a_summary(text: str) -> None:
+    from assistant.understand import is_summary
+
+    assert is_summary(text)
