@@ -10,16 +10,13 @@ from typing import NamedTuple
 
 from assistant.cite import AnswerSentence
 from assistant.intent import Intent, topic_words
-from assistant.premises import affirmed, checks_record, contradicted, denied, stated
+from assistant.premises import RECORD_WORDS, affirmed, checks_record, contradicted, denied, stated
 from assistant.record_answers import record_sentence
 from assistant.retrieve import Passage
 from assistant.understand import asking_sentence
 from index.entries import Entry
 from index.terms import count_contradicted, value_shape
 from index.text import NUMBER_WORDS, content_words, normalize_title, stem_matches
-
-RECORD_WORDS = ("author", "authors", "published", "publication", "released", "date", "year")
-"""Words that ask about a paper's record and nothing else ("was it released in 2018?", "does it have five authors?")."""
 
 WRONG_PERSON_MARGIN = 0.15
 """How much closer in meaning (MiniLM cosine) another talk must be to the question's topic than the named person's

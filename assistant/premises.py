@@ -15,6 +15,10 @@ from index.text import STOP_WORDS, WEEKDAYS, content_words, fold, stem_matches, 
 
 _DAYS = frozenset(d.lower() for d in WEEKDAYS)
 
+RECORD_WORDS = ("author", "authors", "published", "publication", "released", "date", "year")
+"""Words that ask about a paper's record and nothing else ("was it released in 2018?", "does it have five authors?")."""
+_RECORD_STEMS = frozenset(content_words(" ".join(RECORD_WORDS)))
+
 
 PEOPLE_NOUN = r"(?:authors?|presenters?|speakers?|people|persons|researchers|instructors)"
 """The words an entry's people are counted in ("three presenters", "10 or more authors")."""
@@ -148,7 +152,8 @@ def _unhyphen(text: str) -> str:
 def _asked_beyond(topic: Sequence[str], entry: Entry) -> list[str]:
     """The question's topic words beyond the entry's title and people: what a yes/no question asks of it."""
     named = set(content_words(_unhyphen(f"{entry.title} {' '.join(entry.people)}")))
-    return [t for t in dict.fromkeys(topic) if not stem_matches(t, named)]
+    # "Do the X authors find …": the authors identify the entry like its title does.
+    return [t for t in dict.fromkeys(topic) if not stem_matches(t, named) and t not in _RECORD_STEMS]
 
 
 def affirmed(topic: Sequence[str], entry: Entry, span: str, question: str = "") -> bool:

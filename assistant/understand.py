@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from index.chat import expand_chat
-from index.text import CLOCK_RE, STOP_WORDS, WEEKDAYS, words
+from index.text import CLOCK_RE, STOP_WORDS, WEEKDAYS, split_sentences, words
 
 __all__ = [
     "Question",
@@ -169,7 +169,7 @@ def asked_fields(text: str) -> frozenset[str]:
 
 def asking_sentence(text: str) -> str:
     """The sentence of a question that asks: the last one ending in "?", else the last one."""
-    sentences = [s for s in re.split(r"(?<=[.!?])\s+", text.strip()) if s]
+    sentences = split_sentences(text.strip())  # not after initials ("Yue M. Lu") or abbreviations
     return next((s for s in reversed(sentences) if s.endswith("?")), sentences[-1] if sentences else "").strip()
 
 

@@ -107,3 +107,12 @@ def test_an_institution_given_by_its_initials_is_checked_against_the_record_init
     assert contradicted(stated("What did Ada Quill from NLU present?", ()), [talk], "") == []
     assert contradicted(stated("What is ETHZ's Ada Quill presenting?", ()), [talk], "") == ["not ETHZ"]
     assert stated("Ada Quill talks about GPU kernels at the symposium", ()).names == ()
+
+
+def test_a_yes_no_question_naming_the_authors_and_a_reporting_verb_is_affirmed_by_the_finding() -> None:
+    from assistant.intent import topic_words
+    from assistant.premises import affirmed
+
+    entry = Entry(id="p", kind="paper", title="Sparse Routers", text="Our routers scale to long inputs.")
+    question = "Do the Sparse Routers authors report that their routers scale to long inputs?"
+    assert affirmed(topic_words(question), entry, "Our routers scale to long inputs.", question)

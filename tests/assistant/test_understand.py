@@ -157,3 +157,10 @@ def test_more_ways_of_asking_for_a_summary(text: str) -> None:
     from assistant.understand import is_summary
 
     assert is_summary(text)
+
+
+def test_an_initial_inside_a_name_does_not_end_the_asking_sentence() -> None:
+    from assistant.understand import asking_sentence, is_yes_no
+
+    assert is_yes_no("Did Ada B. Quill co-author the rewiring talk?")
+    assert asking_sentence("I liked the rewiring talk. Who gave it?") == "Who gave it?"
