@@ -4,6 +4,7 @@ list, the condition the list is about."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection
 
 from index.text import (
@@ -27,18 +28,30 @@ _COUNTING = frozenset(VAGUE_QUANTIFIERS) | frozenset(NUMBER_WORDS)
 _ANNOUNCE_REACH = 3
 
 
+def counts_a_class(sentence: str) -> bool:
+    """Whether the sentence counts or qualifies a class of things ("two tasks", "several contributions")."""
+    tokens = words(sentence)
+    token_stems = stems(tokens)
+    return any(
+        (tok in _COUNTING or tok.isdigit()) and any(s in _GENERIC for s in token_stems[i + 1 : i + 1 + _ANNOUNCE_REACH])
+        for i, tok in enumerate(tokens)
+    )
+
+
+_ENUMERATION = re.compile(r"^\s*(?:first(?:ly)?|second(?:ly)?|third(?:ly)?|\(?(?:i|ii|iii|1|2|3|a|b)\))[\s,:.]", re.I)
+
+
+def enumerates(sentence: str) -> bool:
+    """Whether the sentence starts an item of an enumeration ("First, …", "(ii) …")."""
+    return bool(_ENUMERATION.match(sentence))
+
+
 def announces_only(sentence: str, given: Collection[str] = ()) -> bool:
     """Whether the sentence only announces content: it counts or qualifies a class ("two tasks", "several
     contributions", "various aspects") and, besides the words ``given`` (stems of the title, the question), says
     nothing but such classes, counts and verbs of method or reporting. A sentence naming the members ("two tasks:
     parsing and tagging") says something."""
-    tokens = words(sentence)
-    token_stems = stems(tokens)
-    announces = any(
-        (tok in _COUNTING or tok.isdigit()) and any(s in _GENERIC for s in token_stems[i + 1 : i + 1 + _ANNOUNCE_REACH])
-        for i, tok in enumerate(tokens)
-    )
-    if not announces:
+    if not counts_a_class(sentence):
         return False
     said = [s for s in content_words(sentence) if s not in _GENERIC and s not in _EMPTY and not s.isdigit()]
     return not [s for s in said if s not in given]

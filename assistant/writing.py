@@ -15,6 +15,7 @@ from assistant.llm.base import ChatMessage, ChatModel
 from assistant.prompts import PromptSet, SourceBlock
 from assistant.understand import asks_for_names
 from assistant.verify import ClaimContext, best_support
+from assistant.verify_framing import counts_a_class, enumerates
 from index.entries import Entry
 from index.terms import TOKEN, distinctive_terms
 from index.text import (
@@ -276,10 +277,20 @@ class GroundedWriter:
             if answering:
                 given = f"{question} {ev.entry.title} {' '.join(ev.entry.people)}"
                 naming = asks_for_names(question)
-                return ev.entry, max(
+                best = max(
                     answering, key=lambda span: (_covered(asked, span.text), naming and _names(span.text, given))
                 )
+                return ev.entry, _enumeration_completed(ev, best)
         return _only_statement(intent, evidence[:1])
+
+
+def _enumeration_completed(ev: EntryEvidence, span: Span) -> Span:
+    """The span from a sentence that counts a class ("on two tasks that differ in domain") through the items that
+    follow it ("First, … Second, …"): the count announces, the items answer."""
+    for i in range(span.start, span.end):
+        if i + 1 < len(ev.sentences) and counts_a_class(ev.sentences[i]) and enumerates(ev.sentences[i + 1]):
+            return ev.span_of(list(range(i, min(i + MAX_SPAN_SENTENCES, len(ev.sentences)))))
+    return span
 
 
 def _only_statement(intent: Intent, evidence: Sequence[EntryEvidence]) -> tuple[Entry, Span] | None:

@@ -30,3 +30,12 @@ def test_a_list_item_must_meet_the_condition() -> None:
     assert meets_condition("A talk on reinforcement-learning agents for robot control.", "reinforcement learning")
     assert not meets_condition("A talk on supervised learning for image labels.", "reinforcement learning")
     assert meets_condition("Anything at all.", "several talks")
+
+
+def test_a_count_of_a_class_and_the_items_that_follow_it_are_told_apart() -> None:
+    from assistant.verify_framing import counts_a_class, enumerates
+
+    assert counts_a_class("We test the router on three benchmarks that differ in scale.")
+    assert not counts_a_class("We test the router on Metroville and Harborline.")
+    assert enumerates("First, we route city traffic.") and enumerates("(ii) a harbour map.")
+    assert not enumerates("Firstborn models are rare.")

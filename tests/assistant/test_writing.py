@@ -168,3 +168,20 @@ def test_a_measure_stated_once_in_the_entry_answers_a_question_worded_otherwise(
     ev = EntryEvidence(entry, split_sentences_of(entry), [0.9, 0.5, 0.6], 0)
     quoted = _writer(_CountingModel("I don't know.")).quote(question, intent, [ev])
     assert quoted is not None and "3.5 hours" in quoted[1].text
+
+
+def test_a_quoted_count_of_items_runs_on_through_the_items_it_announces() -> None:
+    from assistant.evidence import EntryEvidence
+    from assistant.writing import _enumeration_completed
+
+    entry = Entry(id="r", kind="paper", title="Routers", text="")
+    sentences = [
+        "We propose a router.",
+        "We test it on two tasks that differ in scale.",
+        "First, city traffic on Metroville.",
+        "Second, harbour logistics.",
+        "Code is public.",
+    ]
+    ev = EntryEvidence(entry, sentences, [0.5] * 5, 0)
+    assert _enumeration_completed(ev, ev.span_of([0, 1])).sentences == tuple(sentences[1:4])
+    assert _enumeration_completed(ev, ev.span_of([3, 4])).sentences == tuple(sentences[3:5])
