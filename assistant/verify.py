@@ -165,6 +165,16 @@ _HEDGED_NUMBER = re.compile(
 )
 
 
+def _premise_repeated(claim: str, question: str, where: str) -> str | None:
+    """A compound term ("trapped-ion") the claim takes from the question that the span does not state: a premise of
+    the question, right or wrong, is not evidence."""
+    asked = {t.lower() for t in _COMPOUND.findall(question)}
+    return next((t for t in _COMPOUND.findall(claim) if t.lower() in asked and unmentioned_in([t], where)), None)
+
+
+_COMPOUND = re.compile(r"\b[^\W\d_]{2,}(?:-[^\W\d_]{2,})+\b")
+
+
 def _stated_numbers(claim: str) -> set[str]:
     """The numbers a sentence states as facts: "one" and "single" are usually determiners, and "two and a half"
     is 2.5."""
@@ -319,6 +329,9 @@ def check_claim(claim: str, span_sentences: Sequence[str], ctx: ClaimContext = C
     )
     if name:
         return Verdict(False, 0.0, f"'{name}' is not in the span")
+    repeated = _premise_repeated(claim, ctx.question, f"{span}\n{given}")
+    if repeated:
+        return Verdict(False, 0.0, f"'{repeated}' comes from the question, not the span")
     needed = _claim_words(claim, ctx)
     if not needed:
         return Verdict(False, 0.0, "restates the question or the title")

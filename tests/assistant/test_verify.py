@@ -144,3 +144,15 @@ def test_a_value_joining_letters_and_digits_must_be_in_the_span() -> None:
     span = ["The network learns to compute planar convex hulls from examples alone."]
     assert not check_claim("The network learns to compute 3D convex hulls from examples alone.", span).supported
     assert check_claim("The network learns to compute planar convex hulls from examples alone.", span).supported
+
+
+def test_a_compound_term_taken_from_the_question_that_the_span_lacks_is_rejected() -> None:
+    from assistant.verify import ClaimContext, check_claim
+
+    span = ["We run the two kernels on a superconducting processor with controllable entanglement."]
+    ctx = ClaimContext(question="What did the kernel paper run on its trapped-ion processor?", title="Quantum kernels")
+    wrong = check_claim("The paper ran controllable entanglement on its trapped-ion processor.", span, ctx)
+    assert not wrong.supported and "trapped-ion" in wrong.reason
+    assert check_claim(
+        "It ran the kernels on a superconducting processor with controllable entanglement.", span, ctx
+    ).supported

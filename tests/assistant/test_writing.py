@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from assistant.intent import read_intent
-from assistant.writing import answers_topic, stream_sentences
+from assistant.writing import stream_sentences
 from index.entries import Entry
 
 ENTRY = Entry(
@@ -22,27 +22,6 @@ def test_streamed_text_is_cut_into_sentences_but_not_after_abbreviations() -> No
         "It works, e.g. on Triton.",
         "Done.",
     ]
-
-
-def test_a_span_answers_when_it_has_the_value_and_the_words_asked_for() -> None:
-    intent = read_intent("How many AI supercomputers does the dataset cover, and over which years?")
-    assert answers_topic(intent, ENTRY, "We create a dataset of 500 AI supercomputers from 2019 to 2025.")
-    assert not answers_topic(intent, ENTRY, "Frontier AI development relies on powerful AI supercomputers.")
-
-
-def test_a_question_about_what_the_entry_never_mentions_is_not_answered_by_it() -> None:
-    intent = read_intent("Which cooling system and what electricity price did the supercomputers use?")
-    assert not answers_topic(intent, ENTRY, "Power requirements doubled every year.")
-
-
-def test_the_quote_widens_to_the_sentence_after_the_one_matching_the_description() -> None:
-    from assistant.evidence import EntryEvidence
-    from assistant.writing import _widened
-
-    sentences = ["The classic unit oversimplifies real neurons.", "We suggest reimagining neurons as controllers."]
-    ev = EntryEvidence(ENTRY, sentences, [0.9, 0.2], 0)
-    spans = _widened(ev, ev.best_span())
-    assert [s.text for s in spans] == [sentences[0], " ".join(sentences)]
 
 
 class _CountingModel:
@@ -91,97 +70,19 @@ def test_the_model_is_stopped_after_two_unsupported_sentences_in_a_row() -> None
     assert draft.dropped == ["Bananas grow on trees in the tropics.", "Quantum cats sing loudly at night."]
 
 
-def test_the_quote_is_the_answering_span_that_carries_most_of_what_is_asked() -> None:
-    from assistant.evidence import EntryEvidence
+def test_asked_which_things_a_verified_sentence_naming_none_gives_way_to_a_span_that_names_them() -> None:
+    from assistant.cite import Citer
+    from assistant.writing import Draft
 
     entry = Entry(
-        id="perm",
+        id="g",
         kind="paper",
-        title="The Impossibility of Inverse Permutation Learning in Transformer Models",
-        text="We study a task where the model recovers a string from a permuted one. "
-        "This task models a natural robustness property of reasoning. "
-        "We show that simply padding the input with scratch tokens makes the task learnable.",
+        title="Maths Skills of Chat Models",
+        text="We test chat models on graduate mathematics. We release a new dataset, called GRADMATH, of hard problems.",
     )
-    question = (
-        "A note proves that transformers cannot recover a string from a permuted one. "
-        "What simple change to the input makes the task learnable?"
-    )
+    question = "What dataset do the maths skills of chat models authors release?"
+    writer = _writer(_CountingModel("The authors release a new dataset of hard problems."))
     intent = read_intent(question)
-    ev = EntryEvidence(entry, split_sentences_of(entry), [0.9, 0.85, 0.8], 0)
-    quoted = _writer(_CountingModel("I don't know.")).quote(question, intent, [ev])
-    assert quoted is not None and "scratch tokens" in quoted[1].text
-
-
-def split_sentences_of(entry: Entry) -> list[str]:
-    from assistant.evidence import entry_sentences
-
-    return entry_sentences(entry)
-
-
-def test_asked_for_members_the_quote_is_the_span_that_names_them_not_the_one_pointing_at_them() -> None:
-    from assistant.evidence import EntryEvidence
-
-    entry = Entry(
-        id="graphs",
-        kind="paper",
-        title="Sparse Message Passing for Road Networks",
-        text="We study message passing on sparse road graphs. "
-        "Since no public suite fits, we assemble two benchmarks from city maps: Metroville and Harborline. "
-        "Experiments on these benchmarks confirm that the method is robust.",
-    )
-    question = "sparse message passing road networks: what benchmarks"
-    intent = read_intent(question)
-    ev = EntryEvidence(entry, split_sentences_of(entry), [0.5, 0.7, 0.9], 0)
-    quoted = _writer(_CountingModel("I don't know.")).quote(question, intent, [ev])
-    assert quoted is not None and "Metroville" in quoted[1].text
-
-
-def test_a_word_built_on_a_title_word_is_a_new_name_that_the_quote_must_carry() -> None:
-    from assistant.writing import _beyond_named
-
-    entry = Entry(id="k", kind="paper", title="Fast Kernel Search with Learned Classifiers", text="")
-    assert _beyond_named(["kernelzoo", "kernel"], entry) == ["kernelzoo"]
-    assert _beyond_named(["classifi", "search"], entry) == []  # one word's forms: "classifies" and "classifiers"
-
-
-def test_an_affiliation_by_its_initials_names_the_entry_rather_than_asking_something_of_it() -> None:
-    from assistant.writing import _beyond_named
-
-    talk = Entry(
-        id="t", kind="talk", title="Codes", speaker="Ada Quill", affiliation="Northern Lakes University", text=""
-    )
-    assert _beyond_named(["ada", "quill", "nlu", "sparsiti"], talk) == ["sparsiti"]
-
-
-def test_a_measure_stated_once_in_the_entry_answers_a_question_worded_otherwise() -> None:
-    from assistant.evidence import EntryEvidence
-
-    entry = Entry(
-        id="mesh",
-        kind="paper",
-        title="WingMesh: Agentic Meshing",
-        text="WingMesh meshes aircraft parts with agents. Building one wing mesh takes about 3.5 hours. "
-        "It beats hand-made meshes on 4 of 5 cases.",
-    )
-    question = "How long does WingMesh need to produce a single mesh?"
-    intent = read_intent(question)
-    ev = EntryEvidence(entry, split_sentences_of(entry), [0.9, 0.5, 0.6], 0)
-    quoted = _writer(_CountingModel("I don't know.")).quote(question, intent, [ev])
-    assert quoted is not None and "3.5 hours" in quoted[1].text
-
-
-def test_a_quoted_count_of_items_runs_on_through_the_items_it_announces() -> None:
-    from assistant.evidence import EntryEvidence
-    from assistant.writing import _enumeration_completed
-
-    entry = Entry(id="r", kind="paper", title="Routers", text="")
-    sentences = [
-        "We propose a router.",
-        "We test it on two tasks that differ in scale.",
-        "First, city traffic on Metroville.",
-        "Second, harbour logistics.",
-        "Code is public.",
-    ]
-    ev = EntryEvidence(entry, sentences, [0.5] * 5, 0)
-    assert _enumeration_completed(ev, ev.span_of([0, 1])).sentences == tuple(sentences[1:4])
-    assert _enumeration_completed(ev, ev.span_of([3, 4])).sentences == tuple(sentences[3:5])
+    evidence = writer.evidence(question, intent, [entry])
+    said = list(writer.write(question, intent, evidence, Citer(), Draft(), confident=True))
+    assert len(said) == 1 and "GRADMATH" in said[0].text
