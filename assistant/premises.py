@@ -171,7 +171,8 @@ def affirmed(topic: Sequence[str], entry: Entry, span: str, question: str = "") 
 
 
 _NEGATION = frozenset(
-    "not no never without neither nor lacks lack fails fail below unlike instead free cannot unable impossible".split()
+    "not no never without neither nor lacks lack fails fail below unlike instead free cannot unable impossible "
+    "little".split()
 )
 
 

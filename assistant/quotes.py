@@ -27,13 +27,17 @@ def choose_quote(
     the model's own (unverified) sentences point at, by the words they add to the question; then each entry's
     best-scoring span."""
     pointed = _pointed_span(question, evidence[:CONTEXT_ENTRIES], dropped)
-    if pointed is not None and (
-        answers_topic(intent, pointed[0].entry, pointed[1].text)
-        or (intent.attribute is None and _restates(dropped, pointed[1].text, question))
-    ):
-        return pointed[0].entry, pointed[1]
+    entries = list(evidence[:CONTEXT_ENTRIES])
+    if pointed is not None and answers_topic(intent, pointed[0].entry, pointed[1].text):
+        # The entry the model pointed at is quoted; its pointed sentence competes with that entry's other
+        # answering spans (the model often points at the sentence that frames the answer, not the one naming it).
+        entries = [pointed[0]]
+    elif pointed is not None and intent.attribute is None and _restates(dropped, pointed[1].text, question):
+        return pointed[0].entry, _enumeration_completed(pointed[0], pointed[1])
+    else:
+        pointed = None
     _, question_words = asked_topic(question, intent)
-    for ev in evidence[:CONTEXT_ENTRIES]:
+    for ev in entries:
         # What the question adds to naming the entry is what the quoted span must carry.
         asked = beyond_named(question_words, ev.entry) or list(question_words)
         # A value asked for (a number, a year) must come from the span most about the ask: some other sentence
@@ -41,9 +45,10 @@ def choose_quote(
         # of those that answer, the one carrying most of what is asked wins (the best-scoring sentence often
         # matches the question's description of the entry, not its ask).
         others = ev.top_spans(QUOTE_SHARE) if intent.attribute is None else []
+        first = [pointed[1]] if pointed is not None else []
         answering = [
             span
-            for candidate in [ev.best_span(), *others, *_most_covering(ev, asked)]
+            for candidate in [*first, ev.best_span(), *others, *_most_covering(ev, asked)]
             for span in _widened(ev, candidate)
             if answers_topic(intent, ev.entry, span.text)
         ]

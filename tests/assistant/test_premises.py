@@ -116,3 +116,14 @@ def test_a_yes_no_question_naming_the_authors_and_a_reporting_verb_is_affirmed_b
     entry = Entry(id="p", kind="paper", title="Sparse Routers", text="Our routers scale to long inputs.")
     question = "Do the Sparse Routers authors report that their routers scale to long inputs?"
     assert affirmed(topic_words(question), entry, "Our routers scale to long inputs.", question)
+
+
+def test_little_of_something_and_without_it_have_the_same_polarity() -> None:
+    from assistant.intent import topic_words
+    from assistant.premises import denied
+
+    entry = Entry(
+        id="b", kind="paper", title="Basic Graphs", text="It suits readers with little mathematical background."
+    )
+    question = "Is Basic Graphs meant for readers without much mathematical background?"
+    assert not denied(topic_words(question), question, entry, entry.text)
