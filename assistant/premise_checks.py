@@ -15,8 +15,8 @@ from assistant.record_answers import record_sentence
 from assistant.retrieve import Passage
 from assistant.understand import asking_sentence
 from index.entries import Entry
-from index.terms import count_contradicted, value_shape
-from index.text import NUMBER_WORDS, content_words, normalize_title, stem_matches
+from index.terms import count_contradicted, value_contradicted, value_shape
+from index.text import NUMBER_WORDS, content_words, normalize_title, readable, stem_matches
 
 WRONG_PERSON_MARGIN = 0.15
 """How much closer in meaning (MiniLM cosine) another talk must be to the question's topic than the named person's
@@ -117,10 +117,11 @@ def _said(word: str, stated_words: Collection[str]) -> bool:
 
 
 def count_premise(question: str, linked: Sequence[Entry], passages: Sequence[Passage]) -> tuple[Entry, str, str] | None:
-    """The entry the question is about (named, else ranked first), the count the question states, and the
-    entry's sentence that counts otherwise, when they disagree."""
+    """The entry the question is about (named, else ranked first), the count or value the question states ("the
+    four parts", "20-fold"), and the entry's sentence that gives another, when they disagree."""
     entry = linked[0] if linked else next((p.entry for p in passages[:1] if p.entry is not None), None)
     if entry is None:
         return None
-    found = count_contradicted(asking_sentence(question), entry.text)
+    asked = asking_sentence(question)
+    found = count_contradicted(asked, entry.text) or value_contradicted(asked, readable(entry.text))
     return (entry, *found) if found else None

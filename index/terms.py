@@ -68,7 +68,8 @@ def unmentioned_in(terms: Sequence[str], text: str) -> list[str]:
         if re.fullmatch(r"[A-Z]{2,}s", term):
             return mentioned(term[:-1])  # "LLMs" by "LLM" or "large language models"
         key = _squeezed(term)
-        if re.search(rf"\b{re.escape(key)}", blob):
+        # A number is mentioned only whole: "20" is not in "200".
+        if re.search(rf"\b{re.escape(key)}" + (r"(?![\d.])" if key.isdigit() else ""), blob):
             return True
         parts = [p for p in re.split(r"[-/]", term) if p and (p != p.lower() or any(c.isdigit() for c in p))]
         if "-" in term and parts and all(mentioned(p) for p in parts):
@@ -138,4 +139,16 @@ def count_contradicted(question: str, text: str) -> tuple[str, str] | None:
             for sentence, given in sentences:
                 if stem in given and value not in given[stem]:
                     return phrase, sentence
+    return None
+
+
+def value_contradicted(question: str, text: str) -> tuple[str, str] | None:
+    """A value the question states ("20-fold", "5-layer") that the text never states, and the text's sentence that
+    states another value of the same shape ("200-fold"); None when the text states it or is silent."""
+    missing = unmentioned_in([t for t in value_terms(question) if value_shape(t) != "#"], text)
+    for sentence in split_sentences(text) if missing else []:
+        shapes = {value_shape(t) for t in TOKEN.findall(sentence) if any(c.isdigit() for c in t)}
+        for term in missing:
+            if value_shape(term) in shapes:
+                return term, sentence
     return None

@@ -53,3 +53,16 @@ def test_a_plural_acronym_is_mentioned_by_its_singular_or_its_initials() -> None
     assert unmentioned_in(["GNNs"], "A GNN aggregates messages.") == []
     assert unmentioned_in(["LLMs"], "We prompt large language models.") == []
     assert unmentioned_in(["CNNs"], "We prompt large language models.") == ["CNNs"]
+
+
+def test_a_value_stated_otherwise_is_found_with_the_sentence_that_states_it() -> None:
+    from index.terms import value_contradicted
+
+    text = "We route tokens sparsely. This gives over 200-fold speedups on long inputs."
+    assert value_contradicted("Given its 20-fold speedups, how does it route?", text) == (
+        "20-fold",
+        "This gives over 200-fold speedups on long inputs.",
+    )
+    assert value_contradicted("Where do its 200-fold speedups come from?", text) is None
+    assert value_contradicted("Does it use a 5-layer router?", text) is None  # the text states no layer count
+    assert unmentioned_in(["20-fold"], text) == ["20-fold"]  # "20" is not in "200"
