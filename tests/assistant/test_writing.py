@@ -78,7 +78,8 @@ def test_asked_which_things_a_verified_sentence_naming_none_gives_way_to_a_span_
         id="g",
         kind="paper",
         title="Maths Skills of Chat Models",
-        text="We test chat models on graduate mathematics. We release a new dataset, called GRADMATH, of hard problems.",
+        text="We test chat models on graduate mathematics. "
+        "We release a new dataset, called GRADMATH, of hard problems.",
     )
     question = "What dataset do the maths skills of chat models authors release?"
     writer = _writer(_CountingModel("The authors release a new dataset of hard problems."))
