@@ -15,13 +15,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from index.chat import expand_chat
-from index.text import CLOCK_RE, STOP_WORDS, WEEKDAYS, split_sentences, words
+from index.text import CLOCK_RE, KIND_WORDS, STOP_WORDS, WEEKDAYS, split_sentences, words
 
 __all__ = [
     "Question",
     "asked_fields",
     "asking_sentence",
     "asks_for_names",
+    "ends_in_members",
     "is_summary",
     "is_yes_no",
     "normalise",
@@ -135,6 +136,17 @@ def normalise(text: str, correct: Callable[[str], str] | None = None) -> str:
 def is_keyword_query(text: str) -> bool:
     """A query typed as keywords: no question word, no question mark."""
     return "?" not in text and not (set(words(text)) & _QUESTION_WORDS)
+
+
+_NOT_MEMBERS = frozenset(KIND_WORDS) | {n for nouns in _FIELD_NOUNS.values() for n in nouns} | {"authors", "details"}
+
+
+def ends_in_members(text: str) -> bool:
+    """Whether a keyword query ends in a plural noun that is neither a kind nor a record field: "set2seq datasets"
+    asks for the datasets, "set2seq speedup" for a value, "lean tutorial presenters" for a record field."""
+    tokens = words(text)
+    last = tokens[-1] if tokens else ""
+    return len(last) > 3 and last.endswith("s") and not last.endswith("ss") and last not in _NOT_MEMBERS
 
 
 def asks_for_names(text: str) -> bool:

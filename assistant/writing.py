@@ -14,7 +14,7 @@ from assistant.intent import Intent, asks_each, has_attribute
 from assistant.llm.base import ChatMessage, ChatModel
 from assistant.prompts import PromptSet, SourceBlock
 from assistant.quotes import CONTEXT_ENTRIES, asked_topic, choose_quote, named_words, names_beyond
-from assistant.understand import asks_for_names, is_keyword_query
+from assistant.understand import asks_for_names, ends_in_members, is_keyword_query
 from assistant.verify import ClaimContext, best_support
 from index.entries import Entry
 from index.text import (
@@ -232,9 +232,11 @@ class GroundedWriter:
 
 
 def _names_given(question: str, intent: Intent, evidence: Sequence[EntryEvidence]) -> str | None:
-    """For a question asking which things ("what benchmarks …", not "which paper …" nor a keyword query): what the
+    """For a question asking which things ("what benchmarks …", "X datasets", not "which paper …"): what the
     question and the entries' titles and people already name; None for any other question."""
-    if intent.identifies or is_keyword_query(question) or not asks_for_names(question):
+    if intent.identifies or not asks_for_names(question):
+        return None
+    if is_keyword_query(question) and not ends_in_members(question):
         return None
     return " ".join([question, *(f"{ev.entry.title} {' '.join(ev.entry.people)}" for ev in evidence)])
 

@@ -164,3 +164,12 @@ def test_an_initial_inside_a_name_does_not_end_the_asking_sentence() -> None:
 
     assert is_yes_no("Did Ada B. Quill co-author the rewiring talk?")
     assert asking_sentence("I liked the rewiring talk. Who gave it?") == "Who gave it?"
+
+
+def test_a_keyword_query_ending_in_a_plural_asks_for_members() -> None:
+    from assistant.understand import ends_in_members
+
+    assert ends_in_members("road graph router baselines")
+    assert not ends_in_members("road graph router speedup")
+    assert not ends_in_members("graph rewiring tutorial presenters")  # a record field
+    assert not ends_in_members("graph rewiring talks")  # a kind
