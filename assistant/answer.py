@@ -20,8 +20,8 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from assistant.answer_types import Answer, AnswerEvent, NoMatchingEntriesError, Run
-from assistant.cite import AnswerSentence, Citation
-from assistant.entity_linking import picks_among
+from assistant.cite import AnswerSentence, Citation, led
+from assistant.entity_linking import names_a_title, picks_among
 from assistant.intent import Intent, asks_each, read_intent
 from assistant.lists import ListContext, find_list, render_empty, render_intro, render_item
 from assistant.premise_checks import (
@@ -424,20 +424,6 @@ class Answerer:
                 prompt=list(prompt or []),
             ),
         )
-
-
-def led(sentence: AnswerSentence, lead: str) -> AnswerSentence:
-    """The sentence as shown with ``lead`` before it ("Yes.", "Not on Tuesday:", "From <title>:"): words decided by
-    code from the records, while the claim verified and its spans stay the sentence's own."""
-    if not lead:
-        return sentence
-    return AnswerSentence(f"{lead} {sentence.text}", sentence.claim, sentence.spans)
-
-
-def names_a_title(question: str, candidates: Sequence[Entry]) -> bool:
-    """Whether the question contains one of these entries' whole titles (not just a phrase that starts one)."""
-    asked = normalize_title(question)
-    return any(normalize_title(e.title) in asked for e in candidates)
 
 
 def record_passage(entry: Entry, chunk: Any = None) -> Passage:

@@ -116,3 +116,11 @@ class Citer:
         markers = "".join(f"[{m}]" for m in dict.fromkeys(r.marker for r in refs))
         body, stop = (claim[:-1], claim[-1]) if claim[-1:] in ".!?" else (claim, ".")
         return AnswerSentence(f"{body} {markers}{stop}" if markers else claim, claim, refs)
+
+
+def led(sentence: AnswerSentence, lead: str) -> AnswerSentence:
+    """The sentence as shown with ``lead`` before it ("Yes.", "Not on Tuesday:", "From <title>:"): words decided by
+    code from the records, while the claim verified and its spans stay the sentence's own."""
+    if not lead:
+        return sentence
+    return AnswerSentence(f"{lead} {sentence.text}", sentence.claim, sentence.spans)

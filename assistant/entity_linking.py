@@ -44,6 +44,12 @@ _AMONG = re.compile(
 )
 
 
+def names_a_title(question: str, candidates: Sequence[Entry]) -> bool:
+    """Whether the question contains one of these entries' whole titles (not just a phrase that starts one)."""
+    asked = normalize_title(question)
+    return any(normalize_title(e.title) in asked for e in candidates)
+
+
 def picks_among(question: str) -> bool:
     """Whether a follow-up picks among the previous answer's entries ("which of those is …", "the one that …")."""
     return bool(_AMONG.search(question))

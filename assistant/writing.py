@@ -234,8 +234,8 @@ class GroundedWriter:
 def _names_given(question: str, intent: Intent, evidence: Sequence[EntryEvidence]) -> str | None:
     """For a question asking which things ("what benchmarks …", "X datasets", not "which paper …"): what the
     question and the entries' titles and people already name; None for any other question."""
-    if intent.identifies or not asks_for_names(question):
-        return None
+    if intent.identifies or len(intent.parts) > 1 or not asks_for_names(question):
+        return None  # a question of two parts streams its first part's sentence as soon as it holds up
     if is_keyword_query(question) and not ends_in_members(question):
         return None
     return " ".join([question, *(f"{ev.entry.title} {' '.join(ev.entry.people)}" for ev in evidence)])

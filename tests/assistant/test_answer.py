@@ -7,13 +7,15 @@ import threading
 import pytest
 
 from assistant.answer import ABSTAIN_TEXT, NoMatchingEntriesError
+from index.text import readable
 
 NUMERICS = "Probabilistic Numerics — Computation is Machine Learning"
 TABPFN = "TabPFN: A Transformer That Solves Small Tabular Classification Problems in a Second"
 
 
 def _entry_text(assistant, entry_id: str) -> str:
-    return " ".join(assistant.corpus.entries[entry_id].text.replace("*", "").split())
+    """The entry's text as quotes show it: markup out, LaTeX left in abstracts as a reader writes it."""
+    return " ".join(readable(assistant.corpus.entries[entry_id].text.replace("*", "")).split())
 
 
 def test_record_route_names_every_presenter(fake_assistant):
