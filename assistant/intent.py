@@ -119,7 +119,8 @@ _TOPIC_FILLER = frozenset(
     contributions compare compared comparison contrast special notable noteworthy interesting remarkable unique
     main key argue argues argued build builds built use uses used using apply applies applied employ employs
     leverage leverages draw draws drawn summarise summarize summarised summarized summary summaries overview
-    overviews rundown recap brief quick say says offer offers tell tldr""".split()
+    overviews rundown recap brief quick say says offer offers tell tldr claim claims claimed report reports
+    reported demonstrate demonstrates demonstrated""".split()
 )
 """Question words that are not its topic: schedule and event words, framing ("what angle", "compare"), and what an
 entry does with its topic ("papers that argue about or build world models"), where any abstract's "we build" would

@@ -61,7 +61,7 @@ REPORTING_WORDS: frozenset[str] = frozenset(
     explore explores explored describe describes described address addresses addressed cover covers covered examine
     examines examined consider considers considered focus focuses focused deal deals concern concerns talk talks
     topic topics work works title titled called named entitled give gives given provide provides provided show
-    shows shown claim claims claimed report reports reported demonstrate demonstrates demonstrated
+    shows shown
     """.split()
 )
 """Verbs of reporting ("the paper presents …"): a sentence made only of these and the title says nothing."""
