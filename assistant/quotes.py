@@ -23,9 +23,10 @@ QUOTE_SHARE = 0.8  # sentences scoring this share of an entry's best are tried, 
 def choose_quote(
     question: str, intent: Intent, evidence: Sequence[EntryEvidence], dropped: Sequence[str] = ()
 ) -> tuple[Entry, Span] | None:
-    """The span of the two best entries that answers what the question asks for, if any: first the sentence
-    the model's own (unverified) sentences point at, by the words they add to the question; then each entry's
-    best-scoring span."""
+    """The span of the two best entries that answers what the question asks for, if any. When the model's own
+    (unverified) sentences point at a sentence that answers, by the words they add to the question, its entry is
+    the one quoted and that sentence is one of the candidates; otherwise each entry's best-scoring spans are tried
+    in turn. Of the answering spans, the one carrying most of the ask (and naming most, when things are asked for)."""
     pointed = _pointed_span(question, evidence[:CONTEXT_ENTRIES], dropped)
     entries = list(evidence[:CONTEXT_ENTRIES])
     if pointed is not None and answers_topic(intent, pointed[0].entry, pointed[1].text):
