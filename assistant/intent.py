@@ -257,7 +257,7 @@ _DURATION = re.compile(
     r"(?:seconds?|secs?|minutes?|mins?|hours?|hrs?|days?|weeks?|months?|years?|GPU[- ]hours?)\b",
     re.I,
 )
-_LENGTH = re.compile(r"\b(length|duration|how long)\b", re.I)
+_LENGTH = re.compile(r"\b(length|duration)\b", re.I)  # "how long" is a duration already (measured_word)
 _LENGTH_STEMS = frozenset({"length", "durat"})
 _MEASURE_UNITS = {"percentag": "%", "fraction": "%", "proport": "%", "accuraci": "%", "error": "%"}
 

@@ -54,10 +54,10 @@ def choose_quote(
             if answers_topic(intent, ev.entry, span.text)
         ]
         if answering:
-            given = f"{question} {ev.entry.title} {' '.join(ev.entry.people)}"
+            known = known_names(f"{question} {ev.entry.title} {' '.join(ev.entry.people)}")
             naming = asks_for_names(question)
             best = max(
-                answering, key=lambda span: (_covered(asked, span.text), naming and names_beyond(span.text, given))
+                answering, key=lambda span: (_covered(asked, span.text), naming and names_beyond(span.text, known))
             )
             return ev.entry, _enumeration_completed(ev, best)
     return _only_statement(intent, evidence[:1])
@@ -156,11 +156,15 @@ def _widened(ev: EntryEvidence, span: Span | None) -> list[Span]:
     return [s for s in out if len(s.sentences) <= MAX_SPAN_SENTENCES]
 
 
-def names_beyond(text: str, given: str) -> int:
-    """How many names and values the text states that ``given`` (the question, the entry's title and people) does
-    not: of two spans carrying what is asked, the one naming its members ("two benchmarks: Real and Join") answers,
-    the one pointing at them ("these benchmarks") does not."""
-    known = {fold(t) for t in TOKEN.findall(given)}
+def known_names(given: str) -> frozenset[str]:
+    """The words of ``given`` (the question, the entries' titles and people) as :func:`names_beyond` compares them."""
+    return frozenset(fold(t) for t in TOKEN.findall(given))
+
+
+def names_beyond(text: str, known: frozenset[str]) -> int:
+    """How many names and values the text states beyond the ``known`` words (:func:`known_names`): of two spans
+    carrying what is asked, the one naming its members ("two benchmarks: Real and Join") answers, the one pointing
+    at them ("these benchmarks") does not."""
     return sum(fold(t) not in known for t in distinctive_terms(text))
 
 

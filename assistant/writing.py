@@ -13,7 +13,7 @@ from assistant.evidence import EntryEvidence, SentenceScorer, Span
 from assistant.intent import Intent, asks_each, has_attribute
 from assistant.llm.base import ChatMessage, ChatModel
 from assistant.prompts import PromptSet, SourceBlock
-from assistant.quotes import CONTEXT_ENTRIES, asked_topic, choose_quote, named_words, names_beyond
+from assistant.quotes import CONTEXT_ENTRIES, asked_topic, choose_quote, known_names, named_words, names_beyond
 from assistant.understand import asks_for_names, ends_in_members, is_keyword_query
 from assistant.verify import ClaimContext, best_support
 from index.entries import Entry
@@ -221,7 +221,9 @@ class GroundedWriter:
             yield claim, [(evidence[s.candidate].entry, s.span.text) for s in supports]
 
     @staticmethod
-    def _states(intent: Intent, pending: Sequence[tuple[str, object]], names_given: str | None = None) -> bool:
+    def _states(
+        intent: Intent, pending: Sequence[tuple[str, object]], names_given: frozenset[str] | None = None
+    ) -> bool:
         """Whether one of the held sentences states the kind of value the question asks for, and, when it asks
         which things (``names_given``: what the question and the entries' titles already name), names one."""
         return any(
@@ -231,14 +233,14 @@ class GroundedWriter:
         )
 
 
-def _names_given(question: str, intent: Intent, evidence: Sequence[EntryEvidence]) -> str | None:
+def _names_given(question: str, intent: Intent, evidence: Sequence[EntryEvidence]) -> frozenset[str] | None:
     """For a question asking which things ("what benchmarks …", "X datasets", not "which paper …"): what the
-    question and the entries' titles and people already name; None for any other question."""
+    question and the entries' titles and people already name (:func:`known_names`); None for any other question."""
     if intent.identifies or len(intent.parts) > 1 or not asks_for_names(question):
         return None  # a question of two parts streams its first part's sentence as soon as it holds up
     if is_keyword_query(question) and not ends_in_members(question):
         return None
-    return " ".join([question, *(f"{ev.entry.title} {' '.join(ev.entry.people)}" for ev in evidence)])
+    return known_names(" ".join([question, *(f"{ev.entry.title} {' '.join(ev.entry.people)}" for ev in evidence)]))
 
 
 def _quotation(citer: Citer, entry: Entry, span: Span) -> AnswerSentence:
