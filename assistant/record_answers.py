@@ -43,6 +43,11 @@ def _who(e: Entry) -> str:
     return _names(e.presenters) if e.presenters else ""
 
 
+def _has_authors(count: int | None) -> str:
+    """ "has 3 authors", "has 1 author"."""
+    return f"has {count} author{'s' if count != 1 else ''}"
+
+
 def record_sentence(e: Entry) -> str:
     """An entry's record as one sentence: for a talk or tutorial when, who (with affiliation) and the title; for a
     paper its author count and publication date (empty when its record has neither)."""
@@ -53,7 +58,7 @@ def record_sentence(e: Entry) -> str:
         return f"The tutorial “{e.title}” is presented by {_who(e)}."
     facts = []
     if (count := len(e.people) or e.authors_count) is not None:
-        facts.append(f"has {count} author{'s' if count != 1 else ''}")
+        facts.append(_has_authors(count))
     if e.date or e.year:
         facts.append(f"was published on {e.date}" if e.date else f"was published in {e.year}")
     return f"“{e.title}” {' and '.join(facts)}." if facts else ""
@@ -130,7 +135,7 @@ def _fields(asks: frozenset[str], first: Entry, linked: Sequence[Entry]) -> list
                 first,
                 "authors_count",
                 "author_count",
-                lambda e: f"“{e.title}” has {e.authors_count} author{'s' if e.authors_count != 1 else ''}.",
+                lambda e: f"“{e.title}” {_has_authors(e.authors_count)}.",
             )
         )
     if first.kind == "paper":
@@ -190,7 +195,7 @@ def _compare(question: str, entries: Sequence[Entry], asks: frozenset[str]) -> M
         if want_order and e.kind != "paper" and e.time:
             facts.append(f"is on {_when(e)}" + (f", given by {_who(e)}" if _who(e) else ""))
         if want_authors and e.authors_count is not None:
-            facts.append(f"has {e.authors_count} author{'s' if e.authors_count != 1 else ''}")
+            facts.append(_has_authors(e.authors_count))
         if facts:
             sentences.append((f"“{e.title}” {' and '.join(facts)}.", [e]))
     if not sentences:
