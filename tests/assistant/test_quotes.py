@@ -5,14 +5,9 @@ from __future__ import annotations
 from assistant.intent import read_intent
 from assistant.quotes import answers_topic, choose_quote
 from index.entries import Entry
+from tests.helpers.entries import SUPERCOMPUTERS
 
-ENTRY = Entry(
-    id="p",
-    kind="paper",
-    title="Trends in AI Supercomputers",
-    text="Frontier AI development relies on powerful AI supercomputers. We create a dataset of 500 AI supercomputers "
-    "from 2019 to 2025. Power requirements doubled every year.",
-)
+ENTRY = SUPERCOMPUTERS
 
 
 def test_a_span_answers_when_it_has_the_value_and_the_words_asked_for() -> None:
@@ -37,7 +32,6 @@ def test_the_quote_widens_to_the_sentence_after_the_one_matching_the_description
 
 
 def test_the_quote_is_the_answering_span_that_carries_most_of_what_is_asked() -> None:
-    from assistant.evidence import EntryEvidence
 
     entry = Entry(
         id="perm",
@@ -51,20 +45,18 @@ def test_the_quote_is_the_answering_span_that_carries_most_of_what_is_asked() ->
         "A note proves that transformers cannot recover a string from a permuted one. "
         "What simple change to the input makes the task learnable?"
     )
-    intent = read_intent(question)
-    ev = EntryEvidence(entry, split_sentences_of(entry), [0.9, 0.85, 0.8], 0)
-    quoted = choose_quote(question, intent, [ev])
-    assert quoted is not None and "scratch tokens" in quoted[1].text
+    assert "scratch tokens" in _quoted(entry, question, [0.9, 0.85, 0.8])
 
 
-def split_sentences_of(entry: Entry) -> list[str]:
-    from assistant.evidence import entry_sentences
+def _quoted(entry: Entry, question: str, scores: list[float]) -> str:
+    """The text quoted for the question from the entry whose sentences score as given ("" when none answers)."""
+    from assistant.evidence import EntryEvidence, entry_sentences
 
-    return entry_sentences(entry)
+    quoted = choose_quote(question, read_intent(question), [EntryEvidence(entry, entry_sentences(entry), scores, 0)])
+    return "" if quoted is None else quoted[1].text
 
 
 def test_asked_for_members_the_quote_is_the_span_that_names_them_not_the_one_pointing_at_them() -> None:
-    from assistant.evidence import EntryEvidence
 
     entry = Entry(
         id="graphs",
@@ -75,10 +67,7 @@ def test_asked_for_members_the_quote_is_the_span_that_names_them_not_the_one_poi
         "Experiments on these benchmarks confirm that the method is robust.",
     )
     question = "sparse message passing road networks: what benchmarks"
-    intent = read_intent(question)
-    ev = EntryEvidence(entry, split_sentences_of(entry), [0.5, 0.7, 0.9], 0)
-    quoted = choose_quote(question, intent, [ev])
-    assert quoted is not None and "Metroville" in quoted[1].text
+    assert "Metroville" in _quoted(entry, question, [0.5, 0.7, 0.9])
 
 
 def test_a_word_built_on_a_title_word_is_a_new_name_that_the_quote_must_carry() -> None:
@@ -99,7 +88,6 @@ def test_an_affiliation_by_its_initials_names_the_entry_rather_than_asking_somet
 
 
 def test_a_measure_stated_once_in_the_entry_answers_a_question_worded_otherwise() -> None:
-    from assistant.evidence import EntryEvidence
 
     entry = Entry(
         id="mesh",
@@ -109,10 +97,7 @@ def test_a_measure_stated_once_in_the_entry_answers_a_question_worded_otherwise(
         "It beats hand-made meshes on 4 of 5 cases.",
     )
     question = "How long does WingMesh need to produce a single mesh?"
-    intent = read_intent(question)
-    ev = EntryEvidence(entry, split_sentences_of(entry), [0.9, 0.5, 0.6], 0)
-    quoted = choose_quote(question, intent, [ev])
-    assert quoted is not None and "3.5 hours" in quoted[1].text
+    assert "3.5 hours" in _quoted(entry, question, [0.9, 0.5, 0.6])
 
 
 def test_a_quoted_count_of_items_runs_on_through_the_items_it_announces() -> None:

@@ -5,14 +5,9 @@ from __future__ import annotations
 from assistant.intent import read_intent
 from assistant.writing import stream_sentences
 from index.entries import Entry
+from tests.helpers.entries import SUPERCOMPUTERS
 
-ENTRY = Entry(
-    id="p",
-    kind="paper",
-    title="Trends in AI Supercomputers",
-    text="Frontier AI development relies on powerful AI supercomputers. We create a dataset of 500 AI supercomputers "
-    "from 2019 to 2025. Power requirements doubled every year.",
-)
+ENTRY = SUPERCOMPUTERS
 
 
 def test_streamed_text_is_cut_into_sentences_but_not_after_abbreviations() -> None:
