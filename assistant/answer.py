@@ -294,7 +294,10 @@ class Answerer:
         with self.search_lock:
             evidence = self.writer.evidence(question, intent, entries)
         draft = Draft()
-        writing = self.writer.write(question, intent, evidence, run.citer, draft, confident=confident, named=named)
+        yes_no = q is not None and q.yes_no
+        writing = self.writer.write(
+            question, intent, evidence, run.citer, draft, confident=confident, named=named, yes_no=yes_no
+        )
         for sentence in writing:
             if not run.sentences:
                 lead = self._source_lead(sentence)

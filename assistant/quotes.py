@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 from assistant.evidence import MAX_SPAN_SENTENCES, EntryEvidence, Span
 from assistant.intent import Intent, ask_part, has_attribute, topic_words
+from assistant.premises import affirmed, denied
 from assistant.understand import asks_for_names
 from assistant.verify_framing import counts_a_class, enumerates
 from index.entries import Entry
@@ -21,7 +22,12 @@ QUOTE_SHARE = 0.8  # sentences scoring this share of an entry's best are tried, 
 
 
 def choose_quote(
-    question: str, intent: Intent, evidence: Sequence[EntryEvidence], dropped: Sequence[str] = ()
+    question: str,
+    intent: Intent,
+    evidence: Sequence[EntryEvidence],
+    dropped: Sequence[str] = (),
+    *,
+    yes_no: bool = False,
 ) -> tuple[Entry, Span] | None:
     """The span of the two best entries that answers what the question asks for, if any. When the model's own
     (unverified) sentences point at a sentence that answers, by the words they add to the question, its entry is
@@ -60,7 +66,10 @@ def choose_quote(
                 answering, key=lambda span: (_covered(asked, span.text), naming and names_beyond(span.text, known))
             )
             return ev.entry, _enumeration_completed(ev, best)
-    return _only_statement(intent, evidence[:1])
+    stating = _only_statement(intent, evidence[:1])
+    if stating is None and yes_no and evidence:
+        return _closest_statement(question, intent, evidence[0], beyond_named(question_words, evidence[0].entry))
+    return stating
 
 
 def asked_topic(question: str, intent: Intent) -> tuple[str, tuple[str, ...]]:
@@ -112,6 +121,38 @@ def _only_statement(intent: Intent, evidence: Sequence[EntryEvidence]) -> tuple[
         if len(stating) == 1:
             return ev.entry, ev.span_of(stating)
     return None
+
+
+CLOSEST_SCORE = 0.5
+"""The least score (meaning plus shared words, see :meth:`SentenceScorer.score`) of the sentence quoted for a yes/no
+question about a named entry when no span answers it by its words."""
+
+
+def _closest_statement(
+    question: str, intent: Intent, ev: EntryEvidence, asked: Sequence[str]
+) -> tuple[Entry, Span] | None:
+    """For a yes/no question about a named entry whose words no span carries enough of (the asker paraphrases: "about
+    as good as a grad student" for "significantly below an average graduate student"): of the entry's sentences
+    closest in meaning to the question that carry one of its asked words and the kind of value it asks for, the
+    first that says yes or no to it (:func:`denied`, :func:`affirmed`), else the closest."""
+    if not ev.sentences:
+        return None
+    topic = topic_words(question.replace("-", " "))
+    candidates = [
+        span
+        for span in ev.top_spans(QUOTE_SHARE)
+        if ev.scores[span.start] >= CLOSEST_SCORE
+        and _covered(asked, span.text)
+        and has_attribute(span.text, intent.attribute, intent.counted, intent.measure)
+    ]
+    if not candidates:
+        return None
+
+    def decides(span: Span) -> bool:
+        return denied(topic, question, ev.entry, span.text) or affirmed(topic, ev.entry, span.text, question)
+
+    decisive = [span for span in candidates if decides(span)]
+    return ev.entry, _enumeration_completed(ev, (decisive or candidates)[0])
 
 
 def _most_covering(ev: EntryEvidence, asked: Sequence[str]) -> list[Span]:

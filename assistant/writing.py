@@ -107,6 +107,7 @@ class GroundedWriter:
         *,
         confident: bool,
         named: Sequence[str] = (),
+        yes_no: bool = False,
     ) -> Iterator[AnswerSentence]:
         """Verified sentences as the model writes them; then, if none held up, a quoted span when one answers the
         question (from the entries the question ``named``, by id, when it names any); for a comparison, a quoted
@@ -153,7 +154,8 @@ class GroundedWriter:
             draft.dropped.extend(claim for claim, _ in pending)
         if draft.route != "generated":
             quotable = [ev for ev in evidence if ev.entry.id in named] or list(evidence)
-            quoted = choose_quote(question, intent, quotable, draft.dropped) if confident else None
+            about_named = yes_no and bool(quotable) and quotable[0].entry.id in named
+            quoted = choose_quote(question, intent, quotable, draft.dropped, yes_no=about_named) if confident else None
             if quoted is not None:
                 draft.route = "quoted"
                 cited.add(quoted[0].id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from assistant.evidence import EntryEvidence, entry_sentences
 from assistant.intent import read_intent
 from assistant.quotes import answers_topic, choose_quote
 from index.entries import Entry
@@ -115,3 +116,38 @@ def test_a_quoted_count_of_items_runs_on_through_the_items_it_announces() -> Non
     ev = EntryEvidence(entry, sentences, [0.5] * 5, 0)
     assert _enumeration_completed(ev, ev.span_of([0, 1])).sentences == tuple(sentences[1:4])
     assert _enumeration_completed(ev, ev.span_of([3, 4])).sentences == tuple(sentences[3:5])
+
+
+def _quoted_yes_no(entry: Entry, question: str, scores: list[float]) -> str:
+    quoted = choose_quote(question, read_intent(question), [_evidence(entry, scores)], yes_no=True)
+    return "" if quoted is None else quoted[1].text
+
+
+_SOLVER = Entry(
+    id="solver",
+    kind="paper",
+    title="Harbor: an agent loop for compiler tuning",
+    text="Tuning compilers by hand is slow. "
+    "Harbor needs a Planner and a Critic over many rounds. "
+    "It is released under an open licence. "
+    "We propose Harbor, a learning-free loop for tuning compiler flags.",
+)
+
+
+def test_a_yes_no_question_in_other_words_gets_the_close_sentence_that_says_yes_or_no() -> None:
+    # No sentence carries two of the asked words, so no span answers by words; of the close ones carrying one,
+    # the one that says no is quoted, not the closest.
+    quoted = _quoted_yes_no(_SOLVER, "does Harbor need any model learning?", [0.2, 0.7, 0.1, 0.65])
+    assert quoted == "We propose Harbor, a learning-free loop for tuning compiler flags."
+
+
+def test_a_yes_no_question_gets_no_close_sentence_that_lacks_every_asked_word_or_the_asked_value() -> None:
+    assert _quoted_yes_no(_SOLVER, "does Harbor need a GPU cluster?", [0.2, 0.7, 0.1, 0.65]) == ""
+    assert _quoted_yes_no(_SOLVER, "does Harbor say how many rounds it runs?", [0.2, 0.7, 0.1, 0.65]) == ""
+    # Only for yes/no questions: any other question about the same words is not answered by closeness alone.
+    question = "what learning does Harbor need?"
+    assert choose_quote(question, read_intent(question), [_evidence(_SOLVER, [0.2, 0.7, 0.1, 0.65])]) is None
+
+
+def _evidence(entry: Entry, scores: list[float]) -> EntryEvidence:
+    return EntryEvidence(entry, entry_sentences(entry), scores, 0)
