@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from rapidfuzz import fuzz
 
 from index.entries import Entry
-from index.text import MONTHS, WEEKDAYS, normalize_title
+from index.text import MONTHS, STOP_WORDS, WEEKDAYS, normalize_title
 
 _DAYS = tuple(d.lower() for d in WEEKDAYS)
 _TIME_RE = re.compile(r"\b(\d{1,2})(?:[:. ](\d{2}))?\s*([ap])\.?\s*m\b", re.IGNORECASE)  # index.text.CLOCK_RE, parsed
@@ -199,15 +199,18 @@ class EntityLinker:
         return full or partial
 
     def by_title(self, question: str) -> list[Entry]:
-        """Entries whose title the question quotes or nearly quotes."""
+        """Entries whose title the question quotes or nearly quotes, most specific first: a title or head whose
+        words are all words of another match's is a shorter name inside that one and is dropped ("Continual
+        Learning" inside "Continual Learning with Dynamic Sparse Training")."""
         q = normalize_title(question)
         quoted = [normalize_title(qt) for qt in re.findall(r"[\"“'‘]([^\"”’]{8,})[\"”'’]", question)]
-        if quoted:  # a fuzzy match on a quoted title can be any entry
-            candidates: list[int] = list(range(len(self.entries)))
-        else:
-            words = set(q.split())
-            candidates = sorted({*self._short_titles, *(i for w in words for i in self._by_title_word.get(w, ()))})
-        hits: list[tuple[float, Entry]] = []
+        q_words = set(q.split())
+        candidates: list[int] = (
+            list(range(len(self.entries)))  # a fuzzy match on a quoted title can be any entry
+            if quoted
+            else sorted({*self._short_titles, *(i for w in q_words for i in self._by_title_word.get(w, ()))})
+        )
+        hits: list[tuple[float, Entry, set[str]]] = []
         for i in candidates:
             info = self._titles[i]
             if info is None:
@@ -215,18 +218,22 @@ class EntityLinker:
             t, head, has_sep = info
             e = self.entries[i]
             if t in q:
-                hits.append((100.0 + len(t), e))
+                hits.append((100.0 + len(t), e, set(t.split()) - STOP_WORDS))
                 continue
+            head_words = set(head.split()) - STOP_WORDS
             # A head followed by a version number names a successor ("FlashAttention-2"), not this entry.
             if has_sep and len(head) >= 6 and head in q and re.search(rf"\b{re.escape(head)}\b(?! \d+\b)", q):
-                hits.append((95.0, e))
+                hits.append((95.0, e, head_words))
+                continue
+            if has_sep and len(head_words) >= 3 and head_words <= q_words:
+                hits.append((94.0, e, head_words))  # the head's words in another order
                 continue
             for qt in quoted:
                 score = fuzz.token_set_ratio(qt, t)
                 if score >= 90:
-                    hits.append((score, e))
+                    hits.append((score, e, set(t.split()) - STOP_WORDS))
         hits.sort(key=lambda x: -x[0])
-        return [e for _, e in hits]
+        return [e for _, e, matched in hits if not any(matched < other for _, _, other in hits)]
 
     def by_coined_name(self, question: str) -> list[Entry]:
         """Entries whose coined name (a CamelCase or letters-and-digits word in no other title: "FooNet", "Bar3")

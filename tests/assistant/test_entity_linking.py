@@ -131,3 +131,13 @@ def test_a_title_head_followed_by_a_version_number_names_a_successor_not_the_ent
     assert linker.link("QuickNorm memory use") == [entry]
     assert linker.link("is it faster than QuickNorm-2?") == []
     assert linker.link("QuickNorm-7B results") == [entry]  # a model size of the entry's own method
+
+
+def test_the_most_specific_title_wins_and_a_head_may_be_named_in_other_order() -> None:
+    short = Entry(id="s", kind="paper", title="Graph Rewiring: Fast and Slow", text="")
+    longer = Entry(id="l", kind="paper", title="Graph Rewiring with Spectral Gaps: A Study of Over-squashing", text="")
+    linker = EntityLinker([short, longer])
+    # The short head is written whole, the longer one's words in another order: the longer one is meant.
+    assert linker.link("in the spectral gaps graph rewiring study, which gap is best?") == [longer]
+    assert linker.link("what does Graph Rewiring: Fast and Slow propose?") == [short]
+    assert linker.link("what is graph rewiring good for?") == [short]
