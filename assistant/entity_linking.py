@@ -164,6 +164,10 @@ class EntityLinker:
         head = normalize_title(_TITLE_SEP.split(e.title)[0]) if has_sep else t
         if has_sep and len(head) >= 6:
             self._by_title_word.setdefault(head.split()[0], set()).add(i)
+            # A head matched by its words in any order has every word that is not a stop word in the question.
+            first_content = next((w for w in head.split() if w not in STOP_WORDS), None)
+            if first_content:
+                self._by_title_word.setdefault(first_content, set()).add(i)
         return t, head, has_sep
 
     def day_of_date(self, suffix: str) -> str | None:

@@ -15,7 +15,7 @@ from assistant.entity_linking import _AFFIL_STOP, EntityLinker, _canon_time, _wo
 from evals.bench.scale_corpus import write_scaled_corpus
 from index.corpus import load_corpus
 from index.entries import Entry
-from index.text import normalize_title
+from index.text import STOP_WORDS, normalize_title
 from tests.helpers import REPO, SEEDS
 
 
@@ -51,25 +51,31 @@ class ScanLinker(EntityLinker):
 
     def by_title(self, question: str) -> list[Entry]:
         q = normalize_title(question)
+        q_words = set(q.split())
         quoted = re.findall(r"[\"“'‘]([^\"”’]{8,})[\"”'’]", question)
-        hits: list[tuple[float, Entry]] = []
+        hits: list[tuple[float, Entry, set[str]]] = []
         for e in self.entries:
             t = normalize_title(e.title)
             if len(t) < 12 or t.startswith("tbd"):
                 continue
             if t in q:
-                hits.append((100.0 + len(t), e))
+                hits.append((100.0 + len(t), e, set(t.split()) - STOP_WORDS))
                 continue
+            has_sep = bool(re.search(r":| — | – | - ", e.title))
             head = normalize_title(re.split(r":| — | – | - ", e.title)[0])
-            if len(head) >= 6 and re.search(rf"\b{re.escape(head)}\b", q) and re.search(r":| — | – | - ", e.title):
-                hits.append((95.0, e))
+            head_words = set(head.split()) - STOP_WORDS
+            if has_sep and len(head) >= 6 and re.search(rf"\b{re.escape(head)}\b(?! \d+\b)", q):
+                hits.append((95.0, e, head_words))
+                continue
+            if has_sep and len(head_words) >= 3 and head_words <= q_words:
+                hits.append((94.0, e, head_words))
                 continue
             for qt in quoted:
                 score = fuzz.token_set_ratio(normalize_title(qt), t)
                 if score >= 90:
-                    hits.append((score, e))
+                    hits.append((score, e, set(t.split()) - STOP_WORDS))
         hits.sort(key=lambda x: -x[0])
-        return [e for _, e in hits]
+        return [e for _, e, matched in hits if not any(matched < other for _, _, other in hits)]
 
     def by_affiliation(self, question: str) -> list[Entry]:
         q_words = set(_words(question))
