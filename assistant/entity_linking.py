@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from rapidfuzz import fuzz
 
 from index.entries import Entry
-from index.text import MONTHS, STOP_WORDS, WEEKDAYS, normalize_title
+from index.text import MONTHS, STOP_WORDS, WEEKDAYS, normalize_title, ordinal_day
 
 _DAYS = tuple(d.lower() for d in WEEKDAYS)
 _TIME_RE = re.compile(r"\b(\d{1,2})(?:[:. ](\d{2}))?\s*([ap])\.?\s*m\b", re.IGNORECASE)  # index.text.CLOCK_RE, parsed
@@ -77,13 +77,24 @@ def parse_time(text: str) -> str | None:
     return f"{int(m.group(1))}:{m.group(2) or '00'} {m.group(3).lower()}m"
 
 
+def schedule_days(entries: Sequence[Entry]) -> list[str]:
+    """The weekdays of the schedule in date order (entries with a date and a day)."""
+    return list(dict.fromkeys(e.day for e in sorted(entries, key=lambda e: e.date or "") if e.date and e.day))
+
+
 def parse_day(text: str, entries: Sequence[Entry] | EntityLinker) -> str | None:
-    """A weekday named in the text, or the weekday of a date named in it ("2 October"), found among ``entries``
-    (or through a linker's date index)."""
+    """A weekday named in the text, the weekday of a day of the schedule named by its place ("the first day", "on
+    the last day", "day two"), or the weekday of a date named in it ("2 October"), found among ``entries`` (or
+    through a linker's date index)."""
     low = text.lower()
     for day in _DAYS:
         if re.search(rf"\b{day}\b", low):
             return day.capitalize()
+    position = ordinal_day(low)
+    if position is not None:
+        days = entries.schedule_days() if isinstance(entries, EntityLinker) else schedule_days(entries)
+        if days and position < len(days):
+            return days[position]
     m = _DATE_RE.search(low)
     if m:
         dayn, month = (m.group(1), m.group(2)) if m.group(1) else (m.group(4), m.group(3))
@@ -141,6 +152,7 @@ class EntityLinker:
             if e.date and e.day:
                 self._day_of_date.setdefault(e.date[-6:], e.day)
         self._recent: dict[tuple[str, tuple[str, ...]], list[Entry]] = {}
+        self._schedule_days = schedule_days(self.entries)
         self.name_words: frozenset[str] = frozenset(
             w
             for i in range(len(self.entries))
@@ -169,6 +181,10 @@ class EntityLinker:
             if first_content:
                 self._by_title_word.setdefault(first_content, set()).add(i)
         return t, head, has_sep
+
+    def schedule_days(self) -> list[str]:
+        """The weekdays of the schedule in date order."""
+        return self._schedule_days
 
     def day_of_date(self, suffix: str) -> str | None:
         """The weekday of the first entry dated on ``-MM-DD``."""

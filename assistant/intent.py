@@ -17,6 +17,7 @@ from index.text import (
     KIND_WORDS,
     MONTHS,
     NUMBER_WORDS,
+    ORDINAL_DAY_RE,
     REPORTING_WORDS,
     STOP_WORDS,
     WEEKDAYS,
@@ -42,6 +43,7 @@ _LIST_RE = re.compile(
     rf"\b(?:list|name|show|enumerate|give me)\s+(?:me\s+)?(?:all\s+|every\s+|the\s+|some\s+)?(?:[\w-]+\s+){{0,4}}?"
     rf"{_LIST_NOUNS}\b|"
     rf"\bare there (?:any |other )?(?:[\w-]+\s+){{0,2}}?{_LIST_NOUNS}\b|"
+    r"\b(?:list|name|show|give me|find)\s+(?:me\s+)?every\s+(?:[\w-]+\s+){0,2}?(?:talk|paper|tutorial|lecture)\b|"
     r"^\s*is there (?:a|an|any) (?:[\w-]+\s+){0,2}?(?:talk|paper|tutorial|lecture)s? "
     r"(?:on|about|that|which|covering)\b|"
     rf"\bhow many {_LIST_NOUNS}\b|"
@@ -321,7 +323,7 @@ def has_attribute(text: str, attribute: str | None, counted: Sequence[str] = (),
 def topic_words(question: str) -> tuple[str, ...]:
     """Stems of what the question is about: its content words without question, kind, corpus and schedule words."""
     out: list[str] = []
-    for stem in content_words(_HOW_SO.sub(" ", _TIME_RE.sub(" ", question))):
+    for stem in content_words(_HOW_SO.sub(" ", _TIME_RE.sub(" ", ORDINAL_DAY_RE.sub(" ", question)))):
         if stem in _SKIP_STEMS or stem in STOP_WORDS or stem.isdigit() or stem in out:  # "what's" stems to "what"
             continue
         out.append(stem)
@@ -333,7 +335,7 @@ def topic_phrase(question: str) -> str:
     "neuroscience or biology"): question, kind, corpus, schedule and framing words left out, "or" kept."""
     kept = [
         w
-        for w in words(_TIME_RE.sub(" ", question))
+        for w in words(_TIME_RE.sub(" ", ORDINAL_DAY_RE.sub(" ", question)))
         if w == "or" or (is_content_word(w) and not w.isdigit() and (content_words(w) or [""])[0] not in _SKIP_STEMS)
     ]
     while kept and kept[0] == "or":

@@ -17,7 +17,7 @@ from assistant.evidence import entry_sentences
 from assistant.intent import Intent, minutes_of, schedule_key
 from assistant.premises import PEOPLE_NOUN, stated
 from index.entries import Entry
-from index.text import content_words, fold, stem_matches, words
+from index.text import NUMBER_WORDS, content_words, fold, stem_matches, words
 
 MAX_ITEMS = 15
 _EVIDENCE_CHARS = 170
@@ -90,7 +90,11 @@ def _in_window(entry: Entry, window: tuple[int, int] | None) -> bool:
 _TBD_RE = re.compile(
     r"\b(no|not|without|untitled|tbd|yet to|to be)\b.*\btitles?\b|\btitles?\b.*\b(tbd|yet|missing)\b", re.I
 )
-_YEAR = re.compile(r"\b(?:from|in|of|dated|published in|released in|posted in)\s+((?:19|20)\d{2})\b", re.I)
+_YEAR = re.compile(
+    r"\b(?:from|in|of|dated|published in|released in|posted in)\s+((?:19|20)\d{2})\b|"
+    r"\b((?:19|20)\d{2})\s+(?:daily\s+)?(?:papers|talks|tutorials|entries|preprints|articles)\b",
+    re.I,
+)
 _AFFILIATION_CUE = re.compile(r"\b(from|at|affiliat\w*|based|institutions?|universit\w*|labs?|works? at)\b", re.I)
 _GENERIC_AFFILIATION = frozenset(
     "university universities institute institution of the and for de la school center centre department college "
@@ -156,12 +160,11 @@ def _year_of(entry: Entry) -> int | None:
 
 
 _PEOPLE = rf"(?:co-?)?{PEOPLE_NOUN}\b"
-_AT_LEAST = re.compile(
-    rf"\b(?:(\d{{1,3}})\s*(?:\+|or more)|at least (\d{{1,3}})|(?:more than|over) (\d{{1,3}}))\s+{_PEOPLE}", re.I
-)
-_AT_MOST = re.compile(
-    rf"\b(?:(\d{{1,3}}) or (?:fewer|less)|at most (\d{{1,3}})|(?:fewer|less) than (\d{{1,3}}))\s+{_PEOPLE}", re.I
-)
+_N = r"(\d{1,3}|" + "|".join(w for w, v in NUMBER_WORDS.items() if v.isdigit() and int(v) <= 20) + ")"
+_AT_LEAST = re.compile(rf"\b(?:{_N}\s*(?:\+|or more)|at least {_N}|(?:more than|over) {_N})\s+{_PEOPLE}", re.I)
+_AT_MOST = re.compile(rf"\b(?:{_N} or (?:fewer|less)|at most {_N}|(?:fewer|less) than {_N})\s+{_PEOPLE}", re.I)
+_COMPARING = frozenset(content_words("more most over least fewer less than under"))
+"""Words of a stated people count ("more than five authors") that say nothing of the topic."""
 _SOLE = re.compile(r"\b(?:single|sole|solo|one)[\s-]+(?:authors?|authored|presenters?|speakers?)\b", re.I)
 
 
@@ -173,7 +176,8 @@ def people_counts(question: str) -> tuple[int, int] | None:
     for pattern, strict in ((_AT_LEAST, 1), (_AT_MOST, -1)):
         found = pattern.search(question)
         if found:
-            n = int(next(g for g in found.groups() if g))
+            raw = next(g for g in found.groups() if g).lower()
+            n = int(NUMBER_WORDS.get(raw, raw))
             exclusive = found.group(3) is not None
             if strict == 1:
                 return (n + 1 if exclusive else n, 10**6)
@@ -216,12 +220,15 @@ def find_list(question: str, intent: Intent, ctx: ListContext) -> ListResult:
         pool, topic, detail = [e for e in pool if e.title.startswith("TBD")], [], "untitled"
     counts = people_counts(question)
     if counts:
-        pool, detail = [e for e in pool if counts[0] <= (_people_count(e) or 0) <= counts[1]], "count"
-        topic = [t for t in topic if not any(part in _COUNT_NOUNS for part in t.split("-"))]
-    year = _YEAR.search(question)
-    if year:
-        pool, detail = [e for e in pool if _year_of(e) == int(year.group(1))], "year"
-        topic = [t for t in topic if t != year.group(1)]
+        # An entry whose people are not recorded has no count to meet ("fewer than three" is not "none known").
+        pool = [e for e in pool if (n := _people_count(e)) is not None and counts[0] <= n <= counts[1]]
+        detail = "count"
+        topic = [t for t in topic if not any(part in _COUNT_NOUNS | _COMPARING for part in t.split("-"))]
+    found = _YEAR.search(question)
+    if found:
+        year = found.group(1) or found.group(2)
+        pool, detail = [e for e in pool if _year_of(e) == int(year)], "year"
+        topic = [t for t in topic if t != year]
     if not topic:
         items = [ListItem(e, e.metadata_line(), 1.0) for e in pool]
         items.sort(key=lambda it: schedule_key(it.entry))

@@ -38,6 +38,8 @@ def test_kind_words_become_kinds_but_verbs_do_not(question: str, kinds: tuple[st
         ("explain the talks' common thread", False),
         ("Which tutorial covers theorem proving in Lean?", False),
         ("Is there a tutorial on proofs? Which library does it introduce?", False),
+        ("show me every lecture that touches on knot invariants", True),
+        ("what does every tutorial require of attendees?", False),
     ],
 )
 def test_list_questions(question: str, is_list: bool) -> None:

@@ -176,6 +176,8 @@ def test_people_counts_read_exact_counts_bounds_and_sole_authors() -> None:
     assert people_counts("papers with at most 3 authors") == (0, 3)
     assert people_counts("papers with fewer than 3 authors") == (0, 2)
     assert people_counts("sole-author papers") == (1, 1)
+    assert people_counts("tutorials with more than two presenters") == (3, 10**6)
+    assert people_counts("papers with four or fewer authors") == (0, 4)
     assert people_counts("papers on sparse coding") is None
 
 
@@ -189,3 +191,28 @@ def test_where_entries_took_place_is_not_their_topic() -> None:
     ctx = ListContext([here, far], EntityLinker([here, far]), lambda e: True, lambda t, pool: sims)
     question = "which talks at Lakeside are about sparse codes?"
     assert [i.entry.id for i in find_list(question, read_intent(question), ctx).items] == ["a"]
+
+
+def test_a_bounded_people_count_lists_only_entries_whose_people_are_known() -> None:
+    unknown = Entry(id="u", kind="tutorial", title="A tutorial whose presenters are not recorded", text="Scaling.")
+    pool = [*TALKS, unknown]
+    ctx = ListContext(pool, EntityLinker(pool), lambda e: True, lambda _, es: {e.id: 0.0 for e in es})
+    q = "tutorials with fewer than five presenters"
+    assert [i.entry.id for i in find_list(q, read_intent(q), ctx).items] == ["tut"]
+
+
+def test_a_schedule_day_named_by_its_place_lists_that_day() -> None:
+    q = "Which talks are on the first day?"
+    assert [i.entry.id for i in find_list(q, read_intent(q), _context({})).items] == ["t1", "t2"]
+    q = "talks in the afternoon of the last day"
+    assert [i.entry.id for i in find_list(q, read_intent(q), _context({})).items] == ["t4"]
+
+
+def test_a_year_written_before_the_kind_filters_by_year() -> None:
+    papers = [
+        Entry(id="old", kind="paper", title="Sparse coding revisited", text="Sparse coding.", date="Mar 3, 2023"),
+        Entry(id="new", kind="paper", title="Sparse coding at scale", text="Sparse coding.", date="Jan 9, 2025"),
+    ]
+    ctx = ListContext(papers, EntityLinker(papers), lambda e: True, lambda _, es: {e.id: 0.0 for e in es})
+    q = "list the 2023 papers"
+    assert [i.entry.id for i in find_list(q, read_intent(q), ctx).items] == ["old"]
