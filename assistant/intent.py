@@ -233,6 +233,19 @@ def schedule_key(entry: Entry) -> tuple[str, int]:
     return (entry.date or "", minutes_of(parse_time(entry.time or "")) or 0)
 
 
+_SLOT = r"(?:talk|speaker|session|presentation|slot|one)"
+_FIRST_SLOT = re.compile(rf"\b(?:first|opening|earliest)\s+{_SLOT}\b|\b(?:speaks?|talks?|goes|is on) first\b", re.I)
+_LAST_SLOT = re.compile(rf"\b(?:last|final|closing|latest)\s+{_SLOT}\b|\b(?:speaks?|talks?|goes|is on) last\b", re.I)
+SLOT_WORDS = frozenset("first opening earliest last final closing latest".split())
+"""The words that place a talk in the programme ("the first talk", "who speaks last")."""
+
+
+def slot_asked(question: str) -> str | None:
+    """ "first" or "last" when the question asks for the first or last slot of the programme (or of a day)."""
+    first, last = bool(_FIRST_SLOT.search(question)), bool(_LAST_SLOT.search(question))
+    return None if first == last else ("first" if first else "last")
+
+
 def minutes_of(canonical_time: str | None) -> int | None:
     """ "4:20 pm" → 980 (minutes since midnight); None for None."""
     if not canonical_time:

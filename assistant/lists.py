@@ -14,7 +14,7 @@ from functools import lru_cache
 
 from assistant.entity_linking import EntityLinker, parse_day, parse_time
 from assistant.evidence import entry_sentences
-from assistant.intent import Intent, minutes_of, schedule_key
+from assistant.intent import SLOT_WORDS, Intent, minutes_of, schedule_key, slot_asked
 from assistant.premises import PEOPLE_NOUN, stated
 from index.entries import Entry
 from index.text import NUMBER_WORDS, content_words, fold, stem_matches, words
@@ -229,9 +229,14 @@ def find_list(question: str, intent: Intent, ctx: ListContext) -> ListResult:
         year = found.group(1) or found.group(2)
         pool, detail = [e for e in pool if _year_of(e) == int(year)], "year"
         topic = [t for t in topic if t != year]
+    slot = slot_asked(question) if schedule else None
+    if slot:
+        topic = [t for t in topic if t not in SLOT_WORDS]
     if not topic:
         items = [ListItem(e, e.metadata_line(), 1.0) for e in pool]
         items.sort(key=lambda it: schedule_key(it.entry))
+        if slot and items:  # "who speaks last on Tuesday?": that day's last talk
+            items = items[:1] if slot == "first" else items[-1:]
         return ListResult(items[:MAX_ITEMS], detail, len(items), noun)
     return _by_topic(question, intent, topic, pool, ctx, schedule, noun, detail)
 

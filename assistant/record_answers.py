@@ -6,16 +6,13 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from assistant.intent import schedule_key
+from assistant.intent import schedule_key, slot_asked
 from assistant.understand import asked_fields
 from index.entries import Entry, normalize_title
 
 _COMPARE = re.compile(r"\b(or|both|compare|comparison|versus|vs|earlier|later|first|older|newer|more|fewer)\b", re.I)
 _ORDER = re.compile(r"\b(earlier|later|first|older|newer|came out|published|recent|before|after|date)\b", re.I)
 _ELSE = re.compile(r"\b(else|other|besides|apart from)\b", re.I)
-_SLOT = r"(talk|speaker|session|presentation|slot)"
-_FIRST = re.compile(rf"\b(first|opening|earliest)\s+{_SLOT}\b|\b(speaks?|talks?|goes|is on) first\b", re.I)
-_LAST = re.compile(rf"\b(last|final|closing|latest)\s+{_SLOT}\b|\b(speaks?|talks?|goes|is on) last\b", re.I)
 
 
 @dataclass
@@ -102,10 +99,10 @@ def _narrowed(question: str, linked: Sequence[Entry]) -> list[Entry]:
     named = [e for e in linked if any(len(p) > 3 and normalize_title(p) in asked for p in e.people)]
     out = named if len(named) >= 2 else list(linked)
     timed = [e for e in out if e.kind != "paper" and e.time]
-    first, last = bool(_FIRST.search(question)), bool(_LAST.search(question))
-    if timed and first != last:
+    slot = slot_asked(question)
+    if timed and slot:
         by_time = sorted(timed, key=schedule_key)
-        out = [by_time[0] if first else by_time[-1]]
+        out = [by_time[0] if slot == "first" else by_time[-1]]
     return out
 
 

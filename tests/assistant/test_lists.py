@@ -216,3 +216,10 @@ def test_a_year_written_before_the_kind_filters_by_year() -> None:
     ctx = ListContext(papers, EntityLinker(papers), lambda e: True, lambda _, es: {e.id: 0.0 for e in es})
     q = "list the 2023 papers"
     assert [i.entry.id for i in find_list(q, read_intent(q), ctx).items] == ["old"]
+
+
+def test_the_first_or_last_slot_of_a_day_lists_that_talk_alone() -> None:
+    q = "who speaks last on Monday?"
+    assert [i.entry.id for i in find_list(q, read_intent(q), _context({})).items] == ["t2"]
+    q = "Which talk is the first one on Tuesday?"
+    assert [i.entry.id for i in find_list(q, read_intent(q), _context({})).items] == ["t3"]
