@@ -15,9 +15,9 @@ from functools import lru_cache
 from assistant.entity_linking import EntityLinker, parse_day, parse_time
 from assistant.evidence import entry_sentences
 from assistant.intent import SLOT_WORDS, Intent, minutes_of, schedule_key, slot_asked
-from assistant.premises import PEOPLE_NOUN, stated
+from assistant.premises import people_counts
 from index.entries import Entry
-from index.text import NUMBER_WORDS, content_words, fold, stem_matches, words
+from index.text import content_words, fold, stem_matches, words
 
 MAX_ITEMS = 15
 _EVIDENCE_CHARS = 170
@@ -159,31 +159,8 @@ def _year_of(entry: Entry) -> int | None:
     return int(found.group()) if found else None
 
 
-_PEOPLE = rf"(?:co-?)?{PEOPLE_NOUN}\b"
-_N = r"(\d{1,3}|" + "|".join(w for w, v in NUMBER_WORDS.items() if v.isdigit() and int(v) <= 20) + ")"
-_AT_LEAST = re.compile(rf"\b(?:{_N}\s*(?:\+|or more)|at least {_N}|(?:more than|over) {_N})\s+{_PEOPLE}", re.I)
-_AT_MOST = re.compile(rf"\b(?:{_N} or (?:fewer|less)|at most {_N}|(?:fewer|less) than {_N})\s+{_PEOPLE}", re.I)
 _COMPARING = frozenset(content_words("more most over least fewer less than under"))
 """Words of a stated people count ("more than five authors") that say nothing of the topic."""
-_SOLE = re.compile(r"\b(?:single|sole|solo|one)[\s-]+(?:authors?|authored|presenters?|speakers?)\b", re.I)
-
-
-def people_counts(question: str) -> tuple[int, int] | None:
-    """The range of people counts a list question asks for: "exactly three presenters" (3, 3), "10 or more
-    authors" (10, ∞), "fewer than 4 authors" (0, 3), "single-author papers" (1, 1); None when it states none."""
-    if _SOLE.search(question):
-        return (1, 1)
-    for pattern, strict in ((_AT_LEAST, 1), (_AT_MOST, -1)):
-        found = pattern.search(question)
-        if found:
-            raw = next(g for g in found.groups() if g).lower()
-            n = int(NUMBER_WORDS.get(raw, raw))
-            exclusive = found.group(3) is not None
-            if strict == 1:
-                return (n + 1 if exclusive else n, 10**6)
-            return (0, n - 1 if exclusive else n)
-    count = stated(question, ()).count
-    return (count[0], count[0]) if count else None
 
 
 def _people_count(entry: Entry) -> int | None:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from assistant.entity_linking import parse_time
 from index.entries import Entry
 from index.terms import TOKEN, count_contradicted, unmentioned, unmentioned_in, value_shape
-from index.text import STOP_WORDS, WEEKDAYS, content_words, fold, stem_matches, words
+from index.text import NUMBER_WORDS, STOP_WORDS, WEEKDAYS, content_words, fold, stem_matches, words
 
 _DAYS = frozenset(d.lower() for d in WEEKDAYS)
 
@@ -34,10 +34,52 @@ _ORGANISATION = re.compile(
     rf"\b{_ORG_CUE}\s+(?:of|for)\s+(?:the\s+)?([^\W\d_][\w-]+(?:\s+[A-Z][\w-]+)?)|"
     rf"\b([A-Z][\w-]+(?:\s+[A-Z][\w-]+)?)\s+{_ORG_CUE}\b"
 )
+_PEOPLE = rf"(?:co-?)?{PEOPLE_NOUN}\b"
+_N = r"(\d{1,3}|" + "|".join(w for w, v in NUMBER_WORDS.items() if v.isdigit() and int(v) <= 20) + ")"
+_AT_LEAST = re.compile(rf"\b(?:{_N}\s*(?:\+|or more)|at least {_N}|(?:more than|over) {_N})\s+{_PEOPLE}", re.I)
+_AT_MOST = re.compile(rf"\b(?:{_N} or (?:fewer|less)|at most {_N}|(?:fewer|less) than {_N})\s+{_PEOPLE}", re.I)
+_NAME = r"[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+)+"
+_PRESENTED_BY = re.compile(
+    rf"\b(?:presented|given|taught|run|led|delivered|hosted|organi[sz]ed|co-?presented) by ({_NAME})|"
+    rf"^\s*(?i:is|was|will|does|did)\s+({_NAME})\s+(?:giving|presenting|co-?presenting|teaching|running|speaking)\b"
+)
+_SHARED = re.compile(r"\bco-?present\w*|\bwith (?:someone|somebody|anyone|others|another (?:person|presenter))\b", re.I)
+_SOLE = re.compile(r"\b(?:single|sole|solo|one)[\s-]+(?:authors?|authored|presenters?|speakers?)\b", re.I)
 _INITIALS_AFFILIATION = re.compile(r"\b(?:from|at)\s+(?:the\s+)?([A-Z]{2,6})\b(?!-)|\b([A-Z]{2,6})['’]s\s+[A-Z]")
 _YEAR = re.compile(r"\b((?:19|20)\d{2})\b")
 _COUNT_WORDS = {"single": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5}
 _COUNT_WORDS |= {"six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10}
+
+
+def counted_range(question: str) -> tuple[int, int, str] | None:
+    """The range of people counts the question states, with its words: "exactly three presenters" (3, 3), "10 or
+    more authors" (10, ∞), "fewer than 4 authors" (0, 3), "single-author papers" (1, 1); None when it states none."""
+    sole = _SOLE.search(question)
+    if sole:
+        return (1, 1, sole.group(0))
+    shared = _SHARED.search(question)
+    if shared:
+        return (2, 10**6, shared.group(0))
+    for pattern, lower in ((_AT_LEAST, True), (_AT_MOST, False)):
+        found = pattern.search(question)
+        if found:
+            raw = next(g for g in found.groups() if g).lower()
+            n = int(NUMBER_WORDS.get(raw, raw))
+            exclusive = found.group(3) is not None
+            low, high = (n + 1 if exclusive else n, 10**6) if lower else (0, n - 1 if exclusive else n)
+            return (low, high, found.group(0))
+    counted = _COUNTED.search(question)
+    if counted is None:
+        return None
+    raw = counted.group(1).lower()
+    n = _COUNT_WORDS.get(raw) or int(raw)
+    return (n, n, counted.group(0))
+
+
+def people_counts(question: str) -> tuple[int, int] | None:
+    """The range of people counts the question states (see :func:`counted_range`)."""
+    found = counted_range(question)
+    return None if found is None else found[:2]
 
 
 @dataclass(frozen=True)
@@ -46,7 +88,8 @@ class Premise:
 
     days: tuple[str, ...] = ()
     time: str | None = None
-    count: tuple[int, str] | None = None
+    count: tuple[int, int, str] | None = None
+    """The people count stated, as a range and in the question's words ("more than 3 authors": 4, ∞)."""
     names: tuple[str, ...] = ()
     organisations: tuple[str, ...] = ()
     """Institutions as stated, cue word included ("the University of Amsterdam")."""
@@ -79,11 +122,11 @@ def stated(question: str, name_words: Collection[str]) -> Premise:
         names += [t for t in re.findall(r"[^\W\d_][\w-]*", phrase) if len(t) >= 3 and fold(t) not in STOP_WORDS | known]
     # An institution given by its initials ("from MIT", "MIT's X"): checked against the record, initials included.
     names += [a or b for a, b in _INITIALS_AFFILIATION.findall(question) if fold(a or b) not in STOP_WORDS]
-    counted = _COUNTED.search(question)
-    count = None
-    if counted:
-        raw = counted.group(1).lower()
-        count = (_COUNT_WORDS.get(raw) or int(raw), counted.group(2).lower())
+    # A person stated as the one who presents ("run by <Name>", "is <Name> giving …"), known to the corpus or not.
+    known = {fold(n) for n in names}
+    for found in _PRESENTED_BY.finditer(question):
+        names += [t for t in (found.group(1) or found.group(2)).split() if fold(t) not in known]
+    count = counted_range(question)
     return Premise(
         days=tuple(dict.fromkeys(t for t in words(question) if t in _DAYS)),
         time=parse_time(question),
@@ -105,16 +148,25 @@ def contradicted(premise: Premise, entries: Sequence[Entry], said: str) -> list[
     if premise.time and premise.time not in {parse_time(e.time or "") for e in entries}:
         wrong.append(f"not at {premise.time}")
     if premise.count is not None and entries:
-        n, noun = premise.count
+        low, high, phrase = premise.count
         counts = {len(e.people) or e.authors_count for e in entries}
-        if n not in counts:
-            wrong.append(f"not {n} {noun.rstrip('s')}{'' if n == 1 else 's'}")
+        if not any(n is not None and low <= n <= high for n in counts):
+            wrong.append(f"not {_count_phrase(low, high, phrase)}")
     # A name the entry's own text mentions is no contradiction ("joint work with <a co-author>").
     mentioned = set(words(fold(" ".join(e.text for e in entries))))
     unknown = [n for n in premise.names if fold(n) not in record_words and fold(n) not in mentioned]
     unknown = [n for n in unknown if not (n.isupper() and not unmentioned_in([n], record))]  # "NYU": New York Univ.
     wrong += [f"not {n}" for n in _adjacent(unknown, premise.names)]
     return wrong
+
+
+def _count_phrase(low: int, high: int, phrase: str) -> str:
+    """An exact count as a number ("4 authors", whatever words stated it); a bound in the question's words."""
+    if low != high:
+        return " ".join(phrase.split()).lower()
+    noun = re.findall(r"[a-z]+", phrase.lower().split()[-1])[-1]
+    noun = "author" if noun == "authored" else noun.removeprefix("co").lstrip("-").rstrip("s")
+    return f"{low} {noun}{'' if low == 1 else 's'}"
 
 
 def _adjacent(unknown: Sequence[str], names: Sequence[str]) -> list[str]:

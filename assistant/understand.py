@@ -49,7 +49,9 @@ _PATTERNS: dict[str, re.Pattern[str]] = {
     ),
     "when": re.compile(r"\bwhen (is|does|will|was|do)\b|what time|which day|what day|at what time|scheduled", re.I),
     "people": re.compile(
-        r"\bwho\b|which speakers?|which presenters?|\bpresenters?\b|\bpresented by\b|\bgiven by\b|"
+        r"\bwho\b|which speakers?|which presenters?|\bpresenters?\b|\bco-?present\w*|"
+        r"\b(?:presented|given|taught|run|led|delivered|hosted|organi[sz]ed) by\b|"
+        r"^\s*(?:is|was|will)\s+(?-i:[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+)+)\s+(?:giving|presenting|teaching|running)\b|"
         r"\bhow many (people|persons|speakers|instructors|lecturers)\b(?! (wrote|(co-?)?authored|worked))",
         re.I,
     ),

@@ -64,6 +64,8 @@ def test_a_papers_record_checks_its_author_count_and_year_and_nothing_else() -> 
         ("Does the Sparse Routing for Mixtures paper have six authors?", ["not 6 authors"]),
         ("Is Sparse Routing for Mixtures a three-author paper from 2021?", []),
         ("Was Sparse Routing for Mixtures released in 2019?", ["not 2019"]),
+        ("Does Sparse Routing for Mixtures have at least two authors?", []),
+        ("Does Sparse Routing for Mixtures have more than three authors?", ["not more than three authors"]),
     ]:
         entry, found, record_only = checked_premise(question, read_intent(question), [PAPER], frozenset())
         assert entry is PAPER and found == wrong and record_only, question

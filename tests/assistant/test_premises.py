@@ -41,9 +41,18 @@ def test_an_affiliation_is_checked_only_against_corpus_names_written_as_names() 
 
 def test_a_stated_people_count_is_checked() -> None:
     premise = stated("Who are the two presenters of the kernels tutorial?", NAMES)
-    assert premise.count == (2, "presenters")
+    assert premise.count == (2, 2, "two presenters")
     assert contradicted(premise, [TUTORIAL], "") == ["not 2 presenters"]
     assert contradicted(stated("the three presenters of the kernels tutorial", NAMES), [TUTORIAL], "") == []
+
+
+def test_a_stated_bound_on_the_people_count_is_checked_as_a_bound() -> None:
+    # The tutorial has three presenters.
+    assert contradicted(
+        stated("Does the kernels tutorial have more than three presenters?", NAMES), [TUTORIAL], ""
+    ) == ["not more than three presenters"]
+    assert contradicted(stated("Does the kernels tutorial have at least two presenters?", NAMES), [TUTORIAL], "") == []
+    assert contradicted(stated("is the kernels tutorial run by fewer than 4 presenters", NAMES), [TUTORIAL], "") == []
 
 
 def test_the_correction_leads_the_record_answer() -> None:
@@ -127,3 +136,18 @@ def test_little_of_something_and_without_it_have_the_same_polarity() -> None:
     )
     question = "Is Basic Graphs meant for readers without much mathematical background?"
     assert not denied(topic_words(question), question, entry, entry.text)
+
+
+def test_a_person_stated_as_presenting_is_checked_whether_or_not_the_corpus_knows_them() -> None:
+    assert contradicted(stated("Is the kernels tutorial taught by Ed Vance?", NAMES), [TUTORIAL], "") == [
+        "not Ed Vance"
+    ]
+    assert contradicted(stated("Is Ed Vance giving the kernels tutorial?", NAMES), [TUTORIAL], "") == ["not Ed Vance"]
+    assert contradicted(stated("Is the kernels tutorial run by Cy Moss?", NAMES), [TUTORIAL], "") == []
+
+
+def test_presenting_with_someone_states_two_or_more_presenters() -> None:
+    solo = Entry(id="u2", kind="tutorial", title="Solo kernels", presenters=["Bo Lind"])
+    question = "Is Bo Lind co-presenting the solo kernels tutorial with someone?"
+    assert contradicted(stated(question, NAMES), [solo], "") != []
+    assert contradicted(stated(question, NAMES), [TUTORIAL], "") == []

@@ -49,6 +49,10 @@ def test_normalise_folds_repeated_punctuation_and_corrects_words() -> None:
         ("and how many instructors run that one?", {"people"}),
         ("when did the paper on sparse attention come out", {"date"}),
         ("What does the paper on sparse attention propose?", set()),
+        ("is the causal discovery tutorial taught by Ada Quill?", {"people"}),
+        ("Is Ada Quill co-presenting the kernels tutorial?", {"people"}),
+        ("Is Ada Quill giving the kernels tutorial?", {"people"}),
+        ("Is the kernels tutorial giving hands-on exercises?", set()),
     ],
 )
 def test_the_record_fields_asked(question: str, fields: set[str]) -> None:
