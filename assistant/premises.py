@@ -11,7 +11,16 @@ from dataclasses import dataclass
 from assistant.entity_linking import parse_time
 from index.entries import Entry
 from index.terms import TOKEN, count_contradicted, unmentioned, unmentioned_in, value_shape
-from index.text import NUMBER_WORDS, STOP_WORDS, WEEKDAYS, content_words, fold, stem_matches, words
+from index.text import (
+    NUMBER_WORDS,
+    STOP_WORDS,
+    WEEKDAYS,
+    content_words,
+    fold,
+    split_sentences,
+    stem_matches,
+    words,
+)
 
 _DAYS = frozenset(d.lower() for d in WEEKDAYS)
 
@@ -218,7 +227,7 @@ def affirmed(topic: Sequence[str], entry: Entry, span: str, question: str = "") 
     in_entry = set(content_words(_unhyphen(entry.text)))
     said = sum(stem_matches(t, in_span) for t in asked)
     missing = sum(not stem_matches(t, in_span) and not stem_matches(t, in_entry) for t in asked)
-    same_polarity = _negated(asked, span) == _negated(asked, question)
+    same_polarity = _span_negated(asked, span) == _negated(asked, question)
     return said >= 1 and missing <= (1 if len(asked) >= 4 else 0) and same_polarity
 
 
@@ -240,6 +249,15 @@ def _negated(asked: Sequence[str], span: str) -> bool:
     return False
 
 
+def _span_negated(asked: Sequence[str], span: str) -> bool:
+    """Whether the span negates what is asked: every sentence of it that speaks of an asked word negates or
+    contrasts it ("instead of using attention" beside "using a mechanism of attention" is no denial)."""
+    speaking = [
+        s for s in split_sentences(span) if any(stem_matches(t, set(content_words(_unhyphen(s)))) for t in asked)
+    ]
+    return bool(speaking) and all(_negated(asked, s) for s in speaking)
+
+
 def denied(topic: Sequence[str], question: str, entry: Entry, span: str) -> bool:
     """Whether a span answers a yes/no question about an entry's content with no: it carries what is asked but
     negates or contrasts it close by ("training-free", "cannot learn", "significantly below"), or it states another
@@ -248,7 +266,7 @@ def denied(topic: Sequence[str], question: str, entry: Entry, span: str) -> bool
     asked = _asked_beyond(topic, entry)
     in_span = set(content_words(_unhyphen(span)))
     # The span's polarity must differ from the question's own ("is it training-free?" against "training-free").
-    flipped = _negated(asked, span) != _negated(asked, question)
+    flipped = _span_negated(asked, span) != _negated(asked, question)
     if asked and flipped and any(stem_matches(t, in_span) for t in asked):
         return True
     if count_contradicted(question, span):

@@ -89,6 +89,14 @@ def test_a_span_denies_by_contrary_polarity_or_another_value_of_the_asked_measur
     assert not denied(("stage", "loop"), "Does it use a 4-stage loop?", entry, "It uses a 4-stage loop.")
 
 
+def test_a_span_with_one_sentence_affirming_and_one_contrasting_does_not_deny() -> None:
+    entry = Entry(id="p", kind="paper", title="Routing nets", text="")
+    span = "Our model routes tokens using attention. Unlike earlier work, it does not use attention to mix states."
+    assert not denied(("use", "attent"), "Does it use attention?", entry, span)
+    assert affirmed(("use", "attent"), entry, span, "Does it use attention?")
+    assert denied(("use", "attent"), "Does it use attention?", entry, "It does not use attention to mix states.")
+
+
 def test_an_institution_the_corpus_does_not_know_is_stated_and_contradicted_as_one_name() -> None:
     premise = stated("Is Ada Quill with the University of Nowhere Else?", NAMES)
     assert "Nowhere" in premise.names and premise.organisations
