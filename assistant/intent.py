@@ -75,7 +75,8 @@ _IDENTIFY_RE = re.compile(
     re.I,
 )
 _TIME_RE = CLOCK_RE
-_PART_OF_DAY = {"morning": (0, 12 * 60), "afternoon": (12 * 60, 18 * 60), "evening": (18 * 60, 24 * 60)}
+PART_OF_DAY = {"morning": (0, 12 * 60), "afternoon": (12 * 60, 18 * 60), "evening": (18 * 60, 24 * 60)}
+"""The parts of a day as minutes since midnight [start, end)."""
 _BEFORE_AFTER = re.compile(rf"\b(before|after|until|from)\s+({CLOCK_PATTERN}|noon|lunch)", re.I)
 _ATTRIBUTES: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
@@ -216,7 +217,7 @@ def time_window(question: str) -> tuple[int, int] | None:
         end = _clock_minutes(ranged.group(4), ranged.group(5), ranged.group(6))
         if start < end:
             return (start, end + 1)  # a talk starting at the range's end is in it
-    for name, window in _PART_OF_DAY.items():
+    for name, window in PART_OF_DAY.items():
         if re.search(rf"\b{name}\b", low):
             return window
     m = _BEFORE_AFTER.search(question)

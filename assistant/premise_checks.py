@@ -105,6 +105,7 @@ def checked_premise(
     wrong, entry = min(((contradicted(premise, [e], ""), e) for e in candidates), key=lambda pair: len(pair[0]))
     said = [*premise.names, *premise.organisations, *premise.days, *entry.people, *RECORD_WORDS]
     said += [premise.count[2]] if premise.count else []  # "at least three authors"
+    said += ["morning afternoon evening before after between until noon lunch"] if premise.window else []
     if entry.kind == "paper":
         said.append(entry.title)  # a paper is named by its title; its record has no people to name it by
     stated_words = set(content_words(" ".join(said)))

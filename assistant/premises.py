@@ -9,6 +9,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from assistant.entity_linking import parse_time
+from assistant.intent import PART_OF_DAY, minutes_of, time_window
 from index.entries import Entry
 from index.terms import TOKEN, count_contradicted, unmentioned, unmentioned_in, value_shape
 from index.text import (
@@ -103,10 +104,12 @@ class Premise:
     organisations: tuple[str, ...] = ()
     """Institutions as stated, cue word included ("the University of Amsterdam")."""
     years: tuple[str, ...] = ()
+    window: tuple[int, int] | None = None
+    """A part of the day or a range of clock times (minutes since midnight, as :func:`time_window` reads them)."""
 
     def is_empty(self) -> bool:
         """Whether the question states nothing a record could check."""
-        return not (self.days or self.time or self.count or self.names or self.years)
+        return not (self.days or self.time or self.window or self.count or self.names or self.years)
 
     def of_paper(self) -> Premise:
         """What a paper's record can check: its author count and its year (papers have no day, time or speaker)."""
@@ -136,9 +139,11 @@ def stated(question: str, name_words: Collection[str]) -> Premise:
     for found in _PRESENTED_BY.finditer(question):
         names += [t for t in (found.group(1) or found.group(2)).split() if fold(t) not in known]
     count = counted_range(question)
+    window = time_window(question)
     return Premise(
         days=tuple(dict.fromkeys(t for t in words(question) if t in _DAYS)),
-        time=parse_time(question),
+        time=None if window else parse_time(question),  # "before 11 am" bounds the time, it does not state it
+        window=window,
         count=count,
         names=tuple(dict.fromkeys(names)),
         organisations=tuple(organisations),
@@ -156,6 +161,8 @@ def contradicted(premise: Premise, entries: Sequence[Entry], said: str) -> list[
     wrong += [f"not {y}" for y in premise.years if y not in record_words and y not in titles]
     if premise.time and premise.time not in {parse_time(e.time or "") for e in entries}:
         wrong.append(f"not at {premise.time}")
+    if premise.window and entries and not any(_within(e, premise.window) for e in entries):
+        wrong.append(f"not {_window_phrase(premise.window)}")
     if premise.count is not None and entries:
         low, high, phrase = premise.count
         counts = {len(e.people) or e.authors_count for e in entries}
@@ -167,6 +174,29 @@ def contradicted(premise: Premise, entries: Sequence[Entry], said: str) -> list[
     unknown = [n for n in unknown if not (n.isupper() and not unmentioned_in([n], record))]  # "NYU": New York Univ.
     wrong += [f"not {n}" for n in _adjacent(unknown, premise.names)]
     return wrong
+
+
+def _within(entry: Entry, window: tuple[int, int]) -> bool:
+    at = minutes_of(parse_time(entry.time or ""))
+    return at is None or window[0] <= at < window[1]  # no time recorded: nothing to contradict
+
+
+def _window_phrase(window: tuple[int, int]) -> str:
+    """The window in words: "in the afternoon", "before 11:00 am", "between 9:00 am and 10:30 am"."""
+    parts = {v: k for k, v in PART_OF_DAY.items()}
+    if window in parts:
+        return f"in the {parts[window]}"
+    start, end = window
+    if start == 0:
+        return f"before {_clock(end)}"
+    if end >= 24 * 60:
+        return f"after {_clock(start - 1 if start % 5 else start)}"
+    return f"between {_clock(start)} and {_clock(end - 1)}"
+
+
+def _clock(minutes: int) -> str:
+    hour, minute = divmod(minutes, 60)
+    return f"{(hour - 1) % 12 + 1}:{minute:02d} {'am' if hour < 12 else 'pm'}"
 
 
 def _count_phrase(low: int, high: int, phrase: str) -> str:
@@ -196,7 +226,8 @@ def checks_record(premise: Premise, entry: Entry) -> bool:
     own = set(words(fold(" ".join(entry.people))))
     if premise.years and not set(premise.years) <= set(words(fold(entry.title))):
         return True
-    return bool(premise.days or premise.time or premise.count or any(fold(n) not in own for n in premise.names))
+    stated_any = premise.days or premise.time or premise.window or premise.count
+    return bool(stated_any or any(fold(n) not in own for n in premise.names))
 
 
 def correction(wrong: Sequence[str]) -> str:

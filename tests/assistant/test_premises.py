@@ -159,3 +159,14 @@ def test_presenting_with_someone_states_two_or_more_presenters() -> None:
     question = "Is Bo Lind co-presenting the solo kernels tutorial with someone?"
     assert contradicted(stated(question, NAMES), [solo], "") != []
     assert contradicted(stated(question, NAMES), [TUTORIAL], "") == []
+
+
+def test_a_part_of_the_day_or_a_clock_bound_is_checked_as_a_window() -> None:
+    talk = Entry(id="t9", kind="talk", title="Sparse codes", speaker="Ada Quill", day="Tuesday", time="10:40 am")
+    assert contradicted(stated("Is Ada Quill's talk in the afternoon?", NAMES), [talk], "") == ["not in the afternoon"]
+    assert contradicted(stated("Does Ada Quill speak in the morning?", NAMES), [talk], "") == []
+    assert contradicted(stated("Does Ada Quill speak before 11 am?", NAMES), [talk], "") == []
+    assert contradicted(stated("Does Ada Quill speak before 10 am?", NAMES), [talk], "") == ["not before 10:00 am"]
+    assert contradicted(stated("Does Ada Quill speak between 9 and 10:30?", NAMES), [talk], "") == [
+        "not between 9:00 am and 10:30 am"
+    ]
