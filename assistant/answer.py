@@ -207,8 +207,12 @@ class Answerer:
         return f"From “{entry.title}”{who}:"
 
     def _off_topic(self, text: str) -> bool:
-        """Whether text is close in meaning to no entry of the corpus (best sentence or title similarity below
-        :data:`OFF_TOPIC_SIMILARITY`): chit-chat about the asker, not a description of an entry."""
+        """Whether text names no speaker or title of the corpus and is close in meaning to no entry (best sentence or
+        title similarity below :data:`OFF_TOPIC_SIMILARITY`): chit-chat about the asker, not a description of an
+        entry."""
+        linker = self.retriever.corpus.linker
+        if linker.by_person(text) or linker.by_title(text):
+            return False  # it names a speaker or a title of the corpus: it says which entry is meant
         similarity = self.writer.scorer.similarity(text, list(self.retriever.corpus.entries.values()))
         return max(similarity.values(), default=0.0) < OFF_TOPIC_SIMILARITY
 

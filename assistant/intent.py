@@ -62,6 +62,7 @@ _ASKING_WORD = re.compile(
     r"has|have|had|tell|explain|describe|summari[sz]e|give|show|find)\b",
     re.I,
 )
+_WH = re.compile(r"\b(?:what|which|who|whom|whose|when|where|why|how)\b", re.I)  # a noun phrase query asks nothing
 # An existence question that refers back to a description given before it ("… Is there anything like that?").
 _EXISTS = re.compile(
     r"^\s*(?:so\s+|and\s+)?(?:is|are) there (?:one|any|anything|something|some|such)\b|"
@@ -402,7 +403,8 @@ def read_intent(question: str) -> Intent:
     is_list = bool(_LIST_RE.search(question)) and not (len(parts) > 1 and question.lower().startswith("is there"))
     if is_list and parse_time(question) and not _PLURAL_RE.search(question):
         is_list = False  # "who talks at 4:20 pm on Wednesday?" names one slot
-    if not is_list and len(parts) == 1 and _NOUN_PHRASE_LIST.match(question) and not _ASKING_WORD.match(question):
+    noun_phrase = _NOUN_PHRASE_LIST.match(question) and not _ASKING_WORD.match(question) and not _WH.search(question)
+    if not is_list and len(parts) == 1 and noun_phrase:
         is_list = True
     asking = asking_sentence(question)
     if not is_list and asking != question.strip() and _EXISTS.match(asking):

@@ -13,6 +13,7 @@ from assistant.intent import PART_OF_DAY, minutes_of, time_window
 from index.entries import Entry
 from index.terms import TOKEN, count_contradicted, unmentioned, unmentioned_in, value_shape
 from index.text import (
+    MONTHS,
     NUMBER_WORDS,
     STOP_WORDS,
     WEEKDAYS,
@@ -24,6 +25,7 @@ from index.text import (
 )
 
 _DAYS = frozenset(d.lower() for d in WEEKDAYS)
+_MONTHS = frozenset(m.lower() for m in MONTHS)
 
 RECORD_WORDS = ("author", "authors", "published", "publication", "released", "date", "year")
 """Words that ask about a paper's record and nothing else ("was it released in 2018?", "does it have five authors?")."""
@@ -53,6 +55,7 @@ _PRESENTED_BY = re.compile(
     rf"\b(?:presented|given|taught|run|led|delivered|hosted|organi[sz]ed|co-?presented) by ({_NAME})|"
     rf"^\s*(?i:is|was|will|does|did)\s+({_NAME})\s+(?:giving|presenting|co-?presenting|teaching|running|speaking)\b"
 )
+_FROM_NAME = re.compile(r"\b(?:from|at)\s+(?:the\s+)?([A-Z][\w-]+(?:\s+[A-Z][\w-]+){0,2})")
 _SHARED = re.compile(r"\bco-?present\w*|\bwith (?:someone|somebody|anyone|others|another (?:person|presenter))\b", re.I)
 _SOLE = re.compile(r"\b(?:single|sole|solo|one)[\s-]+(?:authors?|authored|presenters?|speakers?)\b", re.I)
 _INITIALS_AFFILIATION = re.compile(r"\b(?:from|at)\s+(?:the\s+)?([A-Z]{2,6})\b(?!-)|\b([A-Z]{2,6})['’]s\s+[A-Z]")
@@ -134,6 +137,13 @@ def stated(question: str, name_words: Collection[str]) -> Premise:
         names += [t for t in re.findall(r"[^\W\d_][\w-]*", phrase) if len(t) >= 3 and fold(t) not in STOP_WORDS | known]
     # An institution given by its initials ("from MIT", "MIT's X"): checked against the record, initials included.
     names += [a or b for a, b in _INITIALS_AFFILIATION.findall(question) if fold(a or b) not in STOP_WORDS]
+    # An affiliation the corpus may not know, written as a name after "from" or "at" ("X from Stanford").
+    names += [
+        t
+        for phrase in _FROM_NAME.findall(question)
+        for t in phrase.split()
+        if len(t) >= 3 and fold(t) not in STOP_WORDS | _DAYS | _MONTHS and t not in names
+    ]
     # A person stated as the one who presents ("run by <Name>", "is <Name> giving …"), known to the corpus or not.
     known = {fold(n) for n in names}
     for found in _PRESENTED_BY.finditer(question):

@@ -46,6 +46,21 @@ def test_a_stated_people_count_is_corrected(fake_assistant):
     assert ans.text.startswith("Not 2 presenters:") and "Ashia Wilson" in ans.text
 
 
+def test_record_yes_no_questions_check_bounds_windows_and_unknown_people(fake_assistant):
+    a = fake_assistant()
+    assert a.ask("Does Pointer Networks have more than 3 authors?").text.startswith("No.")
+    assert a.ask("Does Pointer Networks have at least 3 authors?").text.startswith("Yes.")
+    assert a.ask("Does Cengiz Pehlevan speak before 11 am?").text.startswith("Yes.")
+    assert a.ask("Is Marco Mondelli's talk in the morning?").text.startswith("No.")
+    unknown = a.ask("Is the unlearning data at scale tutorial taught by Ada Lovelace?")
+    assert unknown.text.startswith("No.") and "Gautam Kamath" in unknown.text
+
+
+def test_a_leading_clause_naming_a_speaker_is_not_dropped_as_chit_chat(fake_assistant):
+    ans = fake_assistant().ask("Since Marco Mondelli works at MIT, what is his talk about?")
+    assert ans.text.startswith("Not MIT:") and [c.speaker for c in ans.citations][:1] == ["Marco Mondelli"]
+
+
 def test_list_filters_by_people_count_and_year(fake_assistant):
     a = fake_assistant()
     three = a.ask("Which tutorials have exactly three presenters?")

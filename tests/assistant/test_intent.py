@@ -175,3 +175,8 @@ def test_a_tutorials_length_is_a_duration_and_a_papers_context_length_is_not() -
 
     assert read_intent("graph rewiring tutorial length").measure == DURATION
     assert read_intent("What context length does the rewiring paper train with?").measure is None
+
+
+def test_a_verb_that_looks_like_a_kind_noun_in_a_wh_question_is_no_list() -> None:
+    assert not read_intent("Since Ada Quill works at Grendel, what is her talk about?").is_list
+    assert read_intent("tutorials on sparse coding").is_list

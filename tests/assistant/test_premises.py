@@ -170,3 +170,10 @@ def test_a_part_of_the_day_or_a_clock_bound_is_checked_as_a_window() -> None:
     assert contradicted(stated("Does Ada Quill speak between 9 and 10:30?", NAMES), [talk], "") == [
         "not between 9:00 am and 10:30 am"
     ]
+
+
+def test_an_affiliation_written_as_a_name_after_from_or_at_is_stated() -> None:
+    premise = stated("What does Ada Quill from Grendel say about sparse codes?", NAMES)
+    assert "Grendel" in premise.names
+    assert contradicted(premise, [TALK], "") == ["not Grendel"]
+    assert stated("What did Ada Quill say at the symposium on Monday?", NAMES).names == ("Ada", "Quill")
