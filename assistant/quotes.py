@@ -90,11 +90,11 @@ def answers_topic(intent: Intent, entry: Entry, span_text: str) -> bool:
     rest = beyond_named(intent.topic, entry)
     if not rest:
         return True
-    span_words = set(content_words(span_text))
+    span_words = _vocabulary(span_text)
     in_span = sum(stem_matches(t, span_words) or (t == "year" and has_attribute(span_text, "year")) for t in rest)
     if intent.identifies and len(intent.parts) == 1:
         return in_span >= 1
-    if sum(stem_matches(t, set(content_words(entry.text))) for t in rest) < len(rest) / 3:
+    if sum(stem_matches(t, _vocabulary(entry.text)) for t in rest) < len(rest) / 3:
         return False
     return in_span >= min(2, len(rest))
 
@@ -164,10 +164,11 @@ def _most_covering(ev: EntryEvidence, asked: Sequence[str]) -> list[Span]:
 
 
 def named_words(entry: Entry) -> set[str]:
-    """Stems of the entry's title, people and affiliation, and the affiliation's initials ("nyu")."""
+    """Stems of the entry's title, people and affiliation (a hyphenated word whole and by its parts: "IMO-level"
+    names "imo"), and the affiliation's initials ("nyu")."""
     affiliation = entry.affiliation or ""
     initials = "".join(w[0] for w in re.findall(r"[A-Z][\w-]*", affiliation)).lower()
-    return set(content_words(f"{entry.title} {' '.join(entry.people)} {affiliation}")) | ({initials} - {""})
+    return _vocabulary(f"{entry.title} {' '.join(entry.people)} {affiliation}") | ({initials} - {""})
 
 
 def beyond_named(topic: Sequence[str], entry: Entry) -> list[str]:
@@ -209,9 +210,14 @@ def names_beyond(text: str, known: frozenset[str]) -> int:
     return sum(fold(t) not in known for t in distinctive_terms(text))
 
 
+def _vocabulary(text: str) -> set[str]:
+    """The text's stems, a hyphenated word counting whole and by its parts ("gold-medal-equivalent" says "gold")."""
+    return set(content_words(text)) | set(content_words(text.replace("-", " ")))
+
+
 def _covered(asked: Sequence[str], text: str) -> int:
     """How many of the asked-about stems the text carries."""
-    vocab = set(content_words(text))
+    vocab = _vocabulary(text)
     return sum(stem_matches(t, vocab) for t in asked)
 
 

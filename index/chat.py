@@ -63,6 +63,20 @@ CHAT_WORDS: dict[str, str] = {
     "approx": "approximately",
     "diff": "difference",
     "vs.": "versus",
+    "hw": "how",
+    "hv": "have",
+    "hav": "have",
+    "wen": "when",
+    "ppr": "paper",
+    "pprs": "papers",
+    "thru": "through",
+    "yrs": "years",
+    "cant": "can't",
+    "wont": "won't",
+    "hasnt": "hasn't",
+    "havent": "haven't",
+    "gonna": "going to",
+    "wanna": "want to",
 }
 """Chat abbreviations and apostrophe-less contractions, as people type them, with the words they stand for. Only
 whole lower-case tokens are replaced ("R" the language and "U-Net" stay)."""

@@ -151,3 +151,15 @@ def test_a_yes_no_question_gets_no_close_sentence_that_lacks_every_asked_word_or
 
 def _evidence(entry: Entry, scores: list[float]) -> EntryEvidence:
     return EntryEvidence(entry, entry_sentences(entry), scores, 0)
+
+
+def test_hyphenated_words_count_by_their_parts_in_titles_and_spans() -> None:
+    entry = Entry(
+        id="olymp",
+        kind="paper",
+        title="Archimedes: IMO-level automated geometry",
+        text="Archimedes reaches gold-medal-equivalent scores on olympiad geometry. It is written in Lean.",
+    )
+    # "imo" names the entry (its title says "IMO-level"); "gold" is what the keyword query adds, said inside a
+    # hyphenated word of the span.
+    assert "gold-medal-equivalent" in _quoted(entry, "archimedes imo gold", [0.8, 0.2])

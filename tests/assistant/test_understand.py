@@ -20,6 +20,8 @@ from index.chat import expand_chat
         ("how many ppl wrote it", "how many people wrote it"),
         ("is it w/ a GPU demo", "is it with a GPU demo"),
         ("wats the loss fn w/o the prior", "what is the loss function without the prior"),
+        ("hw many pprs does she hav", "how many papers does she have"),
+        ("wen is it, cant find it", "when is it, can't find it"),
     ],
 )
 def test_chat_abbreviations_become_words(typed: str, full: str) -> None:
