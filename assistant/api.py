@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from assistant.answer import Answer, Answerer, AnswerEvent
-from assistant.entity_linking import picks_among
+from assistant.entity_linking import elliptical, picks_among
 from assistant.errors import AssistantError, LanguageModelError
 from assistant.evidence import SentenceScorer, vectors_path
 from assistant.lists import rarity_weights
@@ -308,9 +308,11 @@ def _filters(filters: Filters | None, **fields: str | None) -> Filters:
 
 
 def _is_follow_up(question: str) -> bool:
-    """A question that leans on the previous turn ("and who else…", "when was it published?")."""
-    return bool(_FOLLOW_UP_START.search(question)) or (
-        len(question.split()) <= 15 and bool(_FOLLOW_UP_REF.search(question))
+    """A question that leans on the previous turn ("and who else…", "when was it published?", "what sizes?")."""
+    return (
+        bool(_FOLLOW_UP_START.search(question))
+        or (len(question.split()) <= 15 and bool(_FOLLOW_UP_REF.search(question)))
+        or elliptical(question)
     )
 
 

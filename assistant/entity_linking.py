@@ -62,7 +62,16 @@ _ANAPHORA_ENTRY = re.compile(
 )
 
 
+def elliptical(question: str) -> bool:
+    """A fragment that only makes sense as a follow-up ("what model sizes?", "which datasets?"): three words or
+    fewer, not bringing a topic of its own ("what about diffusion?")."""
+    tokens = _words(question)
+    return 0 < len(tokens) <= 3 and not ({"about", "on"} & set(tokens))
+
+
 _NAME_TOKEN = re.compile(r"\b(?=[\w-]*[a-z][A-Z]|[\w-]*[A-Za-z]{3}\d)[A-Za-z][\w-]*\b")
+# A coined name in running text may also be capitals then lower case ("SETRec"), not a plural acronym ("LLMs").
+_OWN_NAME_TOKEN = re.compile(r"\b(?=[\w-]*[a-z][A-Z]|[\w-]*[A-Za-z]{3}\d|[\w-]*[A-Z]{2}[a-z]{2})[A-Za-z][\w-]*\b")
 
 
 def _words(text: str) -> list[str]:
@@ -138,6 +147,18 @@ class EntityLinker:
                 names.setdefault(token.lower(), set()).add(i)
         # A coined name in exactly one title ("CamelCase", letters with digits) names that entry on its own.
         self._by_coined_name = {name: next(iter(ids)) for name, ids in names.items() if len(ids) == 1}
+        # A coined name that one entry alone uses, and uses more than once (the method it is about, not a dataset
+        # it mentions in passing), names that entry too.
+        anywhere: dict[str, set[int]] = {}
+        repeated: set[tuple[str, int]] = set()
+        for i, e in enumerate(self.entries):
+            tokens = [t.lower() for t in _OWN_NAME_TOKEN.findall(f"{e.title} {e.text or ''}")]
+            for token in tokens:
+                anywhere.setdefault(token, set()).add(i)
+            repeated |= {(t, i) for t in tokens if tokens.count(t) >= 2}
+        self._by_own_name = {
+            name: i for name, ids in anywhere.items() if len(ids) == 1 and (name, i := next(iter(ids))) in repeated
+        }
         for i, e in enumerate(self.entries):
             people = [(p, [t for t in _words(p) if len(t) > 1]) for p in e.people]
             self._people.append(people)
@@ -261,6 +282,12 @@ class EntityLinker:
         ids = [self._by_coined_name.get(t.lower()) for t in re.findall(r"[\w-]{4,}", question)]
         return [self.entries[i] for i in dict.fromkeys(i for i in ids if i is not None)]
 
+    def by_own_name(self, question: str) -> list[Entry]:
+        """Entries whose coined name the question writes, in any case, where that name stands in the title or text
+        of no other entry and at least twice in its own (a method named in its abstract only: "SETRec")."""
+        ids = [self._by_own_name.get(t.lower()) for t in re.findall(r"[\w-]{4,}", question)]
+        return [self.entries[i] for i in dict.fromkeys(i for i in ids if i is not None)]
+
     def by_affiliation(self, question: str) -> list[Entry]:
         """Talks whose speaker's affiliation the question names ("from EPFL", "at ETH Zurich")."""
         q_words = set(_words(question))
@@ -297,7 +324,7 @@ class EntityLinker:
         ):
             out += self.by_day_time(day, time)
         out += named or self.by_affiliation(question)
-        if not out and focus and _ANAPHORA_ENTRY.search(question):
+        if not out and focus and (_ANAPHORA_ENTRY.search(question) or elliptical(question)):
             out += list(focus)
         seen: set[str] = set()
         return [e for e in out if not (e.id in seen or seen.add(e.id))]  # type: ignore[func-returns-value]

@@ -309,8 +309,10 @@ class HybridRetriever:
         )
 
     def _link_first(self, query: str, passages: list[Passage], filters: Filters) -> list[Passage]:
-        """Entries the question names outright (a speaker, a title, a day and time) go first."""
-        linked = [e for e in self.corpus.linker.link(query) if filters.accepts(e)]
+        """Entries the question names outright (a speaker, a title, a day and time) go first; else an entry whose own
+        coined name it writes (one that no other entry uses)."""
+        linker = self.corpus.linker
+        linked = [e for e in linker.link(query) or linker.by_own_name(query) if filters.accepts(e)]
         if not linked:
             return passages
         by_id = {p.entry_id: p for p in passages}

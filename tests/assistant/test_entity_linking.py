@@ -141,3 +141,21 @@ def test_the_most_specific_title_wins_and_a_head_may_be_named_in_other_order() -
     assert linker.link("in the spectral gaps graph rewiring study, which gap is best?") == [longer]
     assert linker.link("what does Graph Rewiring: Fast and Slow propose?") == [short]
     assert linker.link("what is graph rewiring good for?") == [short]
+
+
+def test_a_coined_name_only_one_entry_uses_and_repeats_names_it() -> None:
+    ours = Entry(
+        id="o", kind="paper", title="Order-free ids for recommenders", text="We propose SETRec. SETRec is fast."
+    )
+    other = Entry(id="x", kind="paper", title="Pruning", text="We test on ImageNet and report SparseGPT numbers.")
+    linker = EntityLinker([ours, other])
+    assert linker.by_own_name("which paper proposes setrec?") == [ours]
+    # A name used once in passing (a dataset, a baseline) names nothing.
+    assert linker.by_own_name("results on ImageNet") == [] and linker.by_own_name("SparseGPT") == []
+
+
+def test_a_short_fragment_in_a_conversation_is_about_the_previous_answers_entry() -> None:
+    linker = EntityLinker(CORPUS)
+    assert linker.link("what model sizes?", [PAPER]) == [PAPER]
+    assert linker.link("what about knot theory?", [PAPER]) == []
+    assert linker.link("what model sizes?") == []
