@@ -237,7 +237,8 @@ class Answerer:
         """The entries about the topic (found as a list answer finds them: close in meaning and carrying the topic's
         distinctive words), the most relevant two to six, each with its best-matching span quoted, grouped by kind."""
         with self.search_lock:
-            result = find_list(either_topic(q.text), intent, self._list_context(filters))
+            either = either_topic(q.text)
+            result = find_list(either, read_intent(either), self._list_context(filters), each_alternative=True)
             entries = [item.entry for item in sorted(result.items, key=lambda it: -it.score)][:MAX_SUMMARY_ENTRIES]
             items = summary_items(q.text, intent.topic, entries, self.writer.scorer) if entries else []
         contexts = [record_passage(e, self.retriever.corpus.first_chunks.get(e.id)) for e in entries]

@@ -167,8 +167,10 @@ def _people_count(entry: Entry) -> int | None:
     return len(entry.people) if entry.people else entry.authors_count
 
 
-def find_list(question: str, intent: Intent, ctx: ListContext) -> ListResult:
-    """The entries a list question asks for (see the module docstring)."""
+def find_list(question: str, intent: Intent, ctx: ListContext, *, each_alternative: bool = False) -> ListResult:
+    """The entries a list question asks for (see the module docstring). With ``each_alternative`` (a summary of
+    "X and Y"), an entry close to one alternative of the topic is a match even when another entry, close to both,
+    is much closer to the whole."""
     pool = [e for e in ctx.entries if ctx.accepts(e)]
     if intent.kinds:
         pool = [e for e in pool if e.kind in intent.kinds]
@@ -215,7 +217,7 @@ def find_list(question: str, intent: Intent, ctx: ListContext) -> ListResult:
         if slot and items:  # "who speaks last on Tuesday?": that day's last talk
             items = items[:1] if slot == "first" else items[-1:]
         return ListResult(items[:MAX_ITEMS], detail, len(items), noun)
-    return _by_topic(question, intent, topic, pool, ctx, schedule, noun, detail)
+    return _by_topic(question, intent, topic, pool, ctx, schedule, noun, detail, each_alternative)
 
 
 def _by_topic(
@@ -227,24 +229,40 @@ def _by_topic(
     schedule: bool,
     noun: str,
     detail: str,
+    each_alternative: bool = False,
 ) -> ListResult:
-    similarity = ctx.similarity(intent.topic_phrase or " ".join(topic), pool) if pool else {}
-    ranked = sorted(similarity.values(), reverse=True)
-    # One near-exact title should not raise the bar for every other match: measure from the runner-up.
-    best = min(ranked[0], ranked[1] + 0.15) if len(ranked) > 1 else (ranked[0] if ranked else 0.0)
-    floor = max(DENSE_FLOOR, best - DENSE_MARGIN)
+    phrase = intent.topic_phrase or " ".join(topic)
+    # (Measuring each alternative on its own was tried for lists too: "which papers use LLMs to write or optimise
+    # GPU kernels" splits into halves that are not alternatives, and list precision fell.)
+    split = each_alternative and " or " in phrase
+    alternatives = [phrase, *(p for p in phrase.split(" or ") if p.strip() and split)]
+    similarities = [ctx.similarity(alternative, pool) if pool else {} for alternative in alternatives]
+    floors = [_floor(similarity) for similarity in similarities]
+    similarity = {e.id: max(sims.get(e.id, 0.0) for sims in similarities) for e in pool}
     initials = _initials([w for w in words(question) if stem_in_topic(w, topic)])
     anchors = _anchor_groups(topic_parts(question, topic), ctx.weights)
     items = []
     for entry in pool:
         share, line = _topic_match(topic, ctx.weights, initials, entry)
         dense = similarity.get(entry.id, 0.0)
-        near = dense >= floor and (dense >= STRONG_DENSE or _anchored(entry, anchors, initials))
+        near = any(
+            sims.get(entry.id, 0.0) >= floor
+            and (sims.get(entry.id, 0.0) >= STRONG_DENSE or _anchored(entry, anchors, initials))
+            for sims, floor in zip(similarities, floors, strict=True)
+        )
         if near or (share >= LEXICAL_SHARE and dense >= LEXICAL_FLOOR) or (share >= 0.99 and dense >= 0.2):
             items.append(ListItem(entry, _short(line or entry.title), dense + 0.15 * share))
     items.sort(key=(lambda it: schedule_key(it.entry)) if schedule else (lambda it: -it.score))
     detail = f"{detail}+topic" if detail not in ("all",) else "topic"
     return ListResult(items[:MAX_ITEMS], detail, len(items), noun)
+
+
+def _floor(similarity: dict[str, float]) -> float:
+    """The least similarity of a topic match: within DENSE_MARGIN of the best entry, at least DENSE_FLOOR. One
+    near-exact title should not raise the bar for every other match: the best is measured from the runner-up."""
+    ranked = sorted(similarity.values(), reverse=True)
+    best = min(ranked[0], ranked[1] + 0.15) if len(ranked) > 1 else (ranked[0] if ranked else 0.0)
+    return max(DENSE_FLOOR, best - DENSE_MARGIN)
 
 
 _CORE_ENDS = frozenset("for in inside within with without across via under beyond through from at into".split())

@@ -223,3 +223,19 @@ def test_the_first_or_last_slot_of_a_day_lists_that_talk_alone() -> None:
     assert [i.entry.id for i in find_list(q, read_intent(q), _context({})).items] == ["t2"]
     q = "Which talk is the first one on Tuesday?"
     assert [i.entry.id for i in find_list(q, read_intent(q), _context({})).items] == ["t3"]
+
+
+def test_a_summary_of_two_topics_takes_an_entry_close_to_either_one() -> None:
+    both = Entry(id="both", kind="tutorial", title="Knot invariants and braid groups", text="Knots and braids.")
+    one = Entry(id="one", kind="tutorial", title="Braid groups for beginners", text="Braids.")
+    pool = [both, one]
+    table = {"knot invariants or braid groups": {"both": 0.9, "one": 0.3}, "braid groups": {"both": 0.5, "one": 0.7}}
+
+    def similar(text: str, entries: Sequence[Entry]) -> dict[str, float]:
+        return {e.id: table.get(text.strip(), {}).get(e.id, 0.0) for e in entries}
+
+    ctx = ListContext(pool, EntityLinker(pool), lambda e: True, similar, rarity_weights(pool))
+    q = "which tutorials cover knot invariants or braid groups"
+    assert [i.entry.id for i in find_list(q, read_intent(q), ctx).items] == ["both"]
+    found = find_list(q, read_intent(q), ctx, each_alternative=True)
+    assert sorted(i.entry.id for i in found.items) == ["both", "one"]
