@@ -124,7 +124,7 @@ _TOPIC_FILLER = frozenset(
     main key argue argues argued build builds built use uses used using apply applies applied employ employs
     leverage leverages draw draws drawn summarise summarize summarised summarized summary summaries overview
     overviews rundown recap brief quick say says offer offers tell tldr claim claims claimed report reports
-    reported demonstrate demonstrates demonstrated""".split()
+    reported demonstrate demonstrates demonstrated theme themes""".split()
 )
 """Question words that are not its topic: schedule and event words, framing ("what angle", "compare"), and what an
 entry does with its topic ("papers that argue about or build world models"), where any abstract's "we build" would

@@ -34,12 +34,14 @@ def either_topic(question: str) -> str:
 def summary_items(
     question: str, topic: Sequence[str], entries: Sequence[Entry], scorer: SentenceScorer
 ) -> list[SummaryItem]:
-    """Each entry's best-matching span for the question, most relevant entry first, grouped by kind (talks,
-    tutorials, papers) in the order their first entry appears."""
+    """Each entry's best-matching span for the question (its opening sentence when the question has no topic
+    words), most relevant entry first, grouped by kind (talks, tutorials, papers) in the order their first entry
+    appears."""
     evidence: list[EntryEvidence] = scorer.score(question, topic, list(entries))
     items = []
     for ev in evidence:
-        span = ev.best_span()
+        # With no topic ("the themes of the Wednesday talks"), an entry's opening sentence says what it is about.
+        span = ev.best_span() if topic else (ev.span_of([0]) if ev.sentences else None)
         if span is not None and span.text.strip():
             items.append(SummaryItem(ev.entry, span.text))
         elif not ev.entry.text.strip():

@@ -110,7 +110,8 @@ _SUMMARY = re.compile(
     r"daily papers|symposium|programme|program|conference)\b[^?]*\b(?:say|offer|cover|have|tell)\b|"
     r"\bwhat(?:'s| is) (?:there |in the (?:[^?]{0,30}? )?(?:corpus|library|collection|papers|talks|tutorials) )"
     r"(?:on|about)\b|"
-    r"\btell me (?:about|what) (?:the |all )?(?:\w+ )?(?:talks|papers|tutorials|work|works|research)\b",
+    r"\btell me (?:about|what) (?:the |all )?(?:\w+ )?(?:talks|papers|tutorials|work|works|research)\b|"
+    r"\b(?:themes|topics|threads) (?:of|in|across) (?:the |all )?(?:[\w-]+ ){0,3}?(?:talks|papers|tutorials)\b",
     re.I,
 )
 _REPEATS = re.compile(r"([?!.])\1+")

@@ -30,3 +30,17 @@ def test_an_entry_without_text_is_listed_from_its_record_not_quoted() -> None:
     items = summary_items("proof search", ("proof", "search"), [written, bare], SentenceScorer(HashingEmbedder()))
     assert [(it.entry.id, it.from_record) for it in items] == [("w", False), ("u", True)]
     assert render_summary_item(items[1]) == "- Tutorial “Proofs for all” (Bo Lind): listed without an abstract."
+
+
+def test_a_summary_without_topic_words_quotes_each_entrys_opening_sentence() -> None:
+    talk = Entry(
+        id="t",
+        kind="talk",
+        title="On sparse codes",
+        speaker="Ada Quill",
+        text="Sparse codes emerge. The main themes of Tuesday talks are joint work with Bo.",
+    )
+    items = summary_items(
+        "what are the main themes of the Tuesday talks?", (), [talk], SentenceScorer(HashingEmbedder())
+    )
+    assert [it.quote for it in items] == ["Sparse codes emerge."]

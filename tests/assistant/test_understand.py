@@ -157,6 +157,7 @@ def test_a_question_asking_for_members_of_a_class_is_told_from_a_description_or_
         "tldr of what the collection has on sparse codes",
         "what the library says on optimal transport",
         "what's in the autumn daily papers about sparse codes",
+        "what are the main themes of the Friday talks?",
     ],
 )
 def test_more_ways_of_asking_for_a_summary(text: str) -> None:
