@@ -28,6 +28,7 @@ def choose_quote(
     dropped: Sequence[str] = (),
     *,
     yes_no: bool = False,
+    about_named: bool = False,
 ) -> tuple[Entry, Span] | None:
     """The span of the two best entries that answers what the question asks for, if any. When the model's own
     (unverified) sentences point at a sentence that answers, by the words they add to the question, its entry is
@@ -62,12 +63,18 @@ def choose_quote(
         if answering:
             known = known_names(f"{question} {ev.entry.title} {' '.join(ev.entry.people)}")
             naming = asks_for_names(question)
+            topic = topic_words(question.replace("-", " "))
             best = max(
-                answering, key=lambda span: (_covered(asked, span.text), naming and names_beyond(span.text, known))
+                answering,
+                key=lambda span: (
+                    _covered(asked, span.text),
+                    yes_no and _decides(question, topic, ev.entry, span),
+                    naming and names_beyond(span.text, known),
+                ),
             )
             return ev.entry, _enumeration_completed(ev, best)
     stating = _only_statement(intent, evidence[:1])
-    if stating is None and yes_no and evidence:
+    if stating is None and yes_no and about_named and evidence:
         return _closest_statement(question, intent, evidence[0], beyond_named(question_words, evidence[0].entry))
     return stating
 
@@ -148,11 +155,13 @@ def _closest_statement(
     if not candidates:
         return None
 
-    def decides(span: Span) -> bool:
-        return denied(topic, question, ev.entry, span.text) or affirmed(topic, ev.entry, span.text, question)
-
-    decisive = [span for span in candidates if decides(span)]
+    decisive = [span for span in candidates if _decides(question, topic, ev.entry, span)]
     return ev.entry, _enumeration_completed(ev, (decisive or candidates)[0])
+
+
+def _decides(question: str, topic: Sequence[str], entry: Entry, span: Span) -> bool:
+    """Whether the span says yes or no to a yes/no question (:func:`denied`, :func:`affirmed`)."""
+    return denied(topic, question, entry, span.text) or affirmed(topic, entry, span.text, question)
 
 
 def _most_covering(ev: EntryEvidence, asked: Sequence[str]) -> list[Span]:

@@ -154,8 +154,12 @@ class GroundedWriter:
             draft.dropped.extend(claim for claim, _ in pending)
         if draft.route != "generated":
             quotable = [ev for ev in evidence if ev.entry.id in named] or list(evidence)
-            about_named = yes_no and bool(quotable) and quotable[0].entry.id in named
-            quoted = choose_quote(question, intent, quotable, draft.dropped, yes_no=about_named) if confident else None
+            about_named = bool(quotable) and quotable[0].entry.id in named
+            quoted = (
+                choose_quote(question, intent, quotable, draft.dropped, yes_no=yes_no, about_named=about_named)
+                if confident
+                else None
+            )
             if quoted is not None:
                 draft.route = "quoted"
                 cited.add(quoted[0].id)

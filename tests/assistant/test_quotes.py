@@ -119,7 +119,7 @@ def test_a_quoted_count_of_items_runs_on_through_the_items_it_announces() -> Non
 
 
 def _quoted_yes_no(entry: Entry, question: str, scores: list[float]) -> str:
-    quoted = choose_quote(question, read_intent(question), [_evidence(entry, scores)], yes_no=True)
+    quoted = choose_quote(question, read_intent(question), [_evidence(entry, scores)], yes_no=True, about_named=True)
     return "" if quoted is None else quoted[1].text
 
 
@@ -163,3 +163,20 @@ def test_hyphenated_words_count_by_their_parts_in_titles_and_spans() -> None:
     # "imo" names the entry (its title says "IMO-level"); "gold" is what the keyword query adds, said inside a
     # hyphenated word of the span.
     assert "gold-medal-equivalent" in _quoted(entry, "archimedes imo gold", [0.8, 0.2])
+
+
+def test_of_spans_carrying_as_much_of_a_yes_no_question_the_one_that_says_yes_or_no_is_quoted() -> None:
+    entry = Entry(
+        id="dec",
+        kind="paper",
+        title="Limits of shallow decoders",
+        text="We study whether decoders learn to sort lists. "
+        "Padding helps in practice. "
+        "We prove that no decoder can learn to sort lists at any depth.",
+    )
+    question = "Does the paper show that a deep enough decoder can learn to sort lists?"
+    evidence = [_evidence(entry, [0.9, 0.1, 0.7])]
+    yes_no = choose_quote(question, read_intent(question), evidence, yes_no=True)
+    assert yes_no is not None and yes_no[1].text.startswith("We prove that no decoder")
+    other = choose_quote(question, read_intent(question), evidence)
+    assert other is not None and other[1].text.startswith("We study whether")
