@@ -181,7 +181,8 @@ def contradicted(premise: Premise, entries: Sequence[Entry], said: str) -> list[
     # A name the entry's own text mentions is no contradiction ("joint work with <a co-author>").
     mentioned = set(words(fold(" ".join(e.text for e in entries))))
     unknown = [n for n in premise.names if fold(n) not in record_words and fold(n) not in mentioned]
-    unknown = [n for n in unknown if not (n.isupper() and not unmentioned_in([n], record))]  # "NYU": New York Univ.
+    # Initials of an institution the record spells out ("NYU", or "nyu" typed in lower case: New York University).
+    unknown = [n for n in unknown if not (n.isalpha() and len(n) <= 6 and not unmentioned_in([n.upper()], record))]
     wrong += [f"not {n}" for n in _adjacent(unknown, premise.names)]
     return wrong
 

@@ -64,6 +64,7 @@ CHAT_WORDS: dict[str, str] = {
     "diff": "difference",
     "vs.": "versus",
     "hw": "how",
+    "frm": "from",
     "hv": "have",
     "hav": "have",
     "wen": "when",

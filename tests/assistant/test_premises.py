@@ -177,3 +177,10 @@ def test_an_affiliation_written_as_a_name_after_from_or_at_is_stated() -> None:
     assert "Grendel" in premise.names
     assert contradicted(premise, [TALK], "") == ["not Grendel"]
     assert stated("What did Ada Quill say at the symposium on Monday?", NAMES).names == ("Ada", "Quill")
+
+
+def test_initials_typed_in_lower_case_are_the_institution_they_abbreviate() -> None:
+    talk = Entry(id="t8", kind="talk", title="Sparse codes", speaker="Ada Quill", affiliation="New York University")
+    names = NAMES | {"nyu", "eth"}
+    assert contradicted(stated("is ada quill frm nyu", names), [talk], "") == []
+    assert contradicted(stated("is ada quill from eth", names), [talk], "") == ["not eth"]
