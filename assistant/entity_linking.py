@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from rapidfuzz import fuzz
 
 from index.entries import Entry
-from index.text import MONTHS, STOP_WORDS, WEEKDAYS, normalize_title, ordinal_day
+from index.text import MONTHS, STOP_WORDS, WEEKDAYS, normalize_title
 
 _DAYS = tuple(d.lower() for d in WEEKDAYS)
 _TIME_RE = re.compile(r"\b(\d{1,2})(?:[:. ](\d{2}))?\s*([ap])\.?\s*m\b", re.IGNORECASE)  # index.text.CLOCK_RE, parsed
@@ -84,6 +84,20 @@ def parse_time(text: str) -> str | None:
     if not m:
         return None
     return f"{int(m.group(1))}:{m.group(2) or '00'} {m.group(3).lower()}m"
+
+
+_ORDINALS = {"first": 0, "opening": 0, "one": 0, "1": 0, "second": 1, "two": 1, "2": 1, "third": 2, "three": 2}
+_ORDINALS |= {"3": 2, "fourth": 3, "four": 3, "4": 3, "fifth": 4, "five": 4, "5": 4}
+_ORDINALS |= {"last": -1, "final": -1, "closing": -1}
+_ORDINAL_WORDS = "|".join(k for k in _ORDINALS if not k.isdigit())
+ORDINAL_DAY_RE = re.compile(rf"\b({_ORDINAL_WORDS})\s+day\b|\bday\s+({'|'.join(_ORDINALS)})\b", re.I)
+"""A day of a schedule named by its place ("the first day", "the last day", "day two")."""
+
+
+def ordinal_day(text: str) -> int | None:
+    """The place of the schedule day the text names (0 for the first, -1 for the last), if it names one."""
+    found = ORDINAL_DAY_RE.search(text)
+    return None if found is None else _ORDINALS[(found.group(1) or found.group(2)).lower()]
 
 
 def schedule_days(entries: Sequence[Entry]) -> list[str]:

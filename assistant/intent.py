@@ -7,7 +7,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from assistant.entity_linking import parse_time
+from assistant.entity_linking import ORDINAL_DAY_RE, parse_time
 from assistant.understand import asking_sentence
 from index.entries import Entry
 from index.text import (
@@ -17,7 +17,6 @@ from index.text import (
     KIND_WORDS,
     MONTHS,
     NUMBER_WORDS,
-    ORDINAL_DAY_RE,
     REPORTING_WORDS,
     STOP_WORDS,
     WEEKDAYS,

@@ -93,20 +93,6 @@ CLOCK_PATTERN = r"\b\d{1,2}(?:[:. ]\d{2})?\s*[ap]\.?\s*m\b"
 """A clock time as people write it: "4:20 pm", "4.20pm", "4 20 pm", "9 am" (case-insensitive)."""
 CLOCK_RE = re.compile(CLOCK_PATTERN, re.I)
 WEEKDAYS: tuple[str, ...] = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-_ORDINALS = {"first": 0, "opening": 0, "one": 0, "1": 0, "second": 1, "two": 1, "2": 1, "third": 2, "three": 2}
-_ORDINALS |= {"3": 2, "fourth": 3, "four": 3, "4": 3, "fifth": 4, "five": 4, "5": 4}
-_ORDINALS |= {"last": -1, "final": -1, "closing": -1}
-_ORDINAL_WORDS = "|".join(k for k in _ORDINALS if not k.isdigit())
-ORDINAL_DAY_RE = re.compile(rf"\b({_ORDINAL_WORDS})\s+day\b|\bday\s+({'|'.join(_ORDINALS)})\b", re.I)
-"""A day of a schedule named by its place ("the first day", "the last day", "day two")."""
-
-
-def ordinal_day(text: str) -> int | None:
-    """The place of the schedule day the text names (0 for the first, -1 for the last), if it names one."""
-    found = ORDINAL_DAY_RE.search(text)
-    return None if found is None else _ORDINALS[(found.group(1) or found.group(2)).lower()]
-
-
 NUMBER_WORDS: dict[str, str] = {
     w: str(i)
     for i, w in enumerate(
