@@ -33,7 +33,9 @@ def choose_quote(
     """The span of the two best entries that answers what the question asks for, if any. When the model's own
     (unverified) sentences point at a sentence that answers, by the words they add to the question, its entry is
     the one quoted and that sentence is one of the candidates; otherwise each entry's best-scoring spans are tried
-    in turn. Of the answering spans, the one carrying most of the ask (and naming most, when things are asked for)."""
+    in turn. Of the answering spans, the one carrying most of the ask (then, for a ``yes_no`` question, one that
+    says yes or no to it; then naming most, when things are asked for). When none answers, a yes/no question
+    ``about_named`` entry (the first of ``evidence``) gets its closest sentence (:func:`_closest_statement`)."""
     pointed = _pointed_span(question, evidence[:CONTEXT_ENTRIES], dropped)
     entries = list(evidence[:CONTEXT_ENTRIES])
     if pointed is not None and answers_topic(intent, pointed[0].entry, pointed[1].text):
