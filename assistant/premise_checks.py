@@ -9,8 +9,8 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import NamedTuple
 
 from assistant.cite import AnswerSentence
-from assistant.intent import Intent, topic_words
-from assistant.premises import RECORD_WORDS, affirmed, checks_record, contradicted, denied, stated
+from assistant.intent import Intent
+from assistant.premises import RECORD_WORDS, checks_record, contradicted, span_verdict, stated, yes_no_topic
 from assistant.record_answers import record_sentence
 from assistant.retrieve import Passage
 from assistant.understand import asking_sentence
@@ -29,12 +29,7 @@ def verdict(question: str, sentence: AnswerSentence, entries: Mapping[str, Entry
     ref = next((r for r in sentence.spans if r.entry_id in entries), None)
     if ref is None:
         return ""
-    # Hyphenated words count by their parts ("gold-medal-equivalent" affirms "gold medal level").
-    topic = topic_words(question.replace("-", " "))
-    entry = entries[ref.entry_id]
-    if denied(topic, question, entry, ref.quote):
-        return "No."
-    return "Yes." if affirmed(topic, entry, ref.quote, question) else ""
+    return span_verdict(yes_no_topic(question), question, entries[ref.entry_id], ref.quote)
 
 
 def other_value(missing: Sequence[str], entries: Sequence[Entry]) -> bool:

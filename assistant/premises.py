@@ -9,7 +9,8 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from assistant.entity_linking import parse_time
-from assistant.intent import PART_OF_DAY, minutes_of, time_window
+from assistant.intent import PART_OF_DAY, minutes_of, time_window, topic_words
+from assistant.understand import PERSON_NAME, PRESENTED_BY, PRESENTING
 from index.entries import Entry
 from index.terms import TOKEN, count_contradicted, unmentioned, unmentioned_in, value_shape
 from index.text import (
@@ -50,10 +51,9 @@ _PEOPLE = rf"(?:co-?)?{PEOPLE_NOUN}\b"
 _N = r"(\d{1,3}|" + "|".join(w for w, v in NUMBER_WORDS.items() if v.isdigit() and int(v) <= 20) + ")"
 _AT_LEAST = re.compile(rf"\b(?:{_N}\s*(?:\+|or more)|at least {_N}|(?:more than|over) {_N})\s+{_PEOPLE}", re.I)
 _AT_MOST = re.compile(rf"\b(?:{_N} or (?:fewer|less)|at most {_N}|(?:fewer|less) than {_N})\s+{_PEOPLE}", re.I)
-_NAME = r"[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+)+"
 _PRESENTED_BY = re.compile(
-    rf"\b(?:presented|given|taught|run|led|delivered|hosted|organi[sz]ed|co-?presented) by ({_NAME})|"
-    rf"^\s*(?i:is|was|will|does|did)\s+({_NAME})\s+(?:giving|presenting|co-?presenting|teaching|running|speaking)\b"
+    rf"\b(?:{PRESENTED_BY}|co-?presented by) ({PERSON_NAME})|"
+    rf"^\s*(?i:is|was|will|does|did)\s+({PERSON_NAME})\s+(?:{PRESENTING}|co-?presenting|speaking)\b"
 )
 _FROM_NAME = re.compile(r"\b(?:from|at)\s+(?:the\s+)?([A-Z][\w-]+(?:\s+[A-Z][\w-]+){0,2})")
 _SHARED = re.compile(r"\bco-?present\w*|\bwith (?:someone|somebody|anyone|others|another (?:person|presenter))\b", re.I)
@@ -298,6 +298,20 @@ def _span_negated(asked: Sequence[str], span: str) -> bool:
         s for s in split_sentences(span) if any(stem_matches(t, set(content_words(_unhyphen(s)))) for t in asked)
     ]
     return bool(speaking) and all(_negated(asked, s) for s in speaking)
+
+
+def yes_no_topic(question: str) -> tuple[str, ...]:
+    """The topic words a yes/no verdict weighs, hyphenated words by their parts ("gold-medal-equivalent" affirms
+    "gold medal level")."""
+    return topic_words(_unhyphen(question))
+
+
+def span_verdict(topic: Sequence[str], question: str, entry: Entry, span: str) -> str:
+    """ "No." when the span denies a yes/no question about the entry's content (:func:`denied`), "Yes." when it
+    affirms it (:func:`affirmed`), else empty. ``topic`` is :func:`yes_no_topic` of the question."""
+    if denied(topic, question, entry, span):
+        return "No."
+    return "Yes." if affirmed(topic, entry, span, question) else ""
 
 
 def denied(topic: Sequence[str], question: str, entry: Entry, span: str) -> bool:

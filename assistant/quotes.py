@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 from assistant.evidence import MAX_SPAN_SENTENCES, EntryEvidence, Span
 from assistant.intent import Intent, ask_part, has_attribute, topic_words
-from assistant.premises import affirmed, denied
+from assistant.premises import span_verdict, yes_no_topic
 from assistant.understand import asks_for_names
 from assistant.verify_framing import counts_a_class, enumerates
 from index.entries import Entry
@@ -47,6 +47,7 @@ def choose_quote(
     else:
         pointed = None
     _, question_words = asked_topic(question, intent)
+    verdict_topic = yes_no_topic(question) if yes_no else ()
     for ev in entries:
         # What the question adds to naming the entry is what the quoted span must carry.
         asked = beyond_named(question_words, ev.entry) or list(question_words)
@@ -65,19 +66,19 @@ def choose_quote(
         if answering:
             known = known_names(f"{question} {ev.entry.title} {' '.join(ev.entry.people)}")
             naming = asks_for_names(question)
-            topic = topic_words(question.replace("-", " "))
             best = max(
                 answering,
                 key=lambda span: (
                     _covered(asked, span.text),
-                    yes_no and _decides(question, topic, ev.entry, span),
+                    yes_no and bool(span_verdict(verdict_topic, question, ev.entry, span.text)),
                     naming and names_beyond(span.text, known),
                 ),
             )
             return ev.entry, _enumeration_completed(ev, best)
     stating = _only_statement(intent, evidence[:1])
     if stating is None and yes_no and about_named and evidence:
-        return _closest_statement(question, intent, evidence[0], beyond_named(question_words, evidence[0].entry))
+        asked = beyond_named(question_words, evidence[0].entry)
+        return _closest_statement(question, intent, evidence[0], asked, verdict_topic)
     return stating
 
 
@@ -138,15 +139,14 @@ question about a named entry when no span answers it by its words."""
 
 
 def _closest_statement(
-    question: str, intent: Intent, ev: EntryEvidence, asked: Sequence[str]
+    question: str, intent: Intent, ev: EntryEvidence, asked: Sequence[str], topic: Sequence[str]
 ) -> tuple[Entry, Span] | None:
     """For a yes/no question about a named entry whose words no span carries enough of (the asker paraphrases: "about
     as good as a grad student" for "significantly below an average graduate student"): of the entry's sentences
     closest in meaning to the question that carry one of its asked words and the kind of value it asks for, the
-    first that says yes or no to it (:func:`denied`, :func:`affirmed`), else the closest."""
+    first that says yes or no to it (:func:`span_verdict`; ``topic`` is :func:`yes_no_topic`), else the closest."""
     if not ev.sentences:
         return None
-    topic = topic_words(question.replace("-", " "))
     candidates = [
         span
         for span in ev.top_spans(QUOTE_SHARE)
@@ -157,13 +157,8 @@ def _closest_statement(
     if not candidates:
         return None
 
-    decisive = [span for span in candidates if _decides(question, topic, ev.entry, span)]
+    decisive = [span for span in candidates if span_verdict(topic, question, ev.entry, span.text)]
     return ev.entry, _enumeration_completed(ev, (decisive or candidates)[0])
-
-
-def _decides(question: str, topic: Sequence[str], entry: Entry, span: Span) -> bool:
-    """Whether the span says yes or no to a yes/no question (:func:`denied`, :func:`affirmed`)."""
-    return denied(topic, question, entry, span.text) or affirmed(topic, entry, span.text, question)
 
 
 def _most_covering(ev: EntryEvidence, asked: Sequence[str]) -> list[Span]:

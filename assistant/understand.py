@@ -29,6 +29,13 @@ __all__ = [
     "understand",
 ]
 
+PRESENTED_BY = r"(?:presented|given|taught|run|led|delivered|hosted|organi[sz]ed) by"
+"""How a question says who presents an entry ("taught by <Name>")."""
+PRESENTING = r"(?:giving|presenting|teaching|running)"
+"""How a question asks whether someone presents an entry ("is <Name> giving …")."""
+PERSON_NAME = r"[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+)+"
+"""A person's name as written: two or more capitalised words."""
+
 # Multi-word asks: patterns are certain where they match (the fast path); single words below generalise.
 _PATTERNS: dict[str, re.Pattern[str]] = {
     "author_count": re.compile(
@@ -50,8 +57,8 @@ _PATTERNS: dict[str, re.Pattern[str]] = {
     "when": re.compile(r"\bwhen (is|does|will|was|do)\b|what time|which day|what day|at what time|scheduled", re.I),
     "people": re.compile(
         r"\bwho\b|which speakers?|which presenters?|\bpresenters?\b|\bco-?present\w*|"
-        r"\b(?:presented|given|taught|run|led|delivered|hosted|organi[sz]ed) by\b|"
-        r"^\s*(?:is|was|will)\s+(?-i:[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+)+)\s+(?:giving|presenting|teaching|running)\b|"
+        rf"\b{PRESENTED_BY}\b|"
+        rf"^\s*(?:is|was|will)\s+(?-i:{PERSON_NAME})\s+{PRESENTING}\b|"
         r"\bhow many (people|persons|speakers|instructors|lecturers)\b(?! (wrote|(co-?)?authored|worked))",
         re.I,
     ),
