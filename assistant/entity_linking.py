@@ -4,6 +4,7 @@ and the entity linking (speaker names, titles, days, times, affiliations) that f
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -69,9 +70,10 @@ def elliptical(question: str) -> bool:
     return 0 < len(tokens) <= 3 and not ({"about", "on"} & set(tokens))
 
 
-_NAME_TOKEN = re.compile(r"\b(?=[\w-]*[a-z][A-Z]|[\w-]*[A-Za-z]{3}\d)[A-Za-z][\w-]*\b")
+_COINED = r"[\w-]*[a-z][A-Z]|[\w-]*[A-Za-z]{3}\d"  # "CamelCase", letters with digits
+_NAME_TOKEN = re.compile(rf"\b(?={_COINED})[A-Za-z][\w-]*\b")
 # A coined name in running text may also be capitals then lower case ("SETRec"), not a plural acronym ("LLMs").
-_OWN_NAME_TOKEN = re.compile(r"\b(?=[\w-]*[a-z][A-Z]|[\w-]*[A-Za-z]{3}\d|[\w-]*[A-Z]{2}[a-z]{2})[A-Za-z][\w-]*\b")
+_OWN_NAME_TOKEN = re.compile(rf"\b(?={_COINED}|[\w-]*[A-Z]{{2}}[a-z]{{2}})[A-Za-z][\w-]*\b")
 
 
 def _words(text: str) -> list[str]:
@@ -166,10 +168,11 @@ class EntityLinker:
         anywhere: dict[str, set[int]] = {}
         repeated: set[tuple[str, int]] = set()
         for i, e in enumerate(self.entries):
-            tokens = [t.lower() for t in _OWN_NAME_TOKEN.findall(f"{e.title} {e.text or ''}")]
-            for token in tokens:
+            tokens = Counter(t.lower() for t in _OWN_NAME_TOKEN.findall(f"{e.title} {e.text or ''}"))
+            for token, count in tokens.items():
                 anywhere.setdefault(token, set()).add(i)
-            repeated |= {(t, i) for t in tokens if tokens.count(t) >= 2}
+                if count >= 2:
+                    repeated.add((token, i))
         self._by_own_name = {
             name: i for name, ids in anywhere.items() if len(ids) == 1 and (name, i := next(iter(ids))) in repeated
         }
@@ -293,13 +296,15 @@ class EntityLinker:
     def by_coined_name(self, question: str) -> list[Entry]:
         """Entries whose coined name (a CamelCase or letters-and-digits word in no other title: "FooNet", "Bar3")
         the question writes, in any case. Weaker than a title: a question may name a method only to compare."""
-        ids = [self._by_coined_name.get(t.lower()) for t in re.findall(r"[\w-]{4,}", question)]
-        return [self.entries[i] for i in dict.fromkeys(i for i in ids if i is not None)]
+        return self._named_by(question, self._by_coined_name)
 
     def by_own_name(self, question: str) -> list[Entry]:
         """Entries whose coined name the question writes, in any case, where that name stands in the title or text
         of no other entry and at least twice in its own (a method named in its abstract only: "SETRec")."""
-        ids = [self._by_own_name.get(t.lower()) for t in re.findall(r"[\w-]{4,}", question)]
+        return self._named_by(question, self._by_own_name)
+
+    def _named_by(self, question: str, names: dict[str, int]) -> list[Entry]:
+        ids = [names.get(t.lower()) for t in re.findall(r"[\w-]{4,}", question)]
         return [self.entries[i] for i in dict.fromkeys(i for i in ids if i is not None)]
 
     def by_affiliation(self, question: str) -> list[Entry]:
