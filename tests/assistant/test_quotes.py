@@ -23,7 +23,6 @@ def test_a_question_about_what_the_entry_never_mentions_is_not_answered_by_it() 
 
 
 def test_the_quote_widens_to_the_sentence_after_the_one_matching_the_description() -> None:
-    from assistant.evidence import EntryEvidence
     from assistant.quotes import _widened
 
     sentences = ["The classic unit oversimplifies real neurons.", "We suggest reimagining neurons as controllers."]
@@ -49,11 +48,14 @@ def test_the_quote_is_the_answering_span_that_carries_most_of_what_is_asked() ->
     assert "scratch tokens" in _quoted(entry, question, [0.9, 0.85, 0.8])
 
 
+def _evidence(entry: Entry, scores: list[float]) -> EntryEvidence:
+    """The entry's sentences, scored as given."""
+    return EntryEvidence(entry, entry_sentences(entry), scores, 0)
+
+
 def _quoted(entry: Entry, question: str, scores: list[float]) -> str:
     """The text quoted for the question from the entry whose sentences score as given ("" when none answers)."""
-    from assistant.evidence import EntryEvidence, entry_sentences
-
-    quoted = choose_quote(question, read_intent(question), [EntryEvidence(entry, entry_sentences(entry), scores, 0)])
+    quoted = choose_quote(question, read_intent(question), [_evidence(entry, scores)])
     return "" if quoted is None else quoted[1].text
 
 
@@ -102,7 +104,6 @@ def test_a_measure_stated_once_in_the_entry_answers_a_question_worded_otherwise(
 
 
 def test_a_quoted_count_of_items_runs_on_through_the_items_it_announces() -> None:
-    from assistant.evidence import EntryEvidence
     from assistant.quotes import _enumeration_completed
 
     entry = Entry(id="r", kind="paper", title="Routers", text="")
@@ -147,10 +148,6 @@ def test_a_yes_no_question_gets_no_close_sentence_that_lacks_every_asked_word_or
     # Only for yes/no questions: any other question about the same words is not answered by closeness alone.
     question = "what learning does Harbor need?"
     assert choose_quote(question, read_intent(question), [_evidence(_SOLVER, [0.2, 0.7, 0.1, 0.65])]) is None
-
-
-def _evidence(entry: Entry, scores: list[float]) -> EntryEvidence:
-    return EntryEvidence(entry, entry_sentences(entry), scores, 0)
 
 
 def test_hyphenated_words_count_by_their_parts_in_titles_and_spans() -> None:
